@@ -1,0 +1,55 @@
+"""Tallyform: validated mental-health screening for integrated-care clinics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+
+from app.config import PROJECT_ROOT, instance_secret_key, settings_from_environment
+from app.instruments.loader import InstrumentFileError
+from app.instruments.registry import InstrumentRegistry
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: defaults and environment first, then `overrides` (tests use them).
+    Nothing is migrated or written here: `flask --app app migrate` does that."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_mapping(settings_from_environment())
+    app.config.from_mapping(overrides or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+    try:
+        registry = InstrumentRegistry.from_directory(Path(app.config["QUESTIONNAIRES_DIR"]))
+    except InstrumentFileError as error:
+        # One line naming file, field and problem: serving a wrongly worded or scored
+        # instrument is worse than not starting.
+        raise SystemExit(f"Tallyform cannot start: questionnaire error: {error}") from None
+    app.extensions["tallyform.instruments"] = registry
+
+    from app import cli, errors, templating
+    from app.extensions import csrf, db
+    from app.security import headers, passwords, staff_auth
+
+    db.init_app(app)
+    csrf.init_app(app)
+    passwords.init_app(app)
+    staff_auth.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+
+    from app.auth import bp as auth_bp
+    from app.staff import bp as staff_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
+    return app

@@ -1,0 +1,137 @@
+"""`flask --app app …` commands for deployers, integrators and `make`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from app.config import PROJECT_ROOT
+from app.extensions import db, instruments
+from app.instruments.registry import UnknownInstrumentError
+from app.instruments.scoring import AnswerError, score
+from app.models import Clinic
+from app.models.user import ROLES
+from app.services import clinics, staff
+
+
+def init_app(app: Flask) -> None:
+    for command in (migrate_command, seed_demo_command, score_command, create_clinic_command, create_user_command):
+        app.cli.add_command(command)
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit status 1: what a script calling us can act on."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def alembic_config(database_url: str):
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+@click.command("migrate")
+@with_appcontext
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+def migrate_command(revision: str) -> None:
+    """Apply database migrations (creates the SQLite file if needed)."""
+    from alembic import command
+
+    url = current_app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), revision)
+    click.echo(f"Database at revision {revision}.")
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--file", "path", default=str(PROJECT_ROOT / "seeds" / "demo_clinic.yaml"), show_default=True)
+def seed_demo_command(path: str) -> None:
+    """Load the demo clinic (idempotent)."""
+    from app.seeding import load_demo_clinic
+
+    clinic = load_demo_clinic(db.session, instruments(), Path(path))
+    click.echo(f"Demo clinic ready: {clinic.name}.")
+
+
+@click.command("score")
+@with_appcontext
+@click.argument("instrument")
+@click.argument("answers")
+@click.option("--aahc", type=click.Choice(["yes", "no", "unknown"]), help="ACE-associated health condition.")
+def score_command(instrument: str, answers: str, aahc: str | None) -> None:
+    """Score ANSWERS (item values in published order, comma-separated; leave a value
+    empty for an unanswered item) and print the result as JSON."""
+    try:
+        loaded = instruments()[instrument]
+    except UnknownInstrumentError:
+        fail(f"unknown instrument {instrument!r}; installed: {', '.join(sorted(instruments()))}")
+    definition = loaded.definition
+    values = [value.strip() for value in answers.split(",")]
+    allowed_counts = sorted({len(definition.scored_items), len(definition.items)})
+    if len(values) not in allowed_counts:
+        counts = " or ".join(map(str, allowed_counts))
+        fail(f"{definition.short_title} takes {counts} answers, got {len(values)}")
+    given: dict[str, int | None] = {}
+    for item, value in zip(definition.items, values, strict=False):
+        if value == "":
+            given[item.id] = None
+            continue
+        try:
+            given[item.id] = int(value)
+        except ValueError:
+            fail(f"{definition.short_title} item {item.id}: {value!r} is not a number")
+    inputs = {definition.scoring.clinician_input.key: aahc} if aahc and definition.scoring.clinician_input else {}
+    try:
+        result = score(definition, loaded.version, given, inputs).to_dict()
+    except AnswerError as error:
+        fail(str(error))
+    if definition.scoring.algorithm is None:
+        result.pop("syndrome")
+        result.pop("syndrome_label")
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@click.command("create-clinic")
+@with_appcontext
+@click.option("--slug", required=True, help="Short name, e.g. riverside.")
+@click.option("--name", required=True, help="The clinic's name as patients know it.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone, e.g. America/Chicago.")
+@click.option("--paper-size", type=click.Choice(["Letter", "A4"]), default="Letter", show_default=True)
+def create_clinic_command(slug: str, name: str, timezone: str, paper_size: str) -> None:
+    """Create a clinic."""
+    try:
+        clinic = clinics.create_clinic(db.session, slug=slug, name=name, timezone=timezone, paper_size=paper_size)
+    except clinics.ClinicError as error:
+        fail(str(error))
+    click.echo(f"Created clinic {clinic.slug} ({clinic.name}).")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--clinic", "clinic_slug", required=True, help="The clinic's short name.")
+@click.password_option(prompt="Password (at least 12 characters)")
+def create_user_command(email: str, name: str, role: str, clinic_slug: str, password: str) -> None:
+    """Create a staff account; asks for the password."""
+    clinic = db.session.scalar(sa.select(Clinic).where(Clinic.slug == clinic_slug))
+    if clinic is None:
+        fail(f"no clinic has the short name {clinic_slug!r}")
+    try:
+        user = staff.create_user(db.session, clinic, email=email, name=name, role=role, password=password)
+    except staff.StaffError as error:
+        fail(str(error))
+    click.echo(f"Created {user.role_label.lower()} account {user.email} at {clinic.name}.")

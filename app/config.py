@@ -1,0 +1,55 @@
+"""Settings, from the environment, with safe defaults.
+
+Every variable is listed in README.md ("Configuration"). `create_app(overrides)` applies
+these first, then the overrides (tests use them).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'tallyform.sqlite3'}"
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """A random key kept in instance/ so sessions survive a restart on a single machine,
+    used when SECRET_KEY is not set. Never a literal in the code."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def settings_from_environment() -> dict:
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or default_database_url(),
+        "QUESTIONNAIRES_DIR": os.environ.get("TALLYFORM_QUESTIONNAIRES_DIR") or str(PROJECT_ROOT / "questionnaires"),
+        "STAFF_IDLE_MINUTES": _int("TALLYFORM_STAFF_IDLE_MINUTES", 15),
+        "STAFF_MAX_SESSION_HOURS": _int("TALLYFORM_STAFF_MAX_SESSION_HOURS", 12),
+        # Cookies are sent over HTTPS only unless this is set to 0 (plain-HTTP development).
+        "SESSION_COOKIE_SECURE": os.environ.get("TALLYFORM_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "tallyform_session",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (server-checked) session
+        # argon2id parameters: the library's defaults (RFC 9106 low-memory profile).
+        "ARGON2_TIME_COST": _int("TALLYFORM_ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_KIB": _int("TALLYFORM_ARGON2_MEMORY_KIB", 65536),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

@@ -1,0 +1,257 @@
+"""The shape every questionnaires/*.yaml file must have.
+
+An instrument is data: wording, options, scoring rules, bands, flags, codes and
+citation all live in its YAML file. These models validate that file once, at
+start-up, and are frozen afterwards so nothing can alter an instrument in flight.
+Every scoring rule is a general rule type selected by the file; no code here or in
+scoring.py knows any instrument by name.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Coding(Frozen):
+    """A code in a terminology. `system` is "loinc" or "local" (Tallyform's own
+    code system, used where no verified LOINC code exists: we never invent one)."""
+
+    system: Literal["loinc", "local", "snomed"]
+    code: str = Field(min_length=1)
+    display: str | None = None
+
+
+class Option(Frozen):
+    value: int
+    label: str = Field(min_length=1)
+    code: str | None = None  # LOINC answer code, only where verified
+
+
+class Item(Frozen):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    text: str = Field(min_length=1)
+    options: str  # key into Instrument.option_sets
+    code: str | None = None  # LOINC question code, only where verified
+    scored: bool = True
+    # An unscored item may be required only once the total passes a value
+    # (PHQ-9 item 10: asked "if you checked off any problems").
+    required_when_total_above: int | None = None
+
+
+class Total(Frozen):
+    """How the item answers become one number."""
+
+    method: Literal["sum", "count_at_least"]
+    # count_at_least: the number of items answered at or above this value (ACE "Yes").
+    count_value: int | None = None
+    # Items whose answer is reversed as (reverse_from - answer) before summing.
+    reverse_items: tuple[str, ...] = ()
+    reverse_from: int | None = None
+
+    @model_validator(mode="after")
+    def _rule_is_complete(self) -> Total:
+        if self.method == "count_at_least" and self.count_value is None:
+            raise ValueError("count_at_least needs count_value")
+        if self.reverse_items and self.reverse_from is None:
+            raise ValueError("reverse_items needs reverse_from")
+        return self
+
+
+class Band(Frozen):
+    key: str = Field(pattern=r"^[a-z_]+$")
+    label: str
+    min: int
+    max: int
+    meaning: str | None = None
+    # A band whose label depends on an input a clinician gives (ACE tier needs the
+    # ACE-associated health condition status): input value -> band key.
+    by_input: dict[str, str | None] | None = None
+
+
+class ClinicianInput(Frozen):
+    """A fact the patient is not asked, given by staff (e.g. ACE-associated health condition)."""
+
+    key: str = Field(pattern=r"^[a-z_]+$")
+    label: str
+    values: tuple[str, ...]
+    # What to say when the input is missing and the band cannot be settled.
+    pending_note: str
+
+
+class Flag(Frozen):
+    key: str = Field(pattern=r"^[a-z_]+$")
+    label: str
+    urgent: bool = False
+    # Exactly one condition: an item at or above a value, or the total at or above a value.
+    item: str | None = None
+    item_at_least: int | None = None
+    total_at_least: int | None = None
+    # A safety signal should not wait for a complete response.
+    applies_when_incomplete: bool = False
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Flag:
+        by_item = self.item is not None and self.item_at_least is not None
+        by_total = self.total_at_least is not None
+        if by_item == by_total:
+            raise ValueError("a flag needs either item + item_at_least, or total_at_least")
+        if self.applies_when_incomplete and not by_item:
+            raise ValueError("only an item flag can apply to an incomplete response")
+        return self
+
+
+class SyndromeRule(Frozen):
+    key: str = Field(pattern=r"^[a-z_]+$")
+    label: str
+    min_core: int
+    min_present: int
+    max_present: int | None = None
+
+
+class SymptomCountAlgorithm(Frozen):
+    """A diagnostic algorithm that counts symptoms present (PHQ manual style):
+    an item is present at or above a threshold (with per-item exceptions); the
+    first matching rule names the provisional syndrome."""
+
+    type: Literal["symptom_count"]
+    label: str
+    core_items: tuple[str, ...]
+    symptom_items: tuple[str, ...]
+    present_at_least: int
+    present_at_least_for: dict[str, int] = {}
+    rules: tuple[SyndromeRule, ...]
+    note: str
+    source: str
+
+
+class ReliableChange(Frozen):
+    """The smallest change between two complete responses that counts as reliable.
+    Kept as data, with its source, so a clinic can correct it."""
+
+    points: int = Field(gt=0)
+    source: str
+    is_verified: bool = False
+
+
+class Norm(Frozen):
+    """A published mean and SD for a group, for comparison where no cut-offs exist."""
+
+    group: str
+    n: int
+    mean: float
+    sd: float
+    source: str
+
+
+class Scoring(Frozen):
+    total: Total
+    missing: Literal["no_proration"] = "no_proration"
+    bands: tuple[Band, ...] = ()
+    bands_note: str | None = None  # e.g. "non-validated convention"
+    # Labels of band keys reached only through a Band.by_input mapping.
+    band_labels: dict[str, str] = {}
+    flags: tuple[Flag, ...] = ()
+    algorithm: SymptomCountAlgorithm | None = None
+    clinician_input: ClinicianInput | None = None
+    default_referral_threshold: int | None = None
+    reliable_change: ReliableChange | None = None
+    norms: tuple[Norm, ...] = ()
+    # A score that describes a history rather than a state (ACE) is shown once, not as a trend.
+    is_trended: bool = True
+
+
+class Instrument(Frozen):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    short_title: str
+    source: str  # title of the form the wording was taken from
+    permission: str
+    copyright: str | None = None
+    citations: tuple[str, ...] = Field(min_length=1)
+    code: Coding | None = None  # the panel
+    total_code: Coding | None = None
+    instructions: str | None = None
+    stem: str | None = None
+    decisions: tuple[str, ...] = ()  # recorded on-screen adaptations of the paper form
+    caveats: tuple[str, ...] = ()  # printed with every result
+    option_sets: dict[str, tuple[Option, ...]]
+    items: tuple[Item, ...] = Field(min_length=1)
+    scoring: Scoring
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Instrument:
+        item_ids = [item.id for item in self.items]
+        if len(set(item_ids)) != len(item_ids):
+            raise ValueError("item ids must be unique")
+        for key, options in self.option_sets.items():
+            values = [option.value for option in options]
+            if not options or len(set(values)) != len(values):
+                raise ValueError(f"option set {key!r} needs distinct values")
+        for item in self.items:
+            if item.options not in self.option_sets:
+                raise ValueError(f"item {item.id!r} names unknown option set {item.options!r}")
+        known = set(item_ids)
+        referenced = list(self.scoring.total.reverse_items)
+        referenced += [flag.item for flag in self.scoring.flags if flag.item]
+        if self.scoring.algorithm:
+            referenced += [*self.scoring.algorithm.core_items, *self.scoring.algorithm.symptom_items]
+        unknown = sorted(set(referenced) - known)
+        if unknown:
+            raise ValueError(f"scoring names unknown items {unknown}")
+        for band in self.scoring.bands:
+            if band.by_input is None:
+                continue
+            if self.scoring.clinician_input is None:
+                raise ValueError(f"band {band.key!r} depends on a clinician input the file does not define")
+            unlabelled = {key for key in band.by_input.values() if key} - set(self.scoring.band_labels)
+            if unlabelled:
+                raise ValueError(f"band {band.key!r} maps to keys without a label in band_labels: {sorted(unlabelled)}")
+        self._check_bands_cover_range()
+        return self
+
+    def _check_bands_cover_range(self) -> None:
+        bands = sorted(self.scoring.bands, key=lambda band: band.min)
+        if not bands:
+            return
+        low, high = self.total_range
+        expected = low
+        for band in bands:
+            if band.min != expected or band.max < band.min:
+                raise ValueError(f"bands must cover {low}-{high} without gaps or overlaps (at {band.key!r})")
+            expected = band.max + 1
+        if expected != high + 1:
+            raise ValueError(f"bands must end at the maximum total {high}")
+
+    @property
+    def scored_items(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.scored)
+
+    def options_for(self, item: Item) -> tuple[Option, ...]:
+        return self.option_sets[item.options]
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    @property
+    def total_range(self) -> tuple[int, int]:
+        """The lowest and highest total the rules can produce, derived from the options."""
+        total = self.scoring.total
+        if total.method == "count_at_least":
+            return 0, len(self.scored_items)
+        low = high = 0
+        for item in self.scored_items:
+            values = [option.value for option in self.options_for(item)]
+            if item.id in total.reverse_items:
+                values = [total.reverse_from - value for value in values]
+            low += min(values)
+            high += max(values)
+        return low, high

@@ -1,0 +1,67 @@
+"""Load questionnaires/*.yaml into validated, frozen, versioned instruments.
+
+A broken file stops start-up with one line naming the file, the field and the
+problem, because serving a wrongly worded or wrongly scored instrument is worse
+than not starting at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from app.instruments.definition import Instrument
+
+
+class InstrumentFileError(Exception):
+    def __init__(self, path: Path, field: str, problem: str):
+        self.path, self.field, self.problem = path, field, problem
+        super().__init__(f"{path}: {field}: {problem}")
+
+
+@dataclass(frozen=True)
+class LoadedInstrument:
+    definition: Instrument
+    version: str  # sha256 of the canonical definition: any change of wording or rule changes it
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+
+def definition_version(definition: Instrument) -> str:
+    canonical = json.dumps(definition.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_instrument(path: Path) -> LoadedInstrument:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        raise InstrumentFileError(path, where, f"not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(raw, dict):
+        raise InstrumentFileError(path, "file", "must be a mapping of fields")
+    try:
+        definition = Instrument.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "file"
+        raise InstrumentFileError(path, field, first["msg"]) from None
+    if definition.id != path.stem:
+        raise InstrumentFileError(path, "id", f"must match the file name ({path.stem!r})")
+    return LoadedInstrument(definition, definition_version(definition), path)
+
+
+def load_instruments(directory: Path) -> dict[str, LoadedInstrument]:
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise InstrumentFileError(directory, "directory", "holds no questionnaire files (*.yaml)")
+    return {loaded.id: loaded for loaded in map(load_instrument, files)}

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+
+DEFAULT_CRISIS_TEXT = (
+    "Thank you for telling us. A member of your care team will talk with you today before you leave. "
+    "If you are in danger right now or think you may act on these thoughts, call 911 or the 988 "
+    "Suicide & Crisis Lifeline (call or text 988)."
+)
+
+
+class Clinic(Base):
+    __tablename__ = "clinic"
+    __table_args__ = (sa.CheckConstraint("paper_size IN ('A4', 'Letter')", name="paper_size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: short stable name used on the command line and in seeds
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    address: Mapped[str] = mapped_column(sa.Text, default="")
+    #: IANA time zone; times are stored in UTC and shown in this zone
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    paper_size: Mapped[str] = mapped_column(sa.String(8), default="Letter")
+    #: shown to a patient who answers PHQ-9 item 9 above 0
+    crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    packets: Mapped[list[Packet]] = relationship(back_populates="clinic", order_by="Packet.name")
+
+
+class Packet(Base):
+    """A named, ordered set of instruments a clinic gives together."""
+
+    __tablename__ = "packet"
+    __table_args__ = (sa.UniqueConstraint("clinic_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    clinic: Mapped[Clinic] = relationship(back_populates="packets")
+    entries: Mapped[list[PacketEntry]] = relationship(order_by="PacketEntry.position", cascade="all, delete-orphan")
+
+    @property
+    def instrument_ids(self) -> list[str]:
+        return [entry.instrument_id for entry in self.entries]
+
+
+class PacketEntry(Base):
+    __tablename__ = "packet_entry"
+    __table_args__ = (
+        sa.UniqueConstraint("packet_id", "position"),
+        sa.UniqueConstraint("packet_id", "instrument_id"),
+        sa.CheckConstraint("position >= 0", name="position_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    packet_id: Mapped[int] = mapped_column(sa.ForeignKey("packet.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    instrument_id: Mapped[str] = mapped_column(sa.String(64))

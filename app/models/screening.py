@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+from app.models.patient import Patient
+
+SCREENING_STATUSES = ("pending", "in_progress", "completed", "cancelled")
+
+
+class InstrumentVersion(Base):
+    """The full definition of an instrument as a patient saw it, kept for as long as a
+    response points at it, so a report years later shows exactly that wording."""
+
+    __tablename__ = "instrument_version"
+
+    #: sha256 of the canonical definition
+    version: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    definition: Mapped[dict]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<InstrumentVersion {self.instrument_id} {self.version[:12]}>"
+
+
+class Screening(Base):
+    """One sitting of a patient with a packet of instruments."""
+
+    __tablename__ = "screening"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('pending', 'in_progress', 'completed', 'cancelled')", name="status"),
+        # a completed screening has a completion time, and only a completed one does
+        sa.CheckConstraint("(status = 'completed') = (completed_at IS NOT NULL)", name="completed_at_iff_completed"),
+        sa.Index("ix_screening_clinic_worklist", "clinic_id", "is_urgent", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"))
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"), index=True)
+    packet_id: Mapped[int | None] = mapped_column(sa.ForeignKey("packet.id"))
+    #: the packet's name and instruments as given, so a later edit of the packet changes nothing here
+    packet_name: Mapped[str] = mapped_column(sa.String(120))
+    instrument_ids: Mapped[list]
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    #: a safety flag was raised (PHQ-9 item 9 above 0)
+    is_urgent: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    patient: Mapped[Patient] = relationship()
+    responses: Mapped[list[Response]] = relationship(back_populates="screening", order_by="Response.id")
+
+
+class Response(Base):
+    """A patient's answers to one instrument, with the version they saw and the score
+    computed at submission. Never updated: a correction is a new record, not an edit
+    (enforced here and by a database trigger)."""
+
+    __tablename__ = "response"
+    __table_args__ = (sa.UniqueConstraint("screening_id", "instrument_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(sa.ForeignKey("screening.id"))
+    instrument_id: Mapped[str] = mapped_column(sa.String(64))
+    instrument_version: Mapped[str] = mapped_column(sa.ForeignKey("instrument_version.version"))
+    #: item id -> chosen option value; an unanswered item is absent
+    answers: Mapped[dict]
+    #: facts given by staff that some rules need (ACE-associated health condition)
+    clinician_inputs: Mapped[dict] = mapped_column(default=dict)
+    #: the Score as computed at submission (app.instruments.scoring.Score.to_dict)
+    score: Mapped[dict]
+    total: Mapped[int | None]
+    band: Mapped[str | None] = mapped_column(sa.String(32))
+    is_complete: Mapped[bool]
+    is_urgent: Mapped[bool] = mapped_column(default=False)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    screening: Mapped[Screening] = relationship(back_populates="responses")
+
+
+class ImmutableRecordError(RuntimeError):
+    pass
+
+
+@sa.event.listens_for(Response, "before_update")
+def _responses_are_never_updated(_mapper, _connection, target: Response) -> None:
+    raise ImmutableRecordError(f"response {target.id} is immutable")

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+from app.models.clinic import Clinic
+
+ROLES = ("admin", "clinician", "frontdesk")
+ROLE_LABELS = {"admin": "Clinic admin", "clinician": "Clinician", "frontdesk": "Front desk"}
+
+
+class User(Base):
+    """A staff member. Never deleted: deactivated, so their audit history stays readable."""
+
+    __tablename__ = "staff_user"
+    __table_args__ = (sa.CheckConstraint("role IN ('admin', 'clinician', 'frontdesk')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    #: stored lower-cased; unique across all clinics so sign-in needs no clinic
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    #: argon2id
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    clinic: Mapped[Clinic] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+class StaffSession(Base):
+    """A signed-in session, held server-side so that signing out, deactivation or a
+    timeout ends it even if someone kept a copy of the cookie."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the random token in the cookie; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

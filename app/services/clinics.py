@@ -1,0 +1,67 @@
+"""Clinics and their packets."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.instruments.registry import InstrumentRegistry
+from app.models import Clinic, Packet, PacketEntry
+from app.services.audit import record_event
+
+
+class ClinicError(ValueError):
+    """Bad input for a clinic operation, worded for the person who gave it."""
+
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def create_clinic(
+    session: Session, *, slug: str, name: str, timezone: str = "UTC", address: str = "", paper_size: str = "Letter"
+) -> Clinic:
+    if not SLUG_PATTERN.match(slug):
+        raise ClinicError("The short name may use lower-case letters, digits and hyphens (2–63 characters).")
+    if not name.strip():
+        raise ClinicError("Give the clinic's name as patients know it.")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ClinicError(f"{timezone!r} is not a time zone name; use one such as America/Chicago.") from None
+    if paper_size not in ("A4", "Letter"):
+        raise ClinicError("Paper size must be A4 or Letter.")
+    if session.scalar(sa.select(Clinic.id).where(Clinic.slug == slug)):
+        raise ClinicError(f"A clinic with the short name {slug!r} already exists.")
+    clinic = Clinic(slug=slug, name=name.strip(), timezone=timezone, address=address, paper_size=paper_size)
+    session.add(clinic)
+    session.flush()
+    record_event(
+        session, "clinic.create", clinic_id=clinic.id, actor_kind="cli", target_type="clinic", target_id=clinic.id
+    )
+    session.commit()
+    return clinic
+
+
+def save_packet(
+    session: Session, registry: InstrumentRegistry, clinic: Clinic, name: str, instrument_ids: list[str]
+) -> Packet:
+    """Create the named packet, or set its instruments and their order."""
+    unknown = [instrument_id for instrument_id in instrument_ids if instrument_id not in registry]
+    if unknown:
+        raise ClinicError(f"No installed instrument is called {', '.join(unknown)}.")
+    if not instrument_ids or len(set(instrument_ids)) != len(instrument_ids):
+        raise ClinicError("A packet needs at least one instrument, each listed once.")
+    packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == name))
+    if packet is None:
+        packet = Packet(clinic_id=clinic.id, name=name)
+        session.add(packet)
+    packet.entries = [PacketEntry(position=i, instrument_id=iid) for i, iid in enumerate(instrument_ids)]
+    session.flush()
+    record_event(
+        session, "packet.save", clinic_id=clinic.id, actor_kind="cli", target_type="packet", target_id=packet.id
+    )
+    session.commit()
+    return packet

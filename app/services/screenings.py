@@ -1,0 +1,140 @@
+"""Screenings and their responses.
+
+A response is scored when it is stored, pins the exact instrument version the patient
+saw, and is never changed afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from app.db import utcnow
+from app.instruments.loader import LoadedInstrument
+from app.instruments.registry import InstrumentRegistry
+from app.instruments.scoring import score
+from app.models import InstrumentVersion, Packet, Patient, Response, Screening
+from app.services.audit import record_event
+
+
+class ScreeningError(ValueError):
+    """Bad input for a screening operation, worded for the person who gave it."""
+
+
+def create_screening(
+    session: Session,
+    patient: Patient,
+    packet: Packet,
+    *,
+    created_by_id: int | None,
+    created_at: datetime | None = None,
+) -> Screening:
+    if packet.clinic_id != patient.clinic_id:
+        raise ScreeningError("That packet belongs to another clinic.")
+    screening = Screening(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        packet_id=packet.id,
+        packet_name=packet.name,
+        instrument_ids=packet.instrument_ids,
+        created_by_id=created_by_id,
+        created_at=created_at or utcnow(),
+    )
+    session.add(screening)
+    session.flush()
+    record_event(
+        session,
+        "screening.create",
+        clinic_id=patient.clinic_id,
+        actor_user_id=created_by_id,
+        actor_kind="user" if created_by_id else "cli",
+        target_type="screening",
+        target_id=screening.id,
+    )
+    session.commit()
+    return screening
+
+
+def pin_instrument_version(session: Session, loaded: LoadedInstrument) -> str:
+    """Keep the full definition of the version a patient is answering, once."""
+    if session.get(InstrumentVersion, loaded.version) is None:
+        session.add(
+            InstrumentVersion(
+                version=loaded.version,
+                instrument_id=loaded.id,
+                definition=loaded.definition.model_dump(mode="json"),
+            )
+        )
+        session.flush()
+    return loaded.version
+
+
+def complete_screening(
+    session: Session,
+    registry: InstrumentRegistry,
+    screening: Screening,
+    answers: Mapping[str, Mapping[str, int | None]],
+    *,
+    clinician_inputs: Mapping[str, Mapping[str, str]] | None = None,
+    submitted_at: datetime | None = None,
+    actor_kind: str = "kiosk",
+) -> list[Response]:
+    """Store one scored response per instrument of the screening and mark it completed,
+    in one transaction. A completed screening is refused, so a repeated submit never
+    creates a second response."""
+    if screening.status == "completed":
+        raise ScreeningError("This screening has already been submitted.")
+    submitted_at = submitted_at or utcnow()
+    responses = []
+    for instrument_id in screening.instrument_ids:
+        loaded = registry[instrument_id]
+        given = {key: value for key, value in (answers.get(instrument_id) or {}).items() if value is not None}
+        inputs = dict((clinician_inputs or {}).get(instrument_id) or {})
+        result = score(loaded.definition, loaded.version, given, inputs)
+        version = pin_instrument_version(session, loaded)
+        response = Response(
+            screening=screening,
+            instrument_id=instrument_id,
+            instrument_version=version,
+            answers=given,
+            clinician_inputs=inputs,
+            score=result.to_dict(),
+            total=result.total,
+            band=result.band,
+            is_complete=result.is_complete,
+            is_urgent=result.is_urgent,
+            submitted_at=submitted_at,
+        )
+        session.add(response)
+        responses.append(response)
+    screening.status = "completed"
+    screening.started_at = screening.started_at or submitted_at
+    screening.completed_at = submitted_at
+    screening.is_urgent = any(response.is_urgent for response in responses)
+    session.flush()
+    record_event(
+        session,
+        "screening.complete",
+        clinic_id=screening.clinic_id,
+        actor_kind=actor_kind,
+        target_type="screening",
+        target_id=screening.id,
+        details={"urgent": screening.is_urgent},
+    )
+    session.commit()
+    return responses
+
+
+def recent_screenings(session: Session, clinic_id: int, *, limit: int) -> list[Screening]:
+    return list(
+        session.scalars(
+            sa.select(Screening)
+            .where(Screening.clinic_id == clinic_id)
+            .options(selectinload(Screening.patient), selectinload(Screening.responses))
+            .order_by(Screening.is_urgent.desc(), Screening.created_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,212 @@
+"""Fixtures: real apps on real, migrated databases; staff who sign in through the real form.
+
+SQLite (a temp file migrated to head) always; PostgreSQL too when
+TALLYFORM_TEST_DATABASE_URL names a reachable server. Under CI an unreachable server is
+an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import PROJECT_ROOT
+from app.db import Base
+from app.instruments.registry import InstrumentRegistry
+
+PG_ENV = "TALLYFORM_TEST_DATABASE_URL"
+DEMO_PASSWORD = "demo-clinic-password"
+FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}
+
+
+@pytest.fixture(scope="session")
+def registry() -> InstrumentRegistry:
+    return InstrumentRegistry.from_directory(PROJECT_ROOT / "questionnaires")
+
+
+def _pg_unavailable_reason() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return f"PostgreSQL tests skipped: {PG_ENV} is not set"
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except sa.exc.OperationalError as error:
+        return f"PostgreSQL tests skipped: cannot connect to {PG_ENV} ({str(error).splitlines()[0]})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """The server URL, or a skip with the reason (a failure under CI)."""
+    reason = _pg_unavailable_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
+        pytest.skip(reason)
+    return os.environ[PG_ENV]
+
+
+class ScratchDatabases:
+    """Creates throw-away PostgreSQL databases on the test server and drops them after."""
+
+    def __init__(self, server_url: str):
+        self.server_url = sa.make_url(server_url)
+        self.admin = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        self.names: list[str] = []
+
+    def create(self) -> str:
+        name = f"tallyform_t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        return self.server_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as connection:
+            for name in self.names:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_scratch(pg_server_url):
+    scratch = ScratchDatabases(pg_server_url)
+    yield scratch
+    scratch.drop_all()
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    from app.cli import alembic_config
+
+    config = alembic_config(url)
+    config.attributes["skip_logging"] = True
+    command.upgrade(config, revision)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One SQLite file migrated to head; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "tallyform.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_url(pg_scratch) -> str:
+    url = pg_scratch.create()
+    migrate(url)
+    return url
+
+
+def _empty_pg_tables(url: str) -> None:
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request, tmp_path, sqlite_template) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "tallyform.sqlite3"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_migrated_url")
+    _empty_pg_tables(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-" + uuid.uuid4().hex, **FAST_HASHING}
+    )
+    yield app
+    app.extensions["tallyform.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """A database session of the test's own, for arranging and checking state. It pushes no
+    app context, so each test-client request still gets a fresh one, as in production."""
+    session = app.extensions["tallyform.sessionmaker"]()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo clinic from seeds/, loaded through the real loader."""
+    from app.extensions import db, instruments
+    from app.seeding import load_demo_clinic
+
+    with app.app_context():
+        clinic = load_demo_clinic(db.session, instruments(), PROJECT_ROOT / "seeds" / "demo_clinic.yaml")
+        return clinic.id
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    """Signs in and out through the real form, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, email: str, password: str = DEMO_PASSWORD, next_path: str | None = None):
+        page = self.client.get("/auth/sign-in")
+        url = "/auth/sign-in" + (f"?next={next_path}" if next_path else "")
+        return self.client.post(
+            url, data={"email": email, "password": password, "csrf_token": csrf_token_from(page.text)}
+        )
+
+    def sign_out(self):
+        page = self.client.get("/staff/")
+        return self.client.post("/auth/sign-out", data={"csrf_token": csrf_token_from(page.text)})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(demo, auth):
+    """Sign in as the demo clinic's user of a role: login_as("clinician")."""
+
+    def sign_in(role: str):
+        response = auth.sign_in(f"{role}@example.com")
+        assert response.status_code == 302, "demo sign-in failed"
+        return auth
+
+    return sign_in

@@ -1,0 +1,37 @@
+"""Scoring and instrument loading stay plain Python: no Flask, no database."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parent.parent / "app"
+FORBIDDEN = ("flask", "sqlalchemy", "app.models", "app.services", "app.extensions", "app.db")
+
+
+@pytest.mark.parametrize("path", sorted((APP / "instruments").glob("*.py")), ids=lambda p: p.name)
+def test_instrument_modules_import_no_web_or_database_code(path):
+    tree = ast.parse(path.read_text())
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    offending = [name for name in imported if name.startswith(FORBIDDEN)]
+    assert offending == []
+
+
+def test_instrument_code_never_names_an_instrument():
+    """Rules are general types the YAML selects; comments may cite an example, code may not."""
+    instrument_ids = {path.stem for path in (APP.parent / "questionnaires").glob("*.yaml")}
+    for path in (APP / "instruments").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        strings = [
+            node.value.lower()
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        ]
+        names = [node.id.lower() for node in ast.walk(tree) if isinstance(node, ast.Name)]
+        named = {
+            word
+            for word in instrument_ids
+            if any(word == s or f"{word}" in s.split() for s in strings) or word in names
+        }
+        assert named == set(), f"{path.name} names {named}"
