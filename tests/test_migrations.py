@@ -12,6 +12,7 @@ from app.db import Base
 
 EXPECTED_TABLES = {
     "clinic",
+    "clinic_instrument",
     "packet",
     "packet_entry",
     "staff_user",

@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from app.models.audit import AuditEvent
-from app.models.clinic import Clinic, Packet, PacketEntry
+from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.patient import Patient
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import StaffSession, User
@@ -9,6 +9,7 @@ from app.models.user import StaffSession, User
 __all__ = [
     "AuditEvent",
     "Clinic",
+    "ClinicInstrument",
     "InstrumentVersion",
     "Packet",
     "PacketEntry",

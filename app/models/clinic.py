@@ -28,9 +28,29 @@ class Clinic(Base):
     paper_size: Mapped[str] = mapped_column(sa.String(8), default="Letter")
     #: shown to a patient who answers PHQ-9 item 9 above 0
     crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
+    #: PNG or JPEG bytes, checked by decoding before they are stored
+    logo_image: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    logo_mime_type: Mapped[str | None] = mapped_column(sa.String(32))
+    #: where a referral can be sent, offered as a list on the referral form
+    referral_destinations: Mapped[list] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     packets: Mapped[list[Packet]] = relationship(back_populates="clinic", order_by="Packet.name")
+
+
+class ClinicInstrument(Base):
+    """A clinic's own settings for one installed instrument. No row means the defaults:
+    enabled, with the instrument's own default referral threshold."""
+
+    __tablename__ = "clinic_instrument"
+    __table_args__ = (sa.UniqueConstraint("clinic_id", "instrument_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"))
+    instrument_id: Mapped[str] = mapped_column(sa.String(64))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    #: a total at or above this raises the screening on the worklist; None = instrument default
+    referral_threshold: Mapped[int | None]
 
 
 class Packet(Base):
