@@ -65,11 +65,13 @@ def seed_demo_command(path: str) -> None:
     click.echo(f"Demo clinic ready: {clinic.name}.")
 
 
-@click.command("score")
+# Unknown "options" are taken as arguments so that answers starting with "-1" reach our
+# own one-line validation instead of click's usage text.
+@click.command("score", context_settings={"ignore_unknown_options": True})
 @with_appcontext
 @click.argument("instrument")
 @click.argument("answers")
-@click.option("--aahc", type=click.Choice(["yes", "no", "unknown"]), help="ACE-associated health condition.")
+@click.option("--aahc", help="ACE-associated health condition: yes, no or unknown.")
 def score_command(instrument: str, answers: str, aahc: str | None) -> None:
     """Score ANSWERS (item values in published order, comma-separated; leave a value
     empty for an unanswered item) and print the result as JSON."""

@@ -14,6 +14,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+class DefinitionError(ValueError):
+    """A cross-reference problem, with the path of the field at fault, so the start-up
+    message can name it (pydantic gives whole-model errors no location)."""
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        super().__init__(problem)
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -188,45 +197,58 @@ class Instrument(Frozen):
     def _references_resolve(self) -> Instrument:
         item_ids = [item.id for item in self.items]
         if len(set(item_ids)) != len(item_ids):
-            raise ValueError("item ids must be unique")
+            raise DefinitionError("items", "item ids must be unique")
         for key, options in self.option_sets.items():
             values = [option.value for option in options]
             if not options or len(set(values)) != len(values):
-                raise ValueError(f"option set {key!r} needs distinct values")
-        for item in self.items:
+                raise DefinitionError(f"option_sets.{key}", f"option set {key!r} needs distinct values")
+        for index, item in enumerate(self.items):
             if item.options not in self.option_sets:
-                raise ValueError(f"item {item.id!r} names unknown option set {item.options!r}")
-        known = set(item_ids)
-        referenced = list(self.scoring.total.reverse_items)
-        referenced += [flag.item for flag in self.scoring.flags if flag.item]
-        if self.scoring.algorithm:
-            referenced += [*self.scoring.algorithm.core_items, *self.scoring.algorithm.symptom_items]
-        unknown = sorted(set(referenced) - known)
-        if unknown:
-            raise ValueError(f"scoring names unknown items {unknown}")
-        for band in self.scoring.bands:
+                raise DefinitionError(
+                    f"items.{index}.options", f"item {item.id!r} names unknown option set {item.options!r}"
+                )
+        self._check_item_references(set(item_ids))
+        for index, band in enumerate(self.scoring.bands):
             if band.by_input is None:
                 continue
+            where = f"scoring.bands.{index}.by_input"
             if self.scoring.clinician_input is None:
-                raise ValueError(f"band {band.key!r} depends on a clinician input the file does not define")
+                raise DefinitionError(where, f"band {band.key!r} depends on a clinician input the file does not define")
             unlabelled = {key for key in band.by_input.values() if key} - set(self.scoring.band_labels)
             if unlabelled:
-                raise ValueError(f"band {band.key!r} maps to keys without a label in band_labels: {sorted(unlabelled)}")
+                raise DefinitionError(
+                    where, f"band {band.key!r} maps to keys without a label in band_labels: {sorted(unlabelled)}"
+                )
         self._check_bands_cover_range()
         return self
 
+    def _check_item_references(self, known: set[str]) -> None:
+        scoring = self.scoring
+        references = {"scoring.total.reverse_items": list(scoring.total.reverse_items)}
+        for index, flag in enumerate(scoring.flags):
+            references[f"scoring.flags.{index}.item"] = [flag.item] if flag.item else []
+        if scoring.algorithm:
+            references["scoring.algorithm"] = [*scoring.algorithm.core_items, *scoring.algorithm.symptom_items]
+        for field, referenced in references.items():
+            unknown = sorted(set(referenced) - known)
+            if unknown:
+                raise DefinitionError(field, f"scoring names unknown items {unknown}")
+
     def _check_bands_cover_range(self) -> None:
-        bands = sorted(self.scoring.bands, key=lambda band: band.min)
-        if not bands:
+        indexed = sorted(enumerate(self.scoring.bands), key=lambda pair: pair[1].min)
+        if not indexed:
             return
         low, high = self.total_range
         expected = low
-        for band in bands:
+        for index, band in indexed:
             if band.min != expected or band.max < band.min:
-                raise ValueError(f"bands must cover {low}-{high} without gaps or overlaps (at {band.key!r})")
+                raise DefinitionError(
+                    f"scoring.bands.{index}",
+                    f"bands must cover {low}-{high} without gaps or overlaps (at {band.key!r})",
+                )
             expected = band.max + 1
         if expected != high + 1:
-            raise ValueError(f"bands must end at the maximum total {high}")
+            raise DefinitionError("scoring.bands", f"bands must end at the maximum total {high}")
 
     @property
     def scored_items(self) -> tuple[Item, ...]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from app.instruments.definition import Instrument
+from app.instruments.definition import DefinitionError, Instrument
 
 
 class InstrumentFileError(Exception):
@@ -53,6 +53,9 @@ def load_instrument(path: Path) -> LoadedInstrument:
         definition = Instrument.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, DefinitionError):
+            raise InstrumentFileError(path, cause.field, str(cause)) from None
         field = ".".join(str(part) for part in first["loc"]) or "file"
         raise InstrumentFileError(path, field, first["msg"]) from None
     if definition.id != path.stem:

@@ -81,6 +81,15 @@ def check_answers(instrument: Instrument, answers: Mapping[str, int | None]) -> 
     return checked
 
 
+def _check_clinician_inputs(instrument: Instrument, inputs: Mapping[str, str]) -> None:
+    wanted = instrument.scoring.clinician_input
+    for key, value in inputs.items():
+        if wanted is None or key != wanted.key:
+            raise AnswerError(f"{instrument.short_title} takes no clinician input {key!r}")
+        if value not in wanted.values:
+            raise AnswerError(f"{wanted.label}: {value!r} is not one of {list(wanted.values)}")
+
+
 def score(
     instrument: Instrument,
     version: str,
@@ -91,6 +100,7 @@ def score(
     absent = unanswered); `clinician_inputs` carries facts staff give (e.g. ACE-associated
     health condition: "yes" / "no" / "unknown")."""
     given = check_answers(instrument, answers)
+    _check_clinician_inputs(instrument, clinician_inputs or {})
     rules = instrument.scoring
     total_min, total_max = instrument.total_range
     missing_scored = [item.id for item in instrument.scored_items if item.id not in given]
