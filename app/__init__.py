@@ -47,9 +47,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
 
     from app.auth import bp as auth_bp
+    from app.checkin import bp as checkin_bp
+    from app.patient import bp as patient_bp
     from app.staff import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(patient_bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
     return app

@@ -21,7 +21,14 @@ from app.services import clinics, staff
 
 
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, seed_demo_command, score_command, create_clinic_command, create_user_command):
+    for command in (
+        migrate_command,
+        seed_demo_command,
+        score_command,
+        create_clinic_command,
+        create_user_command,
+        start_screening_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -137,3 +144,38 @@ def create_user_command(email: str, name: str, role: str, clinic_slug: str, pass
     except staff.StaffError as error:
         fail(str(error))
     click.echo(f"Created {user.role_label.lower()} account {user.email} at {clinic.name}.")
+
+
+@click.command("start-screening")
+@with_appcontext
+@click.option("--clinic", "clinic_slug", required=True, help="The clinic's short name.")
+@click.option("--mrn", required=True, help="The patient's MRN at that clinic.")
+@click.option("--packet", "packet_name", required=True, help="The packet's name, e.g. 'New patient'.")
+def start_screening_command(clinic_slug: str, mrn: str, packet_name: str) -> None:
+    """Start a screening and print its one-time tablet code."""
+    from datetime import timedelta
+
+    from app.models import Packet
+    from app.services import access_codes, patients, screenings
+
+    clinic = db.session.scalar(sa.select(Clinic).where(Clinic.slug == clinic_slug))
+    if clinic is None:
+        fail(f"no clinic has the short name {clinic_slug!r}")
+    patient = patients.find_patient(db.session, clinic.id, mrn)
+    if patient is None:
+        fail(f"no patient with MRN {mrn!r} at {clinic.name}")
+    packet = db.session.scalar(
+        sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == packet_name, Packet.is_active.is_(True))
+    )
+    if packet is None:
+        names = ", ".join(p.name for p in screenings.active_packets(db.session, clinic.id))
+        fail(f"no active packet {packet_name!r} at {clinic.name}; packets: {names}")
+    screening = screenings.create_screening(db.session, patient, packet, created_by_id=None)
+    code = access_codes.issue_access_code(
+        db.session,
+        screening,
+        secret_key=current_app.config["SECRET_KEY"],
+        lifetime=timedelta(minutes=current_app.config["ACCESS_CODE_MINUTES"]),
+        created_by_id=None,
+    )
+    click.echo(access_codes.display_code(code))

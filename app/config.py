@@ -40,6 +40,8 @@ def settings_from_environment() -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or default_database_url(),
         "QUESTIONNAIRES_DIR": os.environ.get("TALLYFORM_QUESTIONNAIRES_DIR") or str(PROJECT_ROOT / "questionnaires"),
+        "ACCESS_CODE_MINUTES": _int("TALLYFORM_ACCESS_CODE_MINUTES", 30),
+        "KIOSK_IDLE_SECONDS": _int("TALLYFORM_KIOSK_IDLE_SECONDS", 180),
         "STAFF_IDLE_MINUTES": _int("TALLYFORM_STAFF_IDLE_MINUTES", 15),
         "STAFF_MAX_SESSION_HOURS": _int("TALLYFORM_STAFF_MAX_SESSION_HOURS", 12),
         # Cookies are sent over HTTPS only unless this is set to 0 (plain-HTTP development).

@@ -23,6 +23,7 @@ from app.instruments.registry import InstrumentRegistry
 
 PG_ENV = "TALLYFORM_TEST_DATABASE_URL"
 DEMO_PASSWORD = "demo-clinic-password"
+DEMO_SEEDS = PROJECT_ROOT / "seeds" / "demo_clinic.yaml"
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}
 
 
@@ -64,12 +65,19 @@ class ScratchDatabases:
         self.admin = sa.create_engine(self.server_url, isolation_level="AUTOCOMMIT")
         self.names: list[str] = []
 
-    def create(self) -> str:
+    def create(self, template: str | None = None) -> str:
         name = f"tallyform_t_{uuid.uuid4().hex[:12]}"
+        clause = f' TEMPLATE "{template}"' if template else ""
         with self.admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
         self.names.append(name)
         return self.server_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        name = sa.make_url(url).database
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.names.remove(name)
 
     def drop_all(self) -> None:
         with self.admin.connect() as connection:
@@ -95,6 +103,17 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
+def seed_demo(url: str) -> None:
+    """Load the demo clinic through the real loader, into the database at url."""
+    from app.extensions import db, instruments
+    from app.seeding import load_demo_clinic
+
+    seeding_app = create_app({"DATABASE_URL": url, "SECRET_KEY": "seed", **FAST_HASHING})
+    with seeding_app.app_context():
+        load_demo_clinic(db.session, instruments(), DEMO_SEEDS)
+    seeding_app.extensions["tallyform.engine"].dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """One SQLite file migrated to head; each test gets a copy of it."""
@@ -104,10 +123,29 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory, sqlite_template) -> Path:
+    """The migrated file with the demo clinic loaded, seeded once per run."""
+    path = tmp_path_factory.mktemp("demo-template") / "tallyform.sqlite3"
+    shutil.copy(sqlite_template, path)
+    seed_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
 def pg_migrated_url(pg_scratch) -> str:
     url = pg_scratch.create()
     migrate(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_scratch) -> str:
+    """A PostgreSQL database holding the demo clinic, copied (CREATE DATABASE … TEMPLATE)
+    for each test that wants it."""
+    url = pg_scratch.create()
+    migrate(url)
+    seed_demo(url)
+    return sa.make_url(url).database
 
 
 def _empty_pg_tables(url: str) -> None:
@@ -119,14 +157,24 @@ def _empty_pg_tables(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def database_url(request, tmp_path, sqlite_template) -> str:
+def database_url(request, tmp_path, sqlite_template):
+    """A database migrated to head for one test: empty, or holding the demo clinic when the
+    test asks for `demo` (copied from a template seeded once, not re-seeded per test)."""
+    wants_demo = "demo" in request.fixturenames
     if request.param == "sqlite":
         path = tmp_path / "tallyform.sqlite3"
-        shutil.copy(sqlite_template, path)
-        return f"sqlite:///{path}"
+        shutil.copy(request.getfixturevalue("sqlite_demo_template") if wants_demo else sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if wants_demo:
+        scratch = request.getfixturevalue("pg_scratch")
+        url = scratch.create(template=request.getfixturevalue("pg_demo_template"))
+        yield url
+        scratch.drop(url)
+        return
     url = request.getfixturevalue("pg_migrated_url")
     _empty_pg_tables(url)
-    return url
+    yield url
 
 
 @pytest.fixture
@@ -158,14 +206,15 @@ def session(app):
 
 
 @pytest.fixture
-def demo(app):
-    """The demo clinic from seeds/, loaded through the real loader."""
-    from app.extensions import db, instruments
-    from app.seeding import load_demo_clinic
+def demo(app) -> int:
+    """The demo clinic from seeds/ (the database fixture copied it in); its id."""
+    from app.models import Clinic
 
-    with app.app_context():
-        clinic = load_demo_clinic(db.session, instruments(), PROJECT_ROOT / "seeds" / "demo_clinic.yaml")
-        return clinic.id
+    session = app.extensions["tallyform.sessionmaker"]()
+    try:
+        return session.scalar(sa.select(Clinic.id).where(Clinic.slug == "riverside"))
+    finally:
+        session.close()
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')

@@ -4,13 +4,28 @@ import pytest
 
 ROLES = ("anonymous", "frontdesk", "clinician", "admin")
 SIGN_IN = "sign-in"
+KIOSK_START = "kiosk-start"
+STAFF = {"anonymous": SIGN_IN, "frontdesk": 200, "clinician": 200, "admin": 200}
+EVERYONE = dict.fromkeys(ROLES, 200)
 
 # endpoint -> (method, path, {role: expected status or SIGN_IN})
 ACCESS = {
     "index": ("GET", "/", {"anonymous": 302, "frontdesk": 302, "clinician": 302, "admin": 302}),
     "auth.sign_in": ("GET", "/auth/sign-in", {"anonymous": 200, "frontdesk": 302, "clinician": 302, "admin": 302}),
     "auth.sign_out": ("POST", "/auth/sign-out", {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400}),
-    "staff.home": ("GET", "/staff/", {"anonymous": SIGN_IN, "frontdesk": 200, "clinician": 200, "admin": 200}),
+    "staff.home": ("GET", "/staff/", STAFF),
+    "checkin.find_patient": ("GET", "/check-in/", STAFF),
+    "checkin.add_patient": ("GET", "/check-in/patients/new", STAFF),
+    "checkin.patient": ("GET", "/check-in/patients/1", STAFF),
+    "checkin.code": ("GET", "/check-in/screenings/1/code", STAFF),
+    # The tablet pages are for a patient holding a code, never for a signed-in browser as such.
+    "patient.start": ("GET", "/kiosk/", EVERYONE),
+    "patient.welcome": ("GET", "/kiosk/welcome", dict.fromkeys(ROLES, KIOSK_START)),
+    "patient.step": ("GET", "/kiosk/step/0", dict.fromkeys(ROLES, KIOSK_START)),
+    "patient.review": ("GET", "/kiosk/review", dict.fromkeys(ROLES, KIOSK_START)),
+    "patient.submit": ("POST", "/kiosk/submit", dict.fromkeys(ROLES, 400)),
+    "patient.done": ("GET", "/kiosk/done", EVERYONE),
+    "patient.timeout": ("GET", "/kiosk/timeout", dict.fromkeys(ROLES, 302)),
 }
 NOT_PAGES = {"static"}
 
@@ -28,8 +43,8 @@ def test_route_answers_each_role_as_declared(endpoint, role, demo, client, auth)
     if role != "anonymous":
         auth.sign_in(f"{role}@example.com")
     response = client.open(path, method=method)  # POSTs carry no CSRF token: refused
-    if expected == SIGN_IN:
+    if expected in (SIGN_IN, KIOSK_START):
         assert response.status_code == 302
-        assert response.headers["Location"].startswith("/auth/sign-in")
+        assert response.headers["Location"].startswith("/auth/sign-in" if expected == SIGN_IN else "/kiosk/?cleared")
     else:
         assert response.status_code == expected

@@ -11,6 +11,10 @@ from app.cli import alembic_config
 from app.db import Base
 
 EXPECTED_TABLES = {
+    "access_attempt",
+    "access_code",
+    "draft_answer",
+    "kiosk_session",
     "clinic",
     "clinic_instrument",
     "packet",

@@ -2,11 +2,16 @@
 
 from app.models.audit import AuditEvent
 from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
+from app.models.kiosk import AccessAttempt, AccessCode, DraftAnswer, KioskSession
 from app.models.patient import Patient
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import StaffSession, User
 
 __all__ = [
+    "AccessAttempt",
+    "AccessCode",
+    "DraftAnswer",
+    "KioskSession",
     "AuditEvent",
     "Clinic",
     "ClinicInstrument",

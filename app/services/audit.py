@@ -78,3 +78,26 @@ def verify_audit_chain(session: Session) -> int | None:
             return event.id
         expected_prev = event.hash
     return None
+
+
+def record_screening_event(
+    session: Session,
+    action: str,
+    screening,
+    *,
+    actor_user_id: int | None = None,
+    actor_kind: str | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """An event about one screening: by a member of staff when actor_user_id is given,
+    else by actor_kind ("kiosk", "cli", "system")."""
+    return record_event(
+        session,
+        action,
+        clinic_id=screening.clinic_id,
+        actor_user_id=actor_user_id,
+        actor_kind=actor_kind or ("user" if actor_user_id else "cli"),
+        target_type="screening",
+        target_id=screening.id,
+        details=details,
+    )

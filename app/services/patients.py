@@ -44,3 +44,26 @@ def add_patient(
 
 def find_patient(session: Session, clinic_id: int, mrn: str) -> Patient | None:
     return session.scalar(sa.select(Patient).where(Patient.clinic_id == clinic_id, Patient.mrn == mrn.strip()))
+
+
+def get_patient(session: Session, clinic_id: int, patient_id: int) -> Patient | None:
+    """The patient, only if they belong to this clinic."""
+    return session.scalar(sa.select(Patient).where(Patient.id == patient_id, Patient.clinic_id == clinic_id))
+
+
+def search_patients(session: Session, clinic_id: int, query: str, *, limit: int = 25) -> list[Patient]:
+    """Patients of this clinic whose MRN is the query or whose name contains it."""
+    query = query.strip()
+    if not query:
+        return []
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        session.scalars(
+            sa.select(Patient)
+            .where(
+                Patient.clinic_id == clinic_id, sa.or_(Patient.mrn == query, Patient.name.ilike(pattern, escape="\\"))
+            )
+            .order_by(Patient.name)
+            .limit(limit)
+        )
+    )

@@ -17,7 +17,7 @@ from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
 from app.models import InstrumentVersion, Packet, Patient, Response, Screening
-from app.services.audit import record_event
+from app.services.audit import record_screening_event
 
 
 class ScreeningError(ValueError):
@@ -45,15 +45,7 @@ def create_screening(
     )
     session.add(screening)
     session.flush()
-    record_event(
-        session,
-        "screening.create",
-        clinic_id=patient.clinic_id,
-        actor_user_id=created_by_id,
-        actor_kind="user" if created_by_id else "cli",
-        target_type="screening",
-        target_id=screening.id,
-    )
+    record_screening_event(session, "screening.create", screening, actor_user_id=created_by_id)
     session.commit()
     return screening
 
@@ -115,17 +107,35 @@ def complete_screening(
     screening.completed_at = submitted_at
     screening.is_urgent = any(response.is_urgent for response in responses)
     session.flush()
-    record_event(
-        session,
-        "screening.complete",
-        clinic_id=screening.clinic_id,
-        actor_kind=actor_kind,
-        target_type="screening",
-        target_id=screening.id,
-        details={"urgent": screening.is_urgent},
+    record_screening_event(
+        session, "screening.complete", screening, actor_kind=actor_kind, details={"urgent": screening.is_urgent}
     )
     session.commit()
     return responses
+
+
+def get_screening(session: Session, clinic_id: int, screening_id: int) -> Screening | None:
+    """The screening, only if it belongs to this clinic."""
+    return session.scalar(sa.select(Screening).where(Screening.id == screening_id, Screening.clinic_id == clinic_id))
+
+
+def patient_screenings(session: Session, patient: Patient) -> list[Screening]:
+    return list(
+        session.scalars(
+            sa.select(Screening).where(Screening.patient_id == patient.id).order_by(Screening.created_at.desc())
+        )
+    )
+
+
+def active_packets(session: Session, clinic_id: int) -> list[Packet]:
+    return list(
+        session.scalars(
+            sa.select(Packet)
+            .where(Packet.clinic_id == clinic_id, Packet.is_active.is_(True))
+            .options(selectinload(Packet.entries))
+            .order_by(Packet.name)
+        )
+    )
 
 
 def recent_screenings(session: Session, clinic_id: int, *, limit: int) -> list[Screening]:

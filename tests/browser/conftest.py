@@ -10,6 +10,8 @@ import os
 import shutil
 import threading
 import uuid
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -43,27 +45,60 @@ def chromium_path() -> str | None:
     return os.environ.get("TALLYFORM_CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """The app on a migrated SQLite file holding the demo clinic."""
+def demo_app(directory: Path, **settings):
+    """The app on a copy of the migrated demo database in directory."""
     from app.extensions import db, instruments
     from app.seeding import load_demo_clinic
 
-    path = tmp_path_factory.mktemp("live") / "tallyform.sqlite3"
+    path = directory / "tallyform.sqlite3"
     migrate(f"sqlite:///{path}")
-    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": uuid.uuid4().hex, **FAST_HASHING})
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": uuid.uuid4().hex, **FAST_HASHING, **settings})
     with app.app_context():
         load_demo_clinic(db.session, instruments(), PROJECT_ROOT / "seeds" / "demo_clinic.yaml")
     return app
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+@contextmanager
+def serving(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    return demo_app(tmp_path_factory.mktemp("live"))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    with serving(live_app) as url:
+        yield url
+
+
+def issue_code(app, mrn: str = "103377", packet: str = "New patient") -> str:
+    """Start a screening for a demo patient and return its tablet code, as check-in would."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Packet, Patient
+    from app.services import access_codes, screenings
+
+    with app.app_context():
+        patient = db.session.scalar(sa.select(Patient).where(Patient.mrn == mrn))
+        chosen = db.session.scalar(sa.select(Packet).where(Packet.name == packet))
+        screening = screenings.create_screening(db.session, patient, chosen, created_by_id=None)
+        return access_codes.issue_access_code(
+            db.session,
+            screening,
+            secret_key=app.config["SECRET_KEY"],
+            lifetime=timedelta(minutes=30),
+            created_by_id=None,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,57 @@
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+
+class FindPatientForm(FlaskForm):
+    """Sent by POST so that a name or MRN never appears in a URL."""
+
+    query = StringField(
+        "MRN or name",
+        validators=[DataRequired(message="Type the patient's MRN, or part of their name.")],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class AddPatientForm(FlaskForm):
+    mrn = StringField(
+        "Medical record number (MRN)",
+        validators=[
+            DataRequired(message="Enter the patient's MRN as it appears in the clinic's records."),
+            Length(max=64, message="An MRN has at most 64 characters."),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    name = StringField(
+        "Full name",
+        validators=[
+            DataRequired(message="Enter the patient's name as it appears on their ID."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    date_of_birth = DateField(
+        "Date of birth",
+        validators=[DataRequired(message="Enter the date of birth, for example 1980-03-14.")],
+        render_kw={"autocomplete": "off"},
+    )
+
+    def validate_date_of_birth(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError("The date of birth is in the future; check the year.")
+        if field.data and field.data.year < 1900:
+            raise ValidationError("Check the year: it is before 1900.")
+
+
+class StartScreeningForm(FlaskForm):
+    packet_id = SelectField(
+        "Questionnaires to give",
+        coerce=int,
+        validators=[DataRequired(message="Choose which questionnaires the patient should complete.")],
+    )
+
+
+class NewCodeForm(FlaskForm):
+    """Issuing a new code (to resume after a pause) is a POST with a CSRF token."""

@@ -1,0 +1,43 @@
+"""The order of screens a patient goes through for a packet. Plain data, no request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.instruments.registry import InstrumentRegistry
+
+
+@dataclass(frozen=True)
+class Step:
+    """One screen: an instrument's instructions ("intro") or one of its items ("item")."""
+
+    kind: str
+    instrument_id: str
+    item_id: str | None = None
+    #: 1-based question number across the whole packet (items only)
+    number: int | None = None
+
+
+def build_steps(registry: InstrumentRegistry, instrument_ids: list[str]) -> list[Step]:
+    steps: list[Step] = []
+    number = 0
+    for instrument_id in instrument_ids:
+        definition = registry[instrument_id].definition
+        if definition.instructions:
+            steps.append(Step("intro", instrument_id))
+        for item in definition.items:
+            number += 1
+            steps.append(Step("item", instrument_id, item.id, number))
+    return steps
+
+
+def question_count(steps: list[Step]) -> int:
+    return sum(1 for step in steps if step.kind == "item")
+
+
+def first_unanswered(steps: list[Step], answered: dict[str, dict[str, int | None]]) -> int:
+    """Where to resume: the first item never reached (an item skipped on purpose counts as reached)."""
+    for index, step in enumerate(steps):
+        if step.kind == "item" and step.item_id not in answered.get(step.instrument_id, {}):
+            return index
+    return len(steps)

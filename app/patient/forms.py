@@ -1,0 +1,50 @@
+"""Tablet forms. An item's form is built from its instrument definition at runtime, so
+the options are exactly the YAML's, in its order, with its values."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.instruments.definition import Instrument, Item
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Your code",
+        validators=[
+            DataRequired(message="Enter the 8-character code from the front desk."),
+            Length(max=20, message="The code has 8 characters; check it and try again."),
+        ],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "autocorrect": "off",
+            "inputmode": "text",
+        },
+    )
+
+
+class StepForm(FlaskForm):
+    """An instructions screen: nothing to answer, only back and forward."""
+
+
+def item_field_name(item: Item) -> str:
+    return f"item_{item.id}"
+
+
+def build_item_form(definition: Instrument, item: Item, **kwargs) -> FlaskForm:
+    """A form with one radio group for the item. Leaving it blank is allowed: the
+    review page points blanks out, and scoring applies the instrument's missing rule."""
+    choices = [SelectChoice(option.value, option.label) for option in definition.options_for(item)]
+
+    class ItemForm(StepForm):
+        pass
+
+    setattr(
+        ItemForm, item_field_name(item), RadioField(item.text, choices=choices, coerce=int, validators=[Optional()])
+    )
+    return ItemForm(**kwargs)

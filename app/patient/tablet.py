@@ -1,0 +1,74 @@
+"""What the tablet keeps in its cookie, and how it forgets.
+
+The cookie holds only a random kiosk-session token (and a device id used to slow code
+guessing); answers live server-side. Ending a sitting clears the session, replaces the
+cookie, and tells the browser to drop everything it kept for this site.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import Response, current_app, g, redirect, request, session, url_for
+
+from app.extensions import db
+from app.services.access_codes import Device
+from app.services.kiosk import current_kiosk_session
+
+KIOSK_KEY = "kiosk_token"
+DONE_KEY = "kiosk_done"
+DEVICE_COOKIE = "tallyform_device"
+# Cookies and storage for this origin, and the HTTP cache (Chrome's back/forward cache
+# is also evicted when cookies change).
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+def idle_limit() -> timedelta:
+    return timedelta(seconds=current_app.config["KIOSK_IDLE_SECONDS"])
+
+
+def load_kiosk() -> None:
+    g.kiosk = current_kiosk_session(db.session, session.get(KIOSK_KEY), idle_limit())
+    if g.kiosk is None and KIOSK_KEY in session:
+        session.clear()
+
+
+def require_kiosk():
+    """A before_request hook: screens of a sitting need a live kiosk session."""
+    if g.kiosk is None:
+        return redirect(url_for("patient.start", cleared=1))
+    return None
+
+
+def current_device() -> Device:
+    return Device(
+        cookie_id=request.cookies.get(DEVICE_COOKIE) or g.setdefault("new_device_id", secrets.token_urlsafe(16)),
+        address=request.remote_addr or "",
+    )
+
+
+def remember_device(response: Response) -> Response:
+    if "new_device_id" in g:
+        response.set_cookie(DEVICE_COOKIE, g.new_device_id, max_age=365 * 86400, httponly=True, samesite="Lax")
+    return response
+
+
+def begin_sitting(token: str) -> None:
+    session.clear()  # a new session id for every patient
+    session[KIOSK_KEY] = token
+
+
+def forget(response: Response) -> Response:
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def clear_when_idle(page: str) -> Response:
+    """A sitting's screen, which sends the tablet to the timeout page after the idle limit.
+    An HTTP Refresh header rather than a meta refresh: the same behaviour without
+    JavaScript, and the warning with a one-tap extension comes from kiosk.js."""
+    response = current_app.make_response(page)
+    response.headers["Refresh"] = f"{idle_limit().seconds}; url={url_for('patient.timeout')}"
+    return response

@@ -1,0 +1,153 @@
+from itertools import groupby
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db, instruments
+from app.models import Clinic
+from app.patient import tablet
+from app.patient.flow import build_steps, first_unanswered, question_count
+from app.patient.forms import CodeForm, StepForm, build_item_form, item_field_name
+from app.services import access_codes, kiosk
+from app.services.screenings import ScreeningError
+
+bp = Blueprint("patient", __name__, url_prefix="/kiosk")
+bp.before_request(tablet.load_kiosk)
+SITTING_ENDPOINTS = {"patient.welcome", "patient.step", "patient.review", "patient.submit"}
+
+
+@bp.before_request
+def _sitting_needs_a_code():
+    if request.endpoint in SITTING_ENDPOINTS:
+        return tablet.require_kiosk()
+    return None
+
+
+def _steps():
+    return build_steps(instruments(), g.kiosk.screening.instrument_ids)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def start():
+    if g.kiosk is not None:
+        return redirect(url_for("patient.welcome"))
+    form = CodeForm(data={"code": request.args.get("code", "")} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            _screening, token = access_codes.redeem_access_code(
+                db.session, form.code.data, tablet.current_device(), secret_key=current_app.config["SECRET_KEY"]
+            )
+        except access_codes.AccessCodeError as error:
+            form.code.errors.append(str(error))
+        else:
+            tablet.begin_sitting(token)
+            return redirect(url_for("patient.welcome"))
+    page = render_template("patient/start.html", form=form, cleared=request.args.get("cleared"))
+    return tablet.remember_device(current_app.make_response(page))
+
+
+@bp.route("/welcome")
+def welcome():
+    steps = _steps()
+    resume_at = first_unanswered(steps, kiosk.draft_answers(db.session, g.kiosk.screening_id))
+    clinic = db.session.get(Clinic, g.kiosk.screening.clinic_id)
+    return render_template(
+        "patient/welcome.html",
+        clinic=clinic,
+        questions=question_count(steps),
+        resume_at=resume_at if resume_at < len(steps) else None,
+        has_answers=resume_at > 0,
+    )
+
+
+@bp.route("/step/<int:index>", methods=["GET", "POST"])
+def step(index: int):
+    steps = _steps()
+    if not 0 <= index < len(steps):
+        abort(404)
+    current = steps[index]
+    definition = instruments()[current.instrument_id].definition
+    if current.kind == "intro":
+        form = StepForm()
+    else:
+        item = definition.item(current.item_id)
+        saved = kiosk.draft_answers(db.session, g.kiosk.screening_id).get(current.instrument_id, {})
+        form = build_item_form(definition, item, data={item_field_name(item): saved.get(item.id)})
+    if form.validate_on_submit():
+        if current.kind == "item":
+            value = form[item_field_name(item)].data
+            kiosk.save_answer(db.session, instruments(), g.kiosk.screening, current.instrument_id, item.id, value)
+        return redirect(_next_screen(index, len(steps), request.form.get("nav")))
+    return tablet.clear_when_idle(
+        render_template(
+            "patient/step.html",
+            form=form,
+            step=current,
+            index=index,
+            definition=definition,
+            questions=question_count(steps),
+            idle_seconds=tablet.idle_limit().seconds,
+            from_review=request.args.get("from") == "review",
+        )
+    )
+
+
+def _next_screen(index: int, count: int, nav: str | None) -> str:
+    if nav == "stay":
+        return url_for("patient.step", index=index)
+    if nav == "review" or (nav == "next" and index + 1 >= count):
+        return url_for("patient.review")
+    if nav == "back":
+        return url_for("patient.step", index=max(index - 1, 0)) if index > 0 else url_for("patient.welcome")
+    return url_for("patient.step", index=index + 1)
+
+
+@bp.route("/review", methods=["GET"])
+def review():
+    steps = _steps()
+    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
+    rows = [(index, step, answers.get(step.instrument_id, {}).get(step.item_id)) for index, step in enumerate(steps)]
+    rows = [row for row in rows if row[1].kind == "item"]
+    # In packet order, as the patient answered them (Jinja's groupby would sort by name).
+    groups = [(key, list(group)) for key, group in groupby(rows, key=lambda row: row[1].instrument_id)]
+    return tablet.clear_when_idle(
+        render_template(
+            "patient/review.html",
+            groups=groups,
+            registry=instruments(),
+            form=StepForm(),
+            unanswered=[row for row in rows if row[2] is None],
+            idle_seconds=tablet.idle_limit().seconds,
+        )
+    )
+
+
+@bp.route("/submit", methods=["POST"])
+def submit():
+    if not StepForm().validate_on_submit():
+        return redirect(url_for("patient.review"))
+    try:
+        screening = kiosk.submit_from_tablet(db.session, instruments(), g.kiosk)
+    except (ScreeningError, IntegrityError):
+        db.session.rollback()  # submitted already, by a double tap: nothing more to store
+        session.clear()
+        return redirect(url_for("patient.done"))
+    session.clear()
+    session[tablet.DONE_KEY] = {"clinic_id": screening.clinic_id, "urgent": screening.is_urgent}
+    return redirect(url_for("patient.done"))
+
+
+@bp.route("/done")
+def done():
+    outcome = session.pop(tablet.DONE_KEY, None) or {}
+    clinic = db.session.get(Clinic, outcome["clinic_id"]) if outcome else None
+    page = render_template("patient/done.html", clinic=clinic, urgent=outcome.get("urgent", False))
+    return tablet.forget(current_app.make_response(page))
+
+
+@bp.route("/timeout")
+def timeout():
+    """Where an idle tablet goes (by meta refresh, without JavaScript): end and forget."""
+    kiosk.end_kiosk_session(db.session, session.get(tablet.KIOSK_KEY), "idle")
+    session.clear()
+    return tablet.forget(redirect(url_for("patient.start", cleared=1)))

@@ -1,0 +1,51 @@
+"""The front desk finds a patient, starts a screening and shows the code, on a tablet and a phone."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import axe_violations, screenshot, staff_sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("viewport", ["tablet", "phone"])
+def test_front_desk_starts_a_screening_and_the_code_opens_the_tablet(live_server, new_page, browser, viewport):
+    page = new_page(viewport)
+    staff_sign_in(page, live_server, "frontdesk")
+    page.get_by_role("link", name="Check-in").click()
+    page.get_by_label("MRN or name").fill("weiss")
+    page.get_by_role("button", name="Find").click()
+    assert axe_violations(page) == []
+    screenshot(page, f"checkin-1-find-{viewport}")
+    page.get_by_role("link", name="Daniel Weiss").click()
+    page.get_by_label("Questionnaires to give").select_option(label="Follow-up")
+    page.get_by_role("button", name="Start and get a code").click()
+
+    code = page.locator(".access-code").inner_text()
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    assert page.locator("figure.qr-figure svg").is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, f"checkin-2-code-{viewport}")
+
+    # The QR code's address opens the tablet with the code filled in.
+    tablet = new_page("tablet")
+    tablet.goto(f"{live_server}/kiosk/?code={code}")
+    assert tablet.get_by_label("Your code").input_value() == code
+    tablet.get_by_role("button", name="Start").click()
+    assert tablet.get_by_text("17 questions").is_visible()
+
+
+def test_adding_a_patient_with_a_taken_mrn_says_so_next_to_the_field(live_server, new_page):
+    page = new_page("phone")
+    staff_sign_in(page, live_server, "frontdesk")
+    page.goto(f"{live_server}/check-in/patients/new")
+    page.get_by_label("Medical record number (MRN)").fill("100234")
+    page.get_by_label("Full name").fill("Another Person")
+    page.get_by_label("Date of birth").fill("1970-01-01")
+    page.get_by_role("button", name="Add patient").click()
+    field = page.get_by_label("Medical record number (MRN)")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "already registered" in page.locator(".error").inner_text()
+    assert axe_violations(page) == []
+    screenshot(page, "checkin-3-duplicate-mrn-phone")
