@@ -153,3 +153,17 @@ def issue_code_for_latest(app) -> str:
             lifetime=__import__("datetime").timedelta(minutes=5),
             created_by_id=None,
         )
+
+
+def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(live_app, live_server, browser):
+    """WCAG 1.4.10: 1280 px at 400 % zoom, or a 640 px tablet at 200 %, is 320 CSS pixels."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        enter_code(page, live_server, issue_code(live_app, mrn="100871", packet="New patient"))
+        for path in ("/kiosk/welcome", "/kiosk/step/0", "/kiosk/step/18", "/kiosk/step/29", "/kiosk/review"):
+            page.goto(f"{live_server}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+    finally:
+        context.close()
