@@ -22,6 +22,7 @@ EXPECTED_TABLES = {
     "instrument_version",
     "response",
     "audit_event",
+    "api_token",
 }
 
 

@@ -5,8 +5,10 @@ from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.patient import Patient
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import StaffSession, User
+from app.models.integration import ApiToken
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Clinic",
     "ClinicInstrument",
