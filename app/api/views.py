@@ -84,12 +84,12 @@ def score_questionnaire_response():
 @bp.get("/api/screenings")
 def screenings():
     since = _since(request.args.get("since"))
-    limit = request.args.get("limit", default=50, type=int)
-    if limit is None or not 1 <= limit <= integrations.MAX_PAGE_SIZE:
+    limit = request.args.get("limit", "50")
+    if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= integrations.MAX_PAGE_SIZE):
         raise BadRequest(f"limit must be a whole number from 1 to {integrations.MAX_PAGE_SIZE}.")
     try:
         page = integrations.list_completed_screenings(
-            db.session, g.api_token, since=since, cursor=request.args.get("cursor"), limit=limit
+            db.session, g.api_token, since=since, cursor=request.args.get("cursor"), limit=int(limit)
         )
     except integrations.CursorError as error:
         raise BadRequest(str(error)) from None
