@@ -34,6 +34,13 @@ def complete_new_screening(session, registry, patient: Patient, packet: Packet, 
     return screening
 
 
+def complete_follow_up(session, registry, patient: Patient, phq9: list, gad7: list, **kwargs) -> Screening:
+    """A completed "Follow-up" packet (PHQ-9 with item 10, GAD-7) of the patient's clinic."""
+    packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == patient.clinic_id, Packet.name == "Follow-up"))
+    answers = {"phq9": by_position(registry, "phq9", phq9), "gad7": by_position(registry, "gad7", gad7)}
+    return complete_new_screening(session, registry, patient, packet, answers, **kwargs)
+
+
 def by_position(registry, instrument_id: str, values: list) -> dict:
     """Answers given in published item order (None = unanswered), keyed by item id."""
     return dict(zip((item.id for item in registry[instrument_id].definition.items), values, strict=False))
@@ -76,17 +83,12 @@ def incomplete_screening(registry, session, demo_patient, new_patient_packet) ->
 def other_clinic(app, registry, session, demo) -> dict:
     """A second clinic whose patient has the same MRN as a demo patient, with one screening."""
     clinic = clinics.create_clinic(session, slug="hillside", name="Hillside Family Practice")
-    packet = clinics.save_packet(session, registry, clinic, "Follow-up", ["phq9", "gad7"])
     patient = patients.add_patient(
         session, clinic.id, mrn="100234", name="Robin Hillside", date_of_birth=date(1980, 1, 2)
     )
-    screening = complete_new_screening(
-        session,
-        registry,
-        patient,
-        packet,
-        {"phq9": by_position(registry, "phq9", [0] * 10), "gad7": by_position(registry, "gad7", [0] * 7)},
-        submitted_at=datetime(2026, 11, 20, 12, tzinfo=UTC),
+    clinics.save_packet(session, registry, clinic, "Follow-up", ["phq9", "gad7"])
+    screening = complete_follow_up(
+        session, registry, patient, [0] * 10, [0] * 7, submitted_at=datetime(2026, 11, 20, 12, tzinfo=UTC)
     )
     return {"clinic_id": clinic.id, "screening_id": screening.id, "token": make_token(session, clinic.id)}
 

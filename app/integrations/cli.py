@@ -4,6 +4,7 @@ operators and scripts."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -116,9 +117,7 @@ def export_csv_command(since, out_file: Path, deidentify: bool, clinic_slug) -> 
     )
     with out_file.open("w", encoding="utf-8", newline="") as handle:
         handle.write(next(lines))
-        with click.progressbar(
-            lines, length=count, label="Exporting responses", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(lines, length=count, label="Exporting responses", file=sys.stderr) as bar:
             for line in bar:
                 handle.write(line)
     click.echo(f"Wrote {count} response(s) to {out_file}.")

@@ -37,16 +37,20 @@ def create_api_token(session: Session, clinic_id: int, name: str, *, created_by_
     )
     session.add(api_token)
     session.flush()
+    _record_admin_change(session, "api_token.create", api_token, created_by_id)
+    return api_token, token
+
+
+def _record_admin_change(session: Session, action: str, api_token: ApiToken, actor_user_id: int | None) -> None:
     record_event(
         session,
-        "api_token.create",
-        clinic_id=clinic_id,
-        actor_user_id=created_by_id,
+        action,
+        clinic_id=api_token.clinic_id,
+        actor_user_id=actor_user_id,
         target_type="api_token",
         target_id=api_token.id,
     )
     session.commit()
-    return api_token, token
 
 
 def list_api_tokens(session: Session, clinic_id: int) -> list[ApiToken]:
@@ -65,15 +69,7 @@ def revoke_api_token(session: Session, clinic_id: int, token_id: int, *, revoked
         raise NotFound()
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
-        record_event(
-            session,
-            "api_token.revoke",
-            clinic_id=clinic_id,
-            actor_user_id=revoked_by_id,
-            target_type="api_token",
-            target_id=api_token.id,
-        )
-        session.commit()
+        _record_admin_change(session, "api_token.revoke", api_token, revoked_by_id)
     return api_token
 
 

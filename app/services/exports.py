@@ -44,8 +44,14 @@ def count_responses(session: Session, since: datetime, clinic_id: int | None = N
 
 
 def response_rows(session: Session, since: datetime, clinic_id: int | None = None) -> Iterator[ResponseRow]:
+    """Rows read in batches through a session of their own, closed when the rows run out or
+    the reader stops: a streamed download outlives the request that started it."""
     query = _responses_since(since, clinic_id).order_by(Response.submitted_at, Response.id)
-    result = session.execute(query.execution_options(yield_per=BATCH_SIZE))
+    with Session(session.get_bind()) as reader:
+        yield from _rows(reader.execute(query.execution_options(yield_per=BATCH_SIZE)))
+
+
+def _rows(result) -> Iterator[ResponseRow]:
     for response, screening, patient in result:
         yield ResponseRow(
             clinic_id=screening.clinic_id,

@@ -3,10 +3,8 @@
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy as sa
 
-from app.models import Packet
-from tests.integration_fixtures import bearer, by_position, complete_new_screening, completed_screenings
+from tests.integration_fixtures import bearer, complete_follow_up, completed_screenings
 
 
 def _all_pages(client, token, **params):
@@ -32,14 +30,7 @@ def test_polling_with_the_last_cursor_returns_only_screenings_completed_since(
     _ids, cursor = _all_pages(client, token, limit=3)
     empty = client.get("/api/screenings", query_string={"cursor": cursor}, headers=bearer(token)).json
     assert empty == {"screenings": [], "cursor": cursor, "has_more": False}
-    packet = session.scalar(sa.select(Packet).where(Packet.name == "Follow-up"))
-    new = complete_new_screening(
-        session,
-        registry,
-        demo_patient,
-        packet,
-        {"phq9": by_position(registry, "phq9", [0] * 10), "gad7": by_position(registry, "gad7", [0] * 7)},
-    )
+    new = complete_follow_up(session, registry, demo_patient, [0] * 10, [0] * 7)
     page = client.get("/api/screenings", query_string={"cursor": cursor}, headers=bearer(token)).json
     assert [s["id"] for s in page["screenings"]] == [new.id]
     assert page["screenings"][0]["responses"][0]["total"] == 0

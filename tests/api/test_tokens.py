@@ -45,15 +45,16 @@ def test_token_needs_a_name(client, login_as, session):
     assert session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0
 
 
-def test_revoked_token_is_refused(client, login_as, session, token):
-    assert client.get("/api/screenings", headers=bearer(token)).status_code == 200
+def _revoke_through_the_page(client, login_as, token_id):
     login_as("admin")
     page = client.get("/admin/integrations/")
+    return client.post(f"/admin/integrations/tokens/{token_id}/revoke", data={"csrf_token": csrf_token_from(page.text)})
+
+
+def test_revoked_token_is_refused(client, login_as, session, token):
+    assert client.get("/api/screenings", headers=bearer(token)).status_code == 200
     api_token = session.scalars(sa.select(ApiToken)).one()
-    revoked = client.post(
-        f"/admin/integrations/tokens/{api_token.id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
-    )
-    assert revoked.status_code == 302
+    assert _revoke_through_the_page(client, login_as, api_token.id).status_code == 302
     response = client.get("/api/screenings", headers=bearer(token))
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -63,13 +64,8 @@ def test_revoked_token_is_refused(client, login_as, session, token):
 
 
 def test_admin_cannot_revoke_another_clinics_token(client, login_as, session, other_clinic):
-    login_as("admin")
-    page = client.get("/admin/integrations/")
     theirs = session.scalars(sa.select(ApiToken)).one()
-    response = client.post(
-        f"/admin/integrations/tokens/{theirs.id}/revoke", data={"csrf_token": csrf_token_from(page.text)}
-    )
-    assert response.status_code == 404
+    assert _revoke_through_the_page(client, login_as, theirs.id).status_code == 404
     session.expire_all()
     assert session.get(ApiToken, theirs.id).revoked_at is None
     assert "Hillside" not in client.get("/admin/integrations/").text

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Response, Screening
-from tests.integration_fixtures import bearer, by_position, complete_new_screening, completed_screenings, parse_fhir
+from tests.integration_fixtures import bearer, complete_follow_up, completed_screenings, parse_fhir
 
 SCORE = "/fhir/QuestionnaireResponse/$score"
 LOINC = "http://loinc.org"
@@ -83,18 +83,9 @@ def test_round_trip_keeps_the_flag_of_an_incomplete_response(client, token, inco
 def test_loinc_coded_response_scores_like_the_same_answers_on_the_tablet(
     client, session, registry, token, demo_patient, prefix
 ):
-    from app.models import Packet
-
     phq9 = [2, 2, 2, 2, 1, 0, 0, 0, 1]  # vector P5: 10, moderate, item 9 endorsed
     gad7 = [3, 3, 3, 3, 3, 0, 0]  # 15, severe
-    packet = session.scalar(sa.select(Packet).where(Packet.name == "Follow-up"))
-    tablet = complete_new_screening(
-        session,
-        registry,
-        demo_patient,
-        packet,
-        {"phq9": by_position(registry, "phq9", [*phq9, 1]), "gad7": by_position(registry, "gad7", gad7)},
-    )
+    tablet = complete_follow_up(session, registry, demo_patient, [*phq9, 1], gad7)
     stored = {r.instrument_id: r for r in tablet.responses}
     phq9_response = _loinc_response("44249-1", PHQ9_ITEMS, phq9, prefix=prefix)
     phq9_response["item"].append(
