@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from app.extensions import db
 from app.fhir.codes import FHIR_JSON
@@ -36,6 +36,8 @@ def require_api_token():
     token = _bearer()
     api_token = authenticate_api_token(db.session, token) if token else None
     if api_token is None:
+        # Logged, not audited: without a valid token there is no clinic to audit it under.
+        current_app.logger.warning("API call refused without a valid token: %s %s", request.method, request.path)
         response = api_error(401, "Send a valid API token: Authorization: Bearer <token>.", code="login")
         response.headers["WWW-Authenticate"] = 'Bearer realm="Tallyform API"'
         return response

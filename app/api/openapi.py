@@ -94,6 +94,44 @@ SCHEMAS = {
             },
         },
     },
+    "QuestionnaireResponse": {
+        "type": "object",
+        "required": ["resourceType", "questionnaire"],
+        "description": "A FHIR R4 QuestionnaireResponse; only the parts read for scoring are described here.",
+        "properties": {
+            "resourceType": {"const": "QuestionnaireResponse"},
+            "id": {"type": "string"},
+            "questionnaire": {
+                "type": "string",
+                "description": "Our canonical URL (optionally |version) or a LOINC panel code, e.g. http://loinc.org/q/44249-1.",
+            },
+            "status": {"type": "string"},
+            "authored": {"type": "string"},
+            "subject": {"type": "object", "properties": {"reference": {"type": "string"}}},
+            "item": {"type": "array", "items": {"$ref": "#/components/schemas/QuestionnaireResponseItem"}},
+        },
+    },
+    "QuestionnaireResponseItem": {
+        "type": "object",
+        "required": ["linkId"],
+        "properties": {
+            "linkId": {"type": "string"},
+            "answer": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "valueCoding": {
+                            "type": "object",
+                            "properties": {"system": {"type": "string"}, "code": {"type": "string"}},
+                        },
+                        "item": {"type": "array", "items": {"$ref": "#/components/schemas/QuestionnaireResponseItem"}},
+                    },
+                },
+            },
+            "item": {"type": "array", "items": {"$ref": "#/components/schemas/QuestionnaireResponseItem"}},
+        },
+    },
     "Screening": {
         "type": "object",
         "required": [
@@ -267,7 +305,7 @@ def openapi_document() -> dict:
                     "operationId": "scoreQuestionnaireResponse",
                     "requestBody": {
                         "required": True,
-                        "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirResource"}}},
+                        "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/QuestionnaireResponse"}}},
                     },
                     "responses": {
                         "200": _fhir("A collection Bundle of Observations (total score, raised flags).", "Bundle"),

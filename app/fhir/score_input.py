@@ -111,17 +111,20 @@ def _items(items: object, path: str) -> Iterator[tuple[str, dict]]:
         here = f"{path}[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("linkId"), str):
             raise ScoreInputError("Each item must be an object with a linkId string.", here, code="structure")
-        if entry.get("answer"):
+        answers = entry.get("answer")
+        if answers is not None and not isinstance(answers, list):
+            raise ScoreInputError("answer must be a list.", f"{here}.answer", code="structure")
+        if answers:
             yield here, entry
         yield from _items(entry.get("item"), f"{here}.item")
-        for a_index, answer in enumerate(entry.get("answer") or []):
+        for a_index, answer in enumerate(answers or []):
             if isinstance(answer, dict):
                 yield from _items(answer.get("item"), f"{here}.answer[{a_index}].item")
 
 
 def _single_coding(entry: dict, path: str, what: str) -> tuple[str, dict]:
     answers = entry["answer"]
-    if not isinstance(answers, list) or len(answers) != 1:
+    if len(answers) != 1:
         raise ScoreInputError(f"{what} must have exactly one answer.", f"{path}.answer")
     answer = answers[0]
     here = f"{path}.answer[0]"

@@ -125,6 +125,11 @@ REFUSALS = {
         "must be answered with a valueCoding (got valueInteger)",
         "QuestionnaireResponse.item[0].answer[0]",
     ),
+    "answer that is not a list": (
+        lambda r: r | {"item": [{"linkId": "69725-0", "answer": 5}]},
+        "answer must be a list",
+        "QuestionnaireResponse.item[0].answer",
+    ),
     "unknown item": (
         lambda r: (
             r | {"item": [{"linkId": "44250-9", "answer": [{"valueCoding": {"system": LOINC, "code": "LA6568-5"}}]}]}
