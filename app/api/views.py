@@ -117,9 +117,9 @@ def _since(value: str | None) -> datetime | None:
     try:
         if len(value) == 10:
             return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise BadRequest("since must be a date (2026-11-01) or a date-time with a time zone (2026-11-01T09:00:00Z).")
-    return parsed.astimezone(UTC)
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise BadRequest("since must be a date (2026-11-01) or a date-time with a time zone (2026-11-01T09:00:00Z).")

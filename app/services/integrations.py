@@ -51,10 +51,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _, screening_id = raw.partition("|")
         parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None or not 0 < int(screening_id) <= MAX_ID:
             raise ValueError
-        return parsed, int(screening_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return parsed.astimezone(UTC), int(screening_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise CursorError("cursor is not one this API gave out; start again with since") from None
 
 

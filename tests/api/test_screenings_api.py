@@ -67,7 +67,10 @@ def test_one_screening_shows_patient_answers_scores_and_flags(client, demo, sess
         ({"since": "2026-11-01T09:00:00"}, "with a time zone"),
         ({"limit": "0"}, "limit must be a whole number from 1 to 100"),
         ({"limit": "many"}, "limit must be a whole number"),
+        ({"since": "0001-01-01T00:00:00+05:00"}, "since must be a date"),
         ({"cursor": "not-a-cursor"}, "cursor is not one this API gave out"),
+        # a well-formed cursor naming an id no database column can hold
+        ({"cursor": "MjAyNi0wMS0wMVQwMDowMDowMCswMDowMHw5OTk5OTk5OTk5OTk5OTk5OTk5OQ"}, "cursor is not one"),
     ],
 )
 def test_malformed_parameters_get_400_saying_which(client, token, query, message):
