@@ -45,6 +45,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    from app.extensions import limiter
+    from app.integrations import cli as integrations_cli
+
+    limiter.init_app(app)
+    integrations_cli.init_app(app)
 
     from app.auth import bp as auth_bp
     from app.checkin import bp as checkin_bp
@@ -55,5 +60,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(patient_bp)
+    from app.api import bp as api_bp
+    from app.integrations import bp as integrations_bp
+
+    csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(integrations_bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
     return app

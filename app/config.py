@@ -54,4 +54,12 @@ def settings_from_environment() -> dict:
         "ARGON2_TIME_COST": _int("TALLYFORM_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int("TALLYFORM_ARGON2_MEMORY_KIB", 65536),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Canonical base of our FHIR resources and of Tallyform's local code system. It names
+        # things rather than locating them: change it only before the first export, because an
+        # EHR keys what it received on these URLs.
+        "FHIR_BASE_URL": (os.environ.get("TALLYFORM_FHIR_BASE_URL") or "https://tallyform.org/fhir").rstrip("/"),
+        "API_RATE_LIMIT": os.environ.get("TALLYFORM_API_RATE_LIMIT") or "120 per minute",
+        # memory:// suits one app process; several processes share redis:// or memcached:// storage.
+        "RATELIMIT_STORAGE_URI": os.environ.get("TALLYFORM_RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
     }

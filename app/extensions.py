@@ -16,3 +16,10 @@ __all__ = ["csrf", "db", "instruments"]
 def instruments() -> InstrumentRegistry:
     """The current app's instrument registry."""
     return current_app.extensions["tallyform.instruments"]
+
+
+# Rate limits apply where a blueprint asks for them (the API); storage from RATELIMIT_STORAGE_URI.
+from flask_limiter import Limiter  # noqa: E402
+from flask_limiter.util import get_remote_address  # noqa: E402
+
+limiter = Limiter(get_remote_address)

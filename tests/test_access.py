@@ -7,6 +7,10 @@ SIGN_IN = "sign-in"
 KIOSK_START = "kiosk-start"
 STAFF = {"anonymous": SIGN_IN, "frontdesk": 200, "clinician": 200, "admin": 200}
 EVERYONE = dict.fromkeys(ROLES, 200)
+TOKEN_ONLY = dict.fromkeys(ROLES, 401)
+NO_CSRF = dict.fromkeys(ROLES, 400)
+PUBLIC = dict.fromkeys(ROLES, 200)
+ADMIN_ONLY = {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 403, "admin": 200}
 
 # endpoint -> (method, path, {role: expected status or SIGN_IN})
 ACCESS = {
@@ -26,6 +30,18 @@ ACCESS = {
     "patient.submit": ("POST", "/kiosk/submit", dict.fromkeys(ROLES, 400)),
     "patient.done": ("GET", "/kiosk/done", EVERYONE),
     "patient.timeout": ("GET", "/kiosk/timeout", dict.fromkeys(ROLES, 302)),
+    # API: a bearer token only; a staff cookie opens nothing (and needs no CSRF token to be refused)
+    "api.questionnaires": ("GET", "/fhir/Questionnaire", TOKEN_ONLY),
+    "api.questionnaire": ("GET", "/fhir/Questionnaire/phq9", TOKEN_ONLY),
+    "api.screening_bundle": ("GET", "/fhir/screenings/1", TOKEN_ONLY),
+    "api.score_questionnaire_response": ("POST", "/fhir/QuestionnaireResponse/$score", TOKEN_ONLY),
+    "api.screenings": ("GET", "/api/screenings", TOKEN_ONLY),
+    "api.screening": ("GET", "/api/screenings/1", TOKEN_ONLY),
+    "api.openapi": ("GET", "/api/openapi.json", PUBLIC),
+    "integrations.index": ("GET", "/admin/integrations/", ADMIN_ONLY),
+    "integrations.create_token": ("POST", "/admin/integrations/tokens", NO_CSRF),
+    "integrations.revoke_token": ("POST", "/admin/integrations/tokens/1/revoke", NO_CSRF),
+    "integrations.export_csv": ("GET", "/admin/integrations/responses.csv", ADMIN_ONLY | {"admin": 400}),
 }
 NOT_PAGES = {"static"}
 

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "instrument_version",
     "response",
     "audit_event",
+    "api_token",
 }
 
 

@@ -6,12 +6,14 @@ from app.models.kiosk import AccessAttempt, AccessCode, DraftAnswer, KioskSessio
 from app.models.patient import Patient
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import StaffSession, User
+from app.models.integration import ApiToken
 
 __all__ = [
     "AccessAttempt",
     "AccessCode",
     "DraftAnswer",
     "KioskSession",
+    "ApiToken",
     "AuditEvent",
     "Clinic",
     "ClinicInstrument",

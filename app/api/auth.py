@@ -1,0 +1,56 @@
+"""Who is calling the API: the bearer token, and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, g, jsonify, request
+
+from app.extensions import db
+from app.fhir.codes import FHIR_JSON
+from app.fhir.outcome import operation_outcome
+from app.services.api_tokens import authenticate_api_token
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def _bearer() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def rate_limit_key() -> str:
+    """Limits count per token (a hash of it: the limiter's storage never holds a token),
+    and per address for calls without one."""
+    token = _bearer()
+    if token:
+        return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return "address:" + (request.remote_addr or "unknown")
+
+
+def require_api_token():
+    """Before every API view: the cookie session is never consulted."""
+    g.api_token = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    token = _bearer()
+    api_token = authenticate_api_token(db.session, token) if token else None
+    if api_token is None:
+        # Logged, not audited: without a valid token there is no clinic to audit it under.
+        current_app.logger.warning("API call refused without a valid token: %s %s", request.method, request.path)
+        response = api_error(401, "Send a valid API token: Authorization: Bearer <token>.", code="login")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="Tallyform API"'
+        return response
+    g.api_token = api_token
+    return None
+
+
+def api_error(status: int, message: str, *, code: str = "processing", expression: str | None = None):
+    """An OperationOutcome under /fhir/, a plain JSON error under /api/."""
+    if request.path.startswith("/fhir/"):
+        response = jsonify(operation_outcome(message, code=code, expression=expression))
+        response.mimetype = FHIR_JSON
+    else:
+        response = jsonify({"error": {"status": status, "message": message}})
+    response.status_code = status
+    return response

@@ -1,0 +1,125 @@
+import json
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
+
+from app.api.auth import api_error, rate_limit_key, require_api_token
+from app.api.openapi import openapi_document
+from app.api.representations import screening_json
+from app.extensions import db, instruments, limiter
+from app.fhir.codes import FHIR_JSON, FhirUrls
+from app.fhir.questionnaire import build_questionnaire, build_questionnaire_bundle
+from app.fhir.score_input import ScoreInputError
+from app.services import integrations
+from app.services.api_tokens import record_api_call
+
+bp = Blueprint("api", __name__)
+bp.before_request(require_api_token)
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+
+
+def fhir_urls() -> FhirUrls:
+    return FhirUrls(current_app.config["FHIR_BASE_URL"])
+
+
+def fhir_response(resource: dict, status: int = 200) -> Response:
+    return Response(json.dumps(resource, ensure_ascii=False), status=status, mimetype=FHIR_JSON)
+
+
+@bp.errorhandler(NotFound)
+def not_found(_error):
+    return api_error(404, "No such resource here.", code="not-found")
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many_requests(_error):
+    return api_error(429, "Too many requests for this token; wait a minute and try again.", code="throttled")
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(error):
+    return api_error(400, error.description or "The request is malformed.", code="invalid")
+
+
+@bp.get("/fhir/Questionnaire")
+def questionnaires():
+    record_api_call(db.session, g.api_token, "api.questionnaire_list")
+    registry = instruments()
+    return fhir_response(
+        build_questionnaire_bundle(
+            build_questionnaire(loaded.definition, loaded.version, fhir_urls()) for loaded in registry.values()
+        )
+    )
+
+
+@bp.get("/fhir/Questionnaire/<questionnaire_id>")
+def questionnaire(questionnaire_id: str):
+    registry = instruments()
+    record_api_call(db.session, g.api_token, "api.questionnaire_read", details={"found": questionnaire_id in registry})
+    if questionnaire_id not in registry:
+        raise NotFound()
+    loaded = registry[questionnaire_id]
+    return fhir_response(build_questionnaire(loaded.definition, loaded.version, fhir_urls()))
+
+
+@bp.get("/fhir/screenings/<int:screening_id>")
+def screening_bundle(screening_id: int):
+    screening = integrations.read_screening(db.session, g.api_token, screening_id, action="api.screening_fhir_read")
+    return fhir_response(integrations.screening_bundle(db.session, screening, fhir_urls()))
+
+
+@bp.post("/fhir/QuestionnaireResponse/$score")
+def score_questionnaire_response():
+    resource = request.get_json(force=True, silent=True)
+    try:
+        bundle = integrations.score_questionnaire_response(
+            db.session, instruments(), resource, fhir_urls(), api_token=g.api_token
+        )
+    except ScoreInputError as error:
+        return api_error(422, str(error), code=error.code, expression=error.expression or None)
+    return fhir_response(bundle)
+
+
+@bp.get("/api/screenings")
+def screenings():
+    since = _since(request.args.get("since"))
+    limit = request.args.get("limit", "50")
+    if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= integrations.MAX_PAGE_SIZE):
+        raise BadRequest(f"limit must be a whole number from 1 to {integrations.MAX_PAGE_SIZE}.")
+    try:
+        page = integrations.list_completed_screenings(
+            db.session, g.api_token, since=since, cursor=request.args.get("cursor"), limit=int(limit)
+        )
+    except integrations.CursorError as error:
+        raise BadRequest(str(error)) from None
+    return jsonify(
+        {"screenings": [screening_json(s) for s in page.screenings], "cursor": page.cursor, "has_more": page.has_more}
+    )
+
+
+@bp.get("/api/screenings/<int:screening_id>")
+def screening(screening_id: int):
+    return jsonify(
+        screening_json(integrations.read_screening(db.session, g.api_token, screening_id, action="api.screening_read"))
+    )
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+def _since(value: str | None) -> datetime | None:
+    """An ISO 8601 date (midnight UTC) or date-time with a time zone."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise BadRequest("since must be a date (2026-11-01) or a date-time with a time zone (2026-11-01T09:00:00Z).")

@@ -1,0 +1,102 @@
+"""An instrument as a FHIR R4 Questionnaire, built from its definition (the YAML)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.fhir.codes import (
+    LOINC,
+    QUESTIONNAIRE_HIDDEN,
+    FhirUrls,
+    coding,
+    input_coding,
+    input_link_id,
+    item_link_id,
+    option_coding,
+    total_coding,
+    total_link_id,
+)
+from app.instruments.definition import Instrument, Item
+
+
+def build_questionnaire(instrument: Instrument, version: str, urls: FhirUrls) -> dict:
+    """`version` is the definition's content hash: a response names the exact wording it
+    answered by `url|version`."""
+    resource = {
+        "resourceType": "Questionnaire",
+        "id": instrument.id,
+        "url": urls.questionnaire(instrument.id),
+        "version": version,
+        "title": instrument.title,
+        "status": "active",
+        "subjectType": ["Patient"],
+        "copyright": "\n\n".join(part for part in (instrument.copyright, instrument.permission) if part),
+    }
+    # No LOINC code is invented: a panel without a verified LOINC code carries none here
+    # (its local code still names it in our code system).
+    if instrument.code and instrument.code.system == "loinc":
+        resource["code"] = [coding(instrument.code, urls)]
+    resource["item"] = [
+        *_display_items(instrument),
+        *(_question(instrument, item, urls) for item in instrument.items),
+        *_clinician_input_items(instrument, urls),
+        _total_item(instrument, urls),
+    ]
+    return resource
+
+
+def build_questionnaire_bundle(questionnaires: Iterable[dict]) -> dict:
+    entries = [{"resource": resource, "search": {"mode": "match"}} for resource in questionnaires]
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+
+
+def _display_items(instrument: Instrument) -> list[dict]:
+    texts = [("instructions", instrument.instructions), ("stem", instrument.stem)]
+    return [{"linkId": f"{instrument.id}-{key}", "type": "display", "text": text} for key, text in texts if text]
+
+
+def _question(instrument: Instrument, item: Item, urls: FhirUrls) -> dict:
+    question = {"linkId": item_link_id(instrument, item)}
+    if item.code:
+        question["code"] = [{"system": LOINC, "code": item.code}]
+    question |= {
+        "text": item.text,
+        "type": "choice",
+        # An unscored item (PHQ-9 item 10) is asked but may be left out.
+        "required": item.scored,
+        "answerOption": [
+            {"valueCoding": option_coding(instrument, item, option, urls)} for option in instrument.options_for(item)
+        ],
+    }
+    return question
+
+
+def _clinician_input_items(instrument: Instrument, urls: FhirUrls) -> list[dict]:
+    """A fact staff give, not the patient (the ACE tier's ACE-associated health condition):
+    hidden from a patient-facing renderer, but part of the response so that a score
+    computed elsewhere can settle the same band."""
+    wanted = instrument.scoring.clinician_input
+    if wanted is None:
+        return []
+    return [
+        {
+            "extension": [{"url": QUESTIONNAIRE_HIDDEN, "valueBoolean": True}],
+            "linkId": input_link_id(instrument),
+            "text": wanted.label,
+            "type": "choice",
+            "required": False,
+            "answerOption": [{"valueCoding": input_coding(instrument, value, urls)} for value in wanted.values],
+        }
+    ]
+
+
+def _total_item(instrument: Instrument, urls: FhirUrls) -> dict:
+    low, high = instrument.total_range
+    return {
+        "linkId": total_link_id(instrument),
+        "code": [total_coding(instrument, urls)],
+        "text": f"{instrument.short_title} total ({low}–{high})",
+        "type": "integer",
+        "readOnly": True,
+        "required": False,
+    }

@@ -1,0 +1,29 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class CreateTokenForm(FlaskForm):
+    name = StringField(
+        "Name of the system that will use it",
+        validators=[
+            DataRequired(message="Name the token after the system that will hold it, such as “EHR interface”."),
+            Length(max=100, message="Keep the name to 100 characters or fewer."),
+        ],
+    )
+
+
+class RevokeTokenForm(FlaskForm):
+    """Only its CSRF token: revoking is a change, so another site must not be able to ask for it."""
+
+
+class CsvExportForm(FlaskForm):
+    # A download changes nothing but the audit trail, so it is a GET and needs no CSRF token.
+    class Meta:
+        csrf = False
+
+    since = DateField(
+        "Responses submitted on or after",
+        validators=[DataRequired(message="Enter the first date to include, such as 2026-01-01.")],
+    )
+    deidentify = BooleanField("De-identify: leave out name and date of birth, replace the MRN with a code")
