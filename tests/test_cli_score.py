@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ import pytest
 from app import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FLASK = PROJECT_ROOT / ".venv" / "bin" / "flask"
+# The flask script of the environment running the tests (make test: .venv/bin/flask).
+FLASK = Path(sys.executable).parent / "flask"
 ALWAYS_PRINTED = {"instrument", "version", "total", "band", "flags"}
 
 
