@@ -51,5 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    from app.admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
     return app

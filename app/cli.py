@@ -23,6 +23,7 @@ from app.services import clinics, staff
 def init_app(app: Flask) -> None:
     for command in (migrate_command, seed_demo_command, score_command, create_clinic_command, create_user_command):
         app.cli.add_command(command)
+    app.cli.add_command(verify_audit_command)
 
 
 def fail(message: str) -> None:
@@ -135,3 +136,20 @@ def create_user_command(email: str, name: str, role: str, clinic_slug: str, pass
     except staff.StaffError as error:
         fail(str(error))
     click.echo(f"Created {user.role_label.lower()} account {user.email} at {clinic.name}.")
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit_command() -> None:
+    """Check the audit trail's hash chain; exit status 1 at the first broken link."""
+    from app.models import AuditEvent
+    from app.services.audit import verify_audit_chain
+
+    broken = verify_audit_chain(db.session)
+    if broken is not None:
+        fail(
+            f"the audit trail is broken at event {broken}: that event, or the one before it, "
+            "was changed or removed after it was written"
+        )
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    click.echo(f"Audit trail intact: {count} events, every link checked.")

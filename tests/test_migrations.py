@@ -22,6 +22,8 @@ EXPECTED_TABLES = {
     "instrument_version",
     "response",
     "audit_event",
+    "password_token",
+    "sign_in_failure",
 }
 
 
