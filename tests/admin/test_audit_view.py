@@ -19,7 +19,7 @@ from tests.conftest import DEMO_PASSWORD, AuthActions
 
 
 def _event_ids(html):
-    return [int(match) for match in re.findall(r"<tr>\s*<td>(\d+)</td>", html)]
+    return [int(match) for match in re.findall(r"<td data-label=\"#\">(\d+)</td>", html)]
 
 
 def _csv(response):

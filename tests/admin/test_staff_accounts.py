@@ -16,7 +16,7 @@ from tests.admin.conftest import demo_user, post_form
 from tests.conftest import DEMO_PASSWORD, AuthActions
 
 NEW_PASSWORD = "plum orchard by the river"
-LINK = re.compile(r'value="http://localhost(/auth/password/[^"]+)"')
+LINK = re.compile(r"readonly>http://localhost(/auth/password/[^<]+)</textarea>")
 
 
 def _invite(admin, name="Casey Nguyen", email="casey@example.com", role="clinician"):
