@@ -54,5 +54,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.admin import bp as admin_bp
 
     app.register_blueprint(admin_bp)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
     return app

@@ -52,4 +52,6 @@ def settings_from_environment() -> dict:
         "ARGON2_TIME_COST": _int("TALLYFORM_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int("TALLYFORM_ARGON2_MEMORY_KIB", 65536),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Reverse proxies in front of the app: their X-Forwarded-For is trusted this many hops deep.
+        "PROXY_HOPS": _int("TALLYFORM_PROXY_HOPS", 0),
     }

@@ -241,3 +241,20 @@ def test_idle_limit_is_configurable(demo, tmp_path, database_url):
         token = _session_token(db.session, start)
         assert current_staff(db.session, token, limits, now=start + timedelta(minutes=5, seconds=1)) is None
     app.extensions["tallyform.engine"].dispose()
+
+
+def test_behind_a_proxy_failures_are_counted_for_the_client_address(demo, database_url, session):
+    from app import create_app
+    from app.models import SignInFailure
+    from tests.conftest import FAST_HASHING
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k", "PROXY_HOPS": 1, **FAST_HASHING})
+    client = app.test_client()
+    page = client.get("/auth/sign-in")
+    client.post(
+        "/auth/sign-in",
+        data={"email": CLINICIAN, "password": "wrong password here", "csrf_token": csrf_token_from(page.text)},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    assert session.scalars(sa.select(SignInFailure.address)).all() == ["203.0.113.7"]
+    app.extensions["tallyform.engine"].dispose()
