@@ -51,20 +51,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     integrations_cli.init_app(app)
 
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.checkin import bp as checkin_bp
+    from app.integrations import bp as integrations_bp
     from app.patient import bp as patient_bp
     from app.staff import bp as staff_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(checkin_bp)
-    app.register_blueprint(patient_bp)
-    from app.api import bp as api_bp
-    from app.integrations import bp as integrations_bp
-
     csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(integrations_bp)
+    for blueprint in (auth_bp, staff_bp, checkin_bp, patient_bp, admin_bp, integrations_bp, api_bp):
+        app.register_blueprint(blueprint)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
     return app

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
         create_clinic_command,
         create_user_command,
         start_screening_command,
+        verify_audit_command,
     ):
         app.cli.add_command(command)
 
@@ -179,3 +180,18 @@ def start_screening_command(clinic_slug: str, mrn: str, packet_name: str) -> Non
         created_by_id=None,
     )
     click.echo(access_codes.display_code(code))
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit_command() -> None:
+    """Check the audit trail's hash chain; exit status 1 at the first broken link."""
+    from app.models import AuditEvent
+    from app.services.audit import verify_audit_chain
+
+    broken = verify_audit_chain(db.session)
+    if broken is not None:
+        fail(
+            f"the audit trail is broken at event {broken}: that event, or the one before it, "
+            "was changed or removed after it was written"
+        )
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    click.echo(f"Audit trail intact: {count} events, every link checked.")

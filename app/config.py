@@ -62,4 +62,6 @@ def settings_from_environment() -> dict:
         # memory:// suits one app process; several processes share redis:// or memcached:// storage.
         "RATELIMIT_STORAGE_URI": os.environ.get("TALLYFORM_RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Reverse proxies in front of the app: their X-Forwarded-For is trusted this many hops deep.
+        "PROXY_HOPS": _int("TALLYFORM_PROXY_HOPS", 0),
     }

@@ -43,6 +43,38 @@ ACCESS = {
     "integrations.revoke_token": ("POST", "/admin/integrations/tokens/1/revoke", NO_CSRF),
     "integrations.export_csv": ("GET", "/admin/integrations/responses.csv", ADMIN_ONLY | {"admin": 400}),
 }
+ADMIN_ONLY = {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 403, "admin": 200}
+REFUSED_WITHOUT_CSRF = {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400}
+ACCESS |= {
+    "auth.sign_in_code": (
+        "GET",
+        "/auth/sign-in/code",
+        {"anonymous": 302, "frontdesk": 302, "clinician": 302, "admin": 302},
+    ),
+    "auth.set_password": (
+        "GET",
+        "/auth/password/not-a-token",
+        {"anonymous": 404, "frontdesk": 404, "clinician": 404, "admin": 404},
+    ),
+    "auth.two_factor": (
+        "GET",
+        "/auth/two-factor",
+        {"anonymous": SIGN_IN, "frontdesk": 200, "clinician": 200, "admin": 200},
+    ),
+    "admin.index": ("GET", "/admin/", ADMIN_ONLY),
+    "admin.instruments_list": ("GET", "/admin/instruments", ADMIN_ONLY),
+    "admin.instrument": ("GET", "/admin/instruments/phq9", ADMIN_ONLY),
+    "admin.packets_list": ("GET", "/admin/packets", ADMIN_ONLY),
+    "admin.packet": ("GET", "/admin/packets/1", ADMIN_ONLY),
+    "admin.settings": ("GET", "/admin/settings", ADMIN_ONLY),
+    "admin.logo": ("POST", "/admin/settings/logo", REFUSED_WITHOUT_CSRF),
+    "admin.staff_list": ("GET", "/admin/staff", ADMIN_ONLY),
+    "admin.staff_new": ("GET", "/admin/staff/new", ADMIN_ONLY),
+    "admin.staff_member": ("GET", "/admin/staff/1", ADMIN_ONLY),
+    "admin.staff_account": ("POST", "/admin/staff/1/account", REFUSED_WITHOUT_CSRF),
+    "admin.audit": ("GET", "/admin/audit", ADMIN_ONLY),
+    "admin.audit_csv": ("GET", "/admin/audit.csv", ADMIN_ONLY),
+}
 NOT_PAGES = {"static"}
 
 

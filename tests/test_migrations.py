@@ -27,6 +27,8 @@ EXPECTED_TABLES = {
     "response",
     "audit_event",
     "api_token",
+    "password_token",
+    "sign_in_failure",
 }
 
 

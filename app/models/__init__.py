@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
+from app.models.account import PasswordToken, SignInFailure
 from app.models.audit import AuditEvent
 from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.kiosk import AccessAttempt, AccessCode, DraftAnswer, KioskSession
@@ -25,4 +26,6 @@ __all__ = [
     "Screening",
     "StaffSession",
     "User",
+    "PasswordToken",
+    "SignInFailure",
 ]

@@ -33,6 +33,8 @@ class Clinic(Base):
     logo_mime_type: Mapped[str | None] = mapped_column(sa.String(32))
     #: where a referral can be sent, offered as a list on the referral form
     referral_destinations: Mapped[list] = mapped_column(default=list)
+    #: admins must sign in with a TOTP code as well as their password
+    require_admin_totp: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     packets: Mapped[list[Packet]] = relationship(back_populates="clinic", order_by="Packet.name")

@@ -28,6 +28,13 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: base32 TOTP secret, set only once the user has entered a correct code from it
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: a secret offered for enrolment but not yet confirmed with a code
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the last 30-second time step whose code was accepted: a code is never accepted twice
+    totp_last_step: Mapped[int | None]
 
     clinic: Mapped[Clinic] = relationship()
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app
 
 MIN_PASSWORD_LENGTH = 12
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
+# What people add to a common password to get past a length rule: "password2024!!".
+_PADDING = re.compile(r"[\d\W_]+$")
 
 
 def init_app(app: Flask) -> None:
@@ -38,4 +45,15 @@ def password_problem(password: str) -> str | None:
     """Why a new password is refused, in words for the person choosing it; None if it is fine."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters; a short phrase is easiest to remember."
+    lowered = password.lower()
+    if lowered in common_passwords() or _PADDING.sub("", lowered) in common_passwords():
+        return "That password is on a list of common passwords that attackers try first; choose another."
+    if len(set(lowered)) < 4:
+        return "Use more different characters; a short phrase of several words works well."
     return None
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))

@@ -3,11 +3,19 @@ filling what the clinic has not set."""
 
 from __future__ import annotations
 
+import base64
+import io
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+from PIL import Image
 from sqlalchemy.orm import Session
 
+from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
-from app.models import ClinicInstrument
+from app.models import ClinicInstrument, Packet, User
+from app.services.audit import record_event
+from app.services.clinics import PAPER_SIZES, ClinicError, timezone_problem
 
 
 def referral_thresholds(session: Session, registry: InstrumentRegistry, clinic_id: int) -> dict[str, int | None]:
@@ -24,3 +32,223 @@ def referral_thresholds(session: Session, registry: InstrumentRegistry, clinic_i
         instrument_id: own.get(instrument_id, loaded.definition.scoring.default_referral_threshold)
         for instrument_id, loaded in registry.items()
     }
+
+
+@dataclass(frozen=True)
+class InstrumentSetting:
+    """One installed instrument as this clinic uses it."""
+
+    loaded: LoadedInstrument
+    is_enabled: bool
+    #: the clinic's own threshold, None when it uses the instrument's default
+    own_threshold: int | None
+    #: the packets (active ones) that list the instrument
+    packet_names: tuple[str, ...]
+
+    @property
+    def threshold(self) -> int | None:
+        return self.own_threshold if self.own_threshold is not None else self.default_threshold
+
+    @property
+    def default_threshold(self) -> int | None:
+        return self.loaded.definition.scoring.default_referral_threshold
+
+
+def instrument_settings(session: Session, registry: InstrumentRegistry, clinic_id: int) -> list[InstrumentSetting]:
+    rows = {
+        row.instrument_id: row
+        for row in session.scalars(sa.select(ClinicInstrument).where(ClinicInstrument.clinic_id == clinic_id))
+    }
+    in_packets: dict[str, list[str]] = {}
+    for packet in session.scalars(sa.select(Packet).where(Packet.clinic_id == clinic_id, Packet.is_active)):
+        for instrument_id in packet.instrument_ids:
+            in_packets.setdefault(instrument_id, []).append(packet.name)
+    return [
+        InstrumentSetting(
+            loaded=loaded,
+            is_enabled=rows[instrument_id].is_enabled if instrument_id in rows else True,
+            own_threshold=rows[instrument_id].referral_threshold if instrument_id in rows else None,
+            packet_names=tuple(sorted(in_packets.get(instrument_id, ()))),
+        )
+        for instrument_id, loaded in sorted(registry.items(), key=lambda pair: pair[1].definition.short_title)
+    ]
+
+
+def instrument_setting(
+    session: Session, registry: InstrumentRegistry, clinic_id: int, instrument_id: str
+) -> InstrumentSetting | None:
+    return next((s for s in instrument_settings(session, registry, clinic_id) if s.loaded.id == instrument_id), None)
+
+
+def enabled_instrument_ids(session: Session, registry: InstrumentRegistry, clinic_id: int) -> list[str]:
+    return [s.loaded.id for s in instrument_settings(session, registry, clinic_id) if s.is_enabled]
+
+
+def threshold_problem(loaded: LoadedInstrument, threshold: int | None) -> str | None:
+    """Why a referral threshold cannot apply to this instrument, in words for the admin."""
+    if threshold is None:
+        return None
+    low, high = loaded.definition.total_range
+    if not low <= threshold <= high:
+        return (
+            f"{loaded.definition.short_title} totals run from {low} to {high}, so a threshold of {threshold} "
+            f"could never be reached as meant. Choose a number from {low} to {high}, or leave it empty for the default."
+        )
+    return None
+
+
+def save_instrument_setting(
+    session: Session,
+    registry: InstrumentRegistry,
+    actor: User,
+    instrument_id: str,
+    *,
+    is_enabled: bool,
+    referral_threshold: int | None,
+) -> None:
+    """Enable or disable an instrument for the clinic and set its referral threshold,
+    both or neither."""
+    setting = instrument_setting(session, registry, actor.clinic_id, instrument_id)
+    if setting is None:
+        raise ClinicError(f"No installed instrument is called {instrument_id}.")
+    problem = threshold_problem(setting.loaded, referral_threshold)
+    if problem:
+        raise ClinicError(problem)
+    if not is_enabled and setting.packet_names:
+        raise ClinicError(
+            f"{setting.loaded.definition.short_title} is in the packet(s) {', '.join(setting.packet_names)}; "
+            "remove it from them, or deactivate them, before disabling it."
+        )
+    row = session.scalar(
+        sa.select(ClinicInstrument).where(
+            ClinicInstrument.clinic_id == actor.clinic_id, ClinicInstrument.instrument_id == instrument_id
+        )
+    )
+    if row is None:
+        row = ClinicInstrument(clinic_id=actor.clinic_id, instrument_id=instrument_id)
+        session.add(row)
+    row.is_enabled, row.referral_threshold = is_enabled, referral_threshold
+    session.flush()
+    record_event(
+        session,
+        "clinic.instrument_settings",
+        clinic_id=actor.clinic_id,
+        actor_user_id=actor.id,
+        target_type="instrument",
+        target_id=instrument_id,
+        details={"enabled": is_enabled, "referral_threshold": referral_threshold},
+    )
+    session.commit()
+
+
+@dataclass(frozen=True)
+class ClinicDetails:
+    name: str
+    address: str
+    timezone: str
+    paper_size: str
+    crisis_text: str
+    referral_destinations: list[str]
+    require_admin_totp: bool
+
+
+MAX_CRISIS_TEXT = 1000
+MAX_DESTINATIONS = 30
+
+
+def clinic_details_problem(details: ClinicDetails) -> str | None:
+    """Why these details cannot be saved, in words for the admin; None when they can."""
+    if not details.name.strip():
+        return "Give the clinic's name as patients know it."
+    if timezone_problem(details.timezone):
+        return timezone_problem(details.timezone)
+    if details.paper_size not in PAPER_SIZES:
+        return "Paper size must be A4 or Letter."
+    if not details.crisis_text.strip():
+        return "The crisis message cannot be empty: it is what a patient at risk reads."
+    if len(details.crisis_text) > MAX_CRISIS_TEXT:
+        return f"Keep the crisis message under {MAX_CRISIS_TEXT} characters so a patient can read it at once."
+    if len(details.referral_destinations) > MAX_DESTINATIONS:
+        return f"List at most {MAX_DESTINATIONS} referral destinations."
+    if any(len(destination) > 200 for destination in details.referral_destinations):
+        return "Keep each referral destination under 200 characters."
+    return None
+
+
+def save_clinic_details(session: Session, actor: User, details: ClinicDetails) -> None:
+    problem = clinic_details_problem(details)
+    if problem:
+        raise ClinicError(problem)
+    clinic = actor.clinic
+    changed = sorted(field for field, value in vars(details).items() if getattr(clinic, field) != _clean(field, value))
+    for field in changed:
+        setattr(clinic, field, _clean(field, getattr(details, field)))
+    record_event(
+        session,
+        "clinic.settings",
+        clinic_id=clinic.id,
+        actor_user_id=actor.id,
+        target_type="clinic",
+        target_id=clinic.id,
+        details={"changed": changed},
+    )
+    session.commit()
+
+
+def _clean(field: str, value):
+    if isinstance(value, str):
+        return value.strip().replace("\r\n", "\n")
+    if isinstance(value, list):
+        return [line.strip() for line in value if line.strip()]
+    return value
+
+
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+MAX_LOGO_BYTES = 512 * 1024
+MAX_LOGO_PIXELS = 4000 * 4000
+
+
+def logo_problem(data: bytes) -> tuple[str | None, str | None]:
+    """(mime type, None) for a PNG or JPEG that decodes, else (None, the reason)."""
+    if not data:
+        return None, "Choose an image file to upload."
+    if len(data) > MAX_LOGO_BYTES:
+        return None, f"The logo is {len(data) // 1024} KB; use an image of at most {MAX_LOGO_BYTES // 1024} KB."
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            if image.width * image.height > MAX_LOGO_PIXELS:
+                return None, "The logo is too large in pixels; use one under 4000 × 4000."
+            image.load()  # decodes every pixel: a truncated or disguised file fails here
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None, "That file is not a PNG or JPEG image that can be read. Export the logo as PNG or JPEG."
+    if kind not in LOGO_TYPES:
+        return None, f"The logo must be a PNG or JPEG image; this file is {kind or 'another kind of file'}."
+    return LOGO_TYPES[kind], None
+
+
+def save_clinic_logo(session: Session, actor: User, data: bytes | None) -> None:
+    """Store a new logo, or remove it (data None)."""
+    clinic = actor.clinic
+    if data is None:
+        clinic.logo_image = clinic.logo_mime_type = None
+    else:
+        mime_type, problem = logo_problem(data)
+        if problem:
+            raise ClinicError(problem)
+        clinic.logo_image, clinic.logo_mime_type = data, mime_type
+    record_event(
+        session,
+        "clinic.logo_remove" if data is None else "clinic.logo_upload",
+        clinic_id=clinic.id,
+        actor_user_id=actor.id,
+        target_type="clinic",
+        target_id=clinic.id,
+    )
+    session.commit()
+
+
+def logo_data_uri(clinic) -> str | None:
+    if clinic.logo_image is None:
+        return None
+    return f"data:{clinic.logo_mime_type};base64,{base64.b64encode(clinic.logo_image).decode('ascii')}"

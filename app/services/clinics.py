@@ -18,6 +18,16 @@ class ClinicError(ValueError):
 
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+PAPER_SIZES = ("Letter", "A4")
+
+
+def timezone_problem(timezone: str) -> str | None:
+    """Why this is not a time zone we can show times in; None when it is one."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{timezone!r} is not a time zone name; use one such as America/Chicago."
+    return None
 
 
 def create_clinic(
@@ -27,11 +37,9 @@ def create_clinic(
         raise ClinicError("The short name may use lower-case letters, digits and hyphens (2–63 characters).")
     if not name.strip():
         raise ClinicError("Give the clinic's name as patients know it.")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ClinicError(f"{timezone!r} is not a time zone name; use one such as America/Chicago.") from None
-    if paper_size not in ("A4", "Letter"):
+    if timezone_problem(timezone):
+        raise ClinicError(timezone_problem(timezone))
+    if paper_size not in PAPER_SIZES:
         raise ClinicError("Paper size must be A4 or Letter.")
     if session.scalar(sa.select(Clinic.id).where(Clinic.slug == slug)):
         raise ClinicError(f"A clinic with the short name {slug!r} already exists.")

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import Clinic, StaffSession, User
+from app.models import Clinic, SignInFailure, StaffSession, User
 from app.models.user import ROLES
 from app.security.passwords import hash_password, password_problem, verify_password
+from app.security.totp import accepted_totp_step
 from app.services.audit import record_event
 
 # Touching last_seen_at at most this often keeps the idle timeout accurate to a minute
@@ -31,7 +32,8 @@ class SessionLimits:
     absolute: timedelta
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """sha256: tokens are long and random, so a fast hash is enough to keep them out of the database."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -50,17 +52,45 @@ def create_user(
     actor_kind: str = "cli",
     actor_user_id: int | None = None,
 ) -> User:
+    problem = password_problem(password)
+    if problem:
+        raise StaffError(problem)
+    user = add_user(
+        session,
+        clinic,
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(password),
+        actor_kind=actor_kind,
+        actor_user_id=actor_user_id,
+    )
+    session.commit()
+    return user
+
+
+def add_user(
+    session: Session,
+    clinic: Clinic,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password_hash: str | None,
+    actor_kind: str,
+    actor_user_id: int | None,
+) -> User:
+    """Add the account to the caller's transaction (the caller commits)."""
     email = normalise_email(email)
     if role not in ROLES:
         raise StaffError(f"Role must be one of: {', '.join(ROLES)}.")
     if "@" not in email:
         raise StaffError("Enter the person's e-mail address, such as name@clinic.org.")
+    if not name.strip():
+        raise StaffError("Enter the person's name as colleagues know it.")
     if session.scalar(sa.select(User.id).where(User.email == email)):
         raise StaffError(f"An account for {email} already exists.")
-    problem = password_problem(password)
-    if problem:
-        raise StaffError(problem)
-    user = User(clinic_id=clinic.id, email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    user = User(clinic_id=clinic.id, email=email, name=name.strip(), role=role, password_hash=password_hash)
     session.add(user)
     session.flush()
     record_event(
@@ -73,33 +103,150 @@ def create_user(
         target_id=user.id,
         details={"role": role},
     )
-    session.commit()
     return user
 
 
-def sign_in(session: Session, email: str, password: str) -> tuple[User, str] | None:
-    """Check the credentials; on success open a server-side session and return the user
-    and the session token for the cookie. None for any failure, whatever its cause, so
-    the answer never tells which part was wrong."""
-    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-    password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not password_ok or not user.is_active:
-        if user is not None:
-            record_event(
-                session, "staff.sign_in_failed", clinic_id=user.clinic_id, target_type="staff_user", target_id=user.id
-            )
-            session.commit()
-        return None
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """Failures before each attempt must wait (doubling up to max_delay), and before
+    attempts are refused outright for lock_for after the last failure."""
+
+    slow_after: int
+    lock_after: int
+    max_delay: timedelta
+    lock_for: timedelta
+
+
+# Per e-mail address tried: online guessing of one account stops after ten tries.
+ACCOUNT_THROTTLE = ThrottlePolicy(3, 10, timedelta(minutes=1), timedelta(minutes=30))
+# Per network address: generous, because a clinic's staff often share one public address.
+ADDRESS_THROTTLE = ThrottlePolicy(20, 100, timedelta(minutes=1), timedelta(minutes=30))
+FAILURE_WINDOW = timedelta(hours=1)
+# How long the password step stays valid while the person finds their two-factor code.
+PENDING_CODE_LIFETIME = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    """What a sign-in attempt came to. `token` is set when a session was opened;
+    `needs_code` when the password was right and a two-factor code must follow;
+    `retry_after` when the attempt was not even checked because of earlier failures."""
+
+    user: User | None = None
+    token: str | None = None
+    needs_code: bool = False
+    retry_after: timedelta | None = None
+
+
+def throttle_wait(policy: ThrottlePolicy, failures: list[datetime], now: datetime) -> timedelta:
+    """How long from `now` the next attempt must wait, given the failures counted."""
+    if len(failures) < policy.slow_after:
+        return timedelta(0)
+    if len(failures) >= policy.lock_after:
+        delay = policy.lock_for
+    else:
+        delay = min(timedelta(seconds=2 ** (len(failures) - policy.slow_after + 1)), policy.max_delay)
+    return max(timedelta(0), max(failures) + delay - now)
+
+
+def _account_key(email: str) -> str:
+    return token_hash(normalise_email(email))
+
+
+def _account_failures(session: Session, email: str, user: User | None, now: datetime) -> list[datetime]:
+    since = now - FAILURE_WINDOW
+    if user is not None:
+        # A successful sign-in or a newly set password starts the count again.
+        last_sign_in = session.scalar(
+            sa.select(sa.func.max(StaffSession.created_at)).where(StaffSession.user_id == user.id)
+        )
+        since = max(moment for moment in (since, last_sign_in, user.password_changed_at) if moment is not None)
+    query = sa.select(SignInFailure.at).where(
+        SignInFailure.account_key == _account_key(email), SignInFailure.at > since
+    )
+    return list(session.scalars(query))
+
+
+def _address_failures(session: Session, address: str, now: datetime) -> list[datetime]:
+    query = sa.select(SignInFailure.at).where(SignInFailure.address == address, SignInFailure.at > now - FAILURE_WINDOW)
+    return list(session.scalars(query))
+
+
+def _wait_before_attempt(session: Session, email: str, user: User | None, address: str, now: datetime) -> timedelta:
+    return max(
+        throttle_wait(ACCOUNT_THROTTLE, _account_failures(session, email, user, now), now),
+        throttle_wait(ADDRESS_THROTTLE, _address_failures(session, address, now), now),
+    )
+
+
+def _record_failure(session: Session, email: str, user: User | None, address: str, now: datetime, action: str) -> None:
+    session.add(SignInFailure(at=now, account_key=_account_key(email), address=address[:64]))
+    session.flush()
+    if user is not None:
+        details = {}
+        if len(_account_failures(session, email, user, now)) == ACCOUNT_THROTTLE.lock_after:
+            details["locked_minutes"] = int(ACCOUNT_THROTTLE.lock_for.total_seconds() // 60)
+        record_event(
+            session, action, clinic_id=user.clinic_id, target_type="staff_user", target_id=user.id, details=details
+        )
+    session.commit()
+
+
+def _open_session(session: Session, user: User, now: datetime) -> SignInOutcome:
     token = secrets.token_urlsafe(32)
-    session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id))
+    session.add(StaffSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     record_event(session, "staff.sign_in", clinic_id=user.clinic_id, actor_user_id=user.id)
     session.commit()
-    return user, token
+    return SignInOutcome(user=user, token=token)
+
+
+def sign_in(session: Session, email: str, password: str, *, address: str, now: datetime | None = None) -> SignInOutcome:
+    """Check the credentials, unless earlier failures from this account or address make
+    the attempt wait. Every failure looks the same to the caller, whatever its cause, so
+    the answer never tells which part was wrong or whether the account exists."""
+    now = now or utcnow()
+    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    wait = _wait_before_attempt(session, email, user, address, now)
+    if wait > timedelta(0):
+        return SignInOutcome(retry_after=wait)
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.is_active:
+        _record_failure(session, email, user, address, now, "staff.sign_in_failed")
+        return SignInOutcome()
+    if user.totp_secret:
+        return SignInOutcome(user=user, needs_code=True)
+    return _open_session(session, user, now)
+
+
+def sign_in_with_code(
+    session: Session,
+    user_id: int,
+    code: str,
+    *,
+    password_checked_at: datetime,
+    address: str,
+    now: datetime | None = None,
+) -> SignInOutcome:
+    """The second step for a user with two-factor sign-in: the code from their app,
+    within a few minutes of the password step."""
+    now = now or utcnow()
+    user = session.get(User, user_id)
+    if user is None or not user.is_active or not user.totp_secret or now - password_checked_at > PENDING_CODE_LIFETIME:
+        return SignInOutcome()
+    wait = _wait_before_attempt(session, user.email, user, address, now)
+    if wait > timedelta(0):
+        return SignInOutcome(retry_after=wait)
+    step = accepted_totp_step(user.totp_secret, code, now, after=user.totp_last_step)
+    if step is None:
+        _record_failure(session, user.email, user, address, now, "staff.sign_in_code_failed")
+        return SignInOutcome(user=user, needs_code=True)
+    user.totp_last_step = step
+    return _open_session(session, user, now)
 
 
 def _session_for(session: Session, token: str) -> StaffSession | None:
     return session.scalar(
-        sa.select(StaffSession).where(StaffSession.token_hash == _token_hash(token), StaffSession.ended_at.is_(None))
+        sa.select(StaffSession).where(StaffSession.token_hash == token_hash(token), StaffSession.ended_at.is_(None))
     )
 
 
@@ -129,11 +276,11 @@ def current_staff(session: Session, token: str, limits: SessionLimits, now: date
     return user
 
 
-def sign_out(session: Session, token: str) -> None:
+def sign_out(session: Session, token: str, now: datetime | None = None) -> None:
     staff_session = _session_for(session, token)
     if staff_session is None:
         return
-    staff_session.ended_at = utcnow()
+    staff_session.ended_at = now or utcnow()
     user = staff_session.user
     record_event(session, "staff.sign_out", clinic_id=user.clinic_id, actor_user_id=user.id)
     session.commit()

@@ -1,7 +1,7 @@
 """API tokens for integrations: one clinic each, stored as a hash, revocable
 
 Revision ID: 0030
-Revises: 0003
+Revises: 0020
 Create Date: 2026-11-25 12:15:46.800076
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0030'
-down_revision = '0003'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,137 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from app.models.user import ROLE_LABELS
+from app.services.clinic_settings import MAX_CRISIS_TEXT, MAX_DESTINATIONS
+from app.services.clinics import PAPER_SIZES, timezone_problem
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ROLE_CHOICES = choices(ROLE_LABELS.items())
+
+
+class InstrumentSettingForm(FlaskForm):
+    is_enabled = BooleanField("Offer this instrument at this clinic")
+    referral_threshold = IntegerField(
+        "Referral threshold (total at or above which a screening is raised on the worklist)",
+        validators=[Optional()],
+    )
+
+    def __init__(self, total_range: tuple[int, int], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        low, high = total_range
+        self.referral_threshold.validators = [
+            Optional(),
+            NumberRange(low, high, message=f"Totals run from {low} to {high}; choose a threshold in that range."),
+        ]
+        self.referral_threshold.render_kw = {"inputmode": "numeric", "min": low, "max": high}
+
+
+class NewPacketForm(FlaskForm):
+    name = StringField(
+        "Packet name",
+        validators=[DataRequired(message="Give the packet a name staff will recognise."), Length(max=120)],
+    )
+    instrument = SelectField("First instrument", validate_choice=False)
+
+
+class PacketNameForm(FlaskForm):
+    name = StringField(
+        "Packet name",
+        validators=[DataRequired(message="Give the packet a name staff will recognise."), Length(max=120)],
+    )
+
+
+class PacketAddForm(FlaskForm):
+    instrument = SelectField("Add an instrument", validate_choice=False)
+
+
+class ClinicSettingsForm(FlaskForm):
+    name = StringField(
+        "Clinic name",
+        validators=[DataRequired(message="Give the clinic's name as patients know it."), Length(max=200)],
+    )
+    address = TextAreaField("Address (printed on the referral PDF)", validators=[Length(max=500)])
+    timezone = StringField(
+        "Time zone",
+        validators=[DataRequired(message="Give the clinic's time zone, such as America/Chicago.")],
+    )
+    paper_size = SelectField("Paper size for the referral PDF", choices=choices((size, size) for size in PAPER_SIZES))
+    crisis_text = TextAreaField(
+        "Crisis and support message",
+        validators=[
+            DataRequired(message="The crisis message cannot be empty: it is what a patient at risk reads."),
+            Length(max=MAX_CRISIS_TEXT, message=f"Keep the message under {MAX_CRISIS_TEXT} characters."),
+        ],
+        render_kw={"rows": 5},
+    )
+    referral_destinations = TextAreaField("Referral destinations, one per line", render_kw={"rows": 5})
+    require_admin_totp = BooleanField("Admins must use two-factor sign-in")
+
+    def validate_timezone(self, field):
+        problem = timezone_problem(field.data.strip())
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_referral_destinations(self, field):
+        lines = self.destination_list()
+        if len(lines) > MAX_DESTINATIONS:
+            raise ValidationError(f"List at most {MAX_DESTINATIONS} destinations.")
+        if any(len(line) > 200 for line in lines):
+            raise ValidationError("Keep each destination under 200 characters.")
+
+    def destination_list(self) -> list[str]:
+        return [line.strip() for line in (self.referral_destinations.data or "").splitlines() if line.strip()]
+
+
+class LogoForm(FlaskForm):
+    logo = FileField("Logo (PNG or JPEG, at most 512 KB)", validators=[FileRequired(message="Choose an image file.")])
+
+
+class StaffForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired(message="Enter the person's name as colleagues know it."), Length(max=200)]
+    )
+    email = EmailField(
+        "E-mail address",
+        validators=[
+            DataRequired(message="Enter the person's e-mail address; they sign in with it."),
+            Email(message="Enter an e-mail address such as name@clinic.org.", check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form: it changes nothing
+
+    person = SelectField("Person", validate_choice=False, coerce=str)
+    mrn = StringField("Patient MRN", validators=[Length(max=64)])
+    action = SelectField("Action", validate_choice=False)
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")

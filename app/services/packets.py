@@ -1,0 +1,136 @@
+"""A clinic's packets as its admin edits them: named, ordered sets of enabled instruments.
+
+A packet is never deleted, only deactivated: screenings keep their own copy of its name
+and instrument list, so editing a packet never changes what a past screening was.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.instruments.registry import InstrumentRegistry
+from app.models import Packet, PacketEntry, User
+from app.services.audit import record_event
+from app.services.clinic_settings import enabled_instrument_ids
+from app.services.clinics import ClinicError
+
+MAX_NAME = 120
+
+
+def list_packets(session: Session, clinic_id: int) -> list[Packet]:
+    return list(
+        session.scalars(
+            sa.select(Packet).where(Packet.clinic_id == clinic_id).order_by(Packet.is_active.desc(), Packet.name)
+        )
+    )
+
+
+def get_packet(session: Session, clinic_id: int, packet_id: int) -> Packet | None:
+    """The clinic's packet, or None (another clinic's packet is not found)."""
+    return session.scalar(sa.select(Packet).where(Packet.id == packet_id, Packet.clinic_id == clinic_id))
+
+
+def _checked_name(session: Session, clinic_id: int, name: str, packet_id: int | None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ClinicError("Give the packet a name staff will recognise, such as “New patient”.")
+    if len(name) > MAX_NAME:
+        raise ClinicError(f"Keep the packet's name under {MAX_NAME} characters.")
+    taken = session.scalar(
+        sa.select(Packet.id).where(Packet.clinic_id == clinic_id, Packet.name == name, Packet.id != (packet_id or 0))
+    )
+    if taken:
+        raise ClinicError(f"This clinic already has a packet called “{name}”; choose another name.")
+    return name
+
+
+def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Packet, instrument_ids: list[str]) -> None:
+    if not instrument_ids:
+        raise ClinicError("A packet needs at least one instrument.")
+    if len(set(instrument_ids)) != len(instrument_ids):
+        raise ClinicError("Each instrument can be in a packet only once.")
+    enabled = enabled_instrument_ids(session, registry, packet.clinic_id)
+    refused = [instrument_id for instrument_id in instrument_ids if instrument_id not in enabled]
+    if refused:
+        raise ClinicError(f"Enable {', '.join(refused)} for the clinic before adding it to a packet.")
+    if instrument_ids == packet.instrument_ids:
+        return
+    # Old rows go first: positions and instruments are unique within a packet, and a
+    # database checks that row by row.
+    packet.entries.clear()
+    session.flush()
+    packet.entries.extend(PacketEntry(position=i, instrument_id=iid) for i, iid in enumerate(instrument_ids))
+    session.flush()
+
+
+def _audit(session: Session, actor: User, packet: Packet, change: str) -> None:
+    record_event(
+        session,
+        "packet.save",
+        clinic_id=actor.clinic_id,
+        actor_user_id=actor.id,
+        target_type="packet",
+        target_id=packet.id,
+        details={"change": change, "instruments": packet.instrument_ids, "active": packet.is_active},
+    )
+    session.commit()
+
+
+def create_packet(
+    session: Session, registry: InstrumentRegistry, actor: User, name: str, instrument_ids: list[str]
+) -> Packet:
+    packet = Packet(clinic_id=actor.clinic_id, name=_checked_name(session, actor.clinic_id, name, None))
+    session.add(packet)
+    session.flush()
+    _set_instruments(session, registry, packet, instrument_ids)
+    _audit(session, actor, packet, "create")
+    return packet
+
+
+def rename_packet(session: Session, actor: User, packet: Packet, name: str) -> None:
+    packet.name = _checked_name(session, actor.clinic_id, name, packet.id)
+    _audit(session, actor, packet, "rename")
+
+
+def add_to_packet(session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, instrument_id: str):
+    _set_instruments(session, registry, packet, [*packet.instrument_ids, instrument_id])
+    _audit(session, actor, packet, "add")
+
+
+def remove_from_packet(session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, instrument_id: str):
+    if instrument_id not in packet.instrument_ids:
+        raise ClinicError("That instrument is not in this packet.")
+    ids = [iid for iid in packet.instrument_ids if iid != instrument_id]
+    if not ids:
+        raise ClinicError("A packet needs at least one instrument; deactivate the packet instead.")
+    _set_instruments(session, registry, packet, ids)
+    _audit(session, actor, packet, "remove")
+
+
+def move_in_packet(
+    session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, instrument_id: str, step: int
+) -> None:
+    """Move an instrument one place earlier (step -1) or later (+1); the order is the
+    order a patient meets the instruments on the tablet."""
+    ids = packet.instrument_ids
+    if instrument_id not in ids:
+        raise ClinicError("That instrument is not in this packet.")
+    here = ids.index(instrument_id)
+    there = here + step
+    if step not in (-1, 1) or not 0 <= there < len(ids):
+        return
+    ids[here], ids[there] = ids[there], ids[here]
+    _set_instruments(session, registry, packet, ids)
+    _audit(session, actor, packet, "reorder")
+
+
+def set_packet_active(
+    session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, is_active: bool
+) -> None:
+    if packet.is_active == is_active:
+        return
+    if is_active:
+        _set_instruments(session, registry, packet, packet.instrument_ids)
+    packet.is_active = is_active
+    _audit(session, actor, packet, "activate" if is_active else "deactivate")
