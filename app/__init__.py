@@ -45,11 +45,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    from app import tasks
+
+    tasks.init_app(app)
 
     from app.auth import bp as auth_bp
     from app.staff import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    from app.clinician import bp as clinician_bp
+
+    app.register_blueprint(clinician_bp)
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
     return app

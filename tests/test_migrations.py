@@ -22,6 +22,8 @@ EXPECTED_TABLES = {
     "instrument_version",
     "response",
     "audit_event",
+    "screening_review",
+    "referral_document",
 }
 
 

@@ -3,6 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.patient import Patient
+from app.models.review import ReferralDocument, ScreeningReview
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import StaffSession, User
 
@@ -14,8 +15,10 @@ __all__ = [
     "Packet",
     "PacketEntry",
     "Patient",
+    "ReferralDocument",
     "Response",
     "Screening",
+    "ScreeningReview",
     "StaffSession",
     "User",
 ]

@@ -18,6 +18,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
 from app.models import InstrumentVersion, Packet, Patient, Response, Screening
 from app.services.audit import record_event
+from app.services.referrals import request_referral_document
 
 
 class ScreeningError(ValueError):
@@ -81,6 +82,7 @@ def complete_screening(
     clinician_inputs: Mapping[str, Mapping[str, str]] | None = None,
     submitted_at: datetime | None = None,
     actor_kind: str = "kiosk",
+    queue_referral: bool = True,
 ) -> list[Response]:
     """Store one scored response per instrument of the screening and mark it completed,
     in one transaction. A completed screening is refused, so a repeated submit never
@@ -125,6 +127,8 @@ def complete_screening(
         details={"urgent": screening.is_urgent},
     )
     session.commit()
+    if queue_referral:  # bulk loads (seeds) leave the summary to be rendered when first opened
+        request_referral_document(session, screening)
     return responses
 
 
