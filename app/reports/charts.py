@@ -14,6 +14,8 @@ from markupsafe import Markup, escape
 WIDTH, HEIGHT = 640, 230
 LEFT, RIGHT, TOP, BOTTOM = 34, 178, 14, 34
 INSET = 26  # keeps the first and last points clear of the axes
+# The PDF's packaged font first; a browser falls back to its own sans-serif.
+FONT_FAMILY = "Report Sans, DejaVu Sans, sans-serif"
 
 # (fill, hatching path in a 8x8 tile or None): lighter bands first, so "higher" reads as "denser".
 BAND_LOOKS = (
@@ -57,7 +59,7 @@ def trend_chart(
     cid = escape(chart_id)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'class="trend-chart" role="img" aria-labelledby="{cid}-title">',
+        f'class="trend-chart" role="img" aria-labelledby="{cid}-title" font-family="{FONT_FAMILY}">',
         f'<title id="{cid}-title">{escape(title)}</title>',
         "<defs>",
     ]
