@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.instruments.definition import Instrument
 from app.instruments.scoring import band_for_total
-from app.models import Clinic, InstrumentVersion, Patient, Response, Screening, ScreeningReview
+from app.models import Clinic, InstrumentVersion, Patient, Response, Screening, ScreeningReview, User
 from app.reports.charts import ChartBand, ChartPoint, trend_chart
 
 NOT_A_DIAGNOSIS = "A screening result is not a diagnosis."
@@ -202,6 +202,17 @@ def clinic_header(clinic: Clinic) -> dict:
     }
 
 
+def _referral(session: Session, review: ScreeningReview | None, timezone: str) -> dict:
+    if review is None or review.referral_by_id is None:
+        return {"reason": None, "destination": None, "note": None, "by": None}
+    return {
+        "reason": review.referral_reason,
+        "destination": review.referral_destination,
+        "note": review.referral_note,
+        "by": f"{session.get(User, review.referral_by_id).name}, {local_time(review.referral_at, timezone)}",
+    }
+
+
 def referral_context(session: Session, screening_id: int, *, generated_at: datetime) -> dict:
     """Everything the referral summary of one completed screening shows."""
     screening = session.get(Screening, screening_id)
@@ -231,11 +242,7 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
             "packet_name": screening.packet_name,
         },
         "urgent": [finding for result in results for finding in result["urgent"]],
-        "referral": {
-            "reason": review.referral_reason if review else None,
-            "destination": review.referral_destination if review else None,
-            "note": review.referral_note if review else None,
-        },
+        "referral": _referral(session, review, clinic.timezone),
         "results": results,
         "not_a_diagnosis": NOT_A_DIAGNOSIS,
         "generated_at": local_time(generated_at, clinic.timezone),
