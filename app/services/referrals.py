@@ -14,7 +14,7 @@ from app import tasks
 from app.db import utcnow
 from app.models import ReferralDocument, Screening, User
 from app.reports.render import RenderedPdf, render_referral
-from app.services.audit import record_event
+from app.services.audit import record_event, record_staff_event
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +99,7 @@ def download_referral(
     pdf = session.scalar(sa.select(ReferralDocument.pdf).where(ReferralDocument.id == document.id))
     if hashlib.sha256(pdf).hexdigest() != document.sha256:
         raise ReferralIntegrityError(f"stored referral summary {document.id} does not match its SHA-256")
-    record_event(
-        session,
-        "referral.download",
-        clinic_id=screening.clinic_id,
-        actor_user_id=user.id,
-        target_type="screening",
-        target_id=screening.id,
-        details={"sha256": document.sha256},
-    )
+    record_staff_event(session, "referral.download", user, "screening", screening.id, {"sha256": document.sha256})
     session.commit()
     return document, ReferralDownload(pdf, f"referral-summary-{screening.id}.pdf")
 

@@ -15,7 +15,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening, ScreeningReview, User
 from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
 from app.reports.context import instrument_histories, referral_context
-from app.services.audit import record_event
+from app.services.audit import record_staff_event
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import referral_document, request_referral_document
 
@@ -156,18 +156,6 @@ def _review_for_change(session: Session, screening: Screening) -> ScreeningRevie
     return review
 
 
-def _audit(session: Session, action: str, user: User, screening: Screening, details: dict | None = None) -> None:
-    record_event(
-        session,
-        action,
-        clinic_id=screening.clinic_id,
-        actor_user_id=user.id,
-        target_type="screening",
-        target_id=screening.id,
-        details=details,
-    )
-
-
 def set_review_status(session: Session, user: User, screening: Screening, status: str) -> ScreeningReview:
     if status not in REVIEW_STATUSES:
         raise ReviewError(f"Choose one of: {', '.join(REVIEW_STATUS_LABELS.values())}.")
@@ -178,7 +166,7 @@ def set_review_status(session: Session, user: User, screening: Screening, status
         raise ReviewError("Save the referral with its destination before marking the screening referred.")
     review.status, review.status_by_id, review.status_at = status, user.id, utcnow()
     session.flush()
-    _audit(session, "screening.review_status", user, screening, {"status": status})
+    record_staff_event(session, "screening.review_status", user, "screening", screening.id, {"status": status})
     session.commit()
     return review
 
@@ -192,7 +180,7 @@ def acknowledge_urgent(session: Session, user: User, screening: Screening) -> Sc
         raise ReviewError("The safety flag was already acknowledged; the time and name are shown below.")
     review.urgent_acknowledged_by_id, review.urgent_acknowledged_at = user.id, utcnow()
     session.flush()
-    _audit(session, "screening.urgent_acknowledged", user, screening)
+    record_staff_event(session, "screening.urgent_acknowledged", user, "screening", screening.id)
     session.commit()
     return review
 
@@ -211,7 +199,7 @@ def save_referral(
     review.referral_note = note.strip() or None
     review.referral_by_id, review.referral_at = user.id, utcnow()
     session.flush()
-    _audit(session, "referral.save", user, screening)
+    record_staff_event(session, "referral.save", user, "screening", screening.id)
     session.commit()
     request_referral_document(session, screening)
     return review
@@ -223,23 +211,9 @@ def view_patient_history(session: Session, clinic: Clinic, user: User, patient_i
     if patient is None:
         return None
     histories = instrument_histories(session, clinic, patient.id)
-    screenings = list(
-        session.scalars(
-            sa.select(Screening)
-            .where(Screening.patient_id == patient.id, Screening.status == "completed")
-            .order_by(Screening.created_at.desc())
-        )
-    )
-    record_event(
-        session,
-        "patient.history_view",
-        clinic_id=clinic.id,
-        actor_user_id=user.id,
-        target_type="patient",
-        target_id=patient.id,
-    )
+    record_staff_event(session, "patient.history_view", user, "patient", patient.id)
     session.commit()
-    return {"patient": patient, "histories": histories, "screenings": screenings}
+    return {"patient": patient, "histories": histories}
 
 
 def open_screening(session: Session, user: User, screening: Screening) -> dict:
@@ -247,14 +221,7 @@ def open_screening(session: Session, user: User, screening: Screening) -> dict:
     review = get_review(session, screening)
     document = referral_document(session, screening)
     context = referral_context(session, screening.id, generated_at=utcnow())
-    record_event(
-        session,
-        "screening.view",
-        clinic_id=screening.clinic_id,
-        actor_user_id=user.id,
-        target_type="screening",
-        target_id=screening.id,
-    )
+    record_staff_event(session, "screening.view", user, "screening", screening.id)
     session.commit()
     return {
         "screening": screening,
