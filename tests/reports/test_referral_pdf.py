@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import struct
 import threading
+import zlib
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -190,3 +192,30 @@ def test_only_packaged_fonts_and_data_uris_are_ever_loaded(recording_server):
         fetcher.fetch("file:///etc/passwd")
     assert fetcher.fetch((FONTS_DIR / "DejaVuSans.ttf").as_uri()).read()[:4] == b"\x00\x01\x00\x00"
     assert fetcher.fetch("data:text/plain;base64,b2s=").read() == b"ok"
+
+
+def _one_pixel_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x10\x20\x30"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _images_on(page) -> list:
+    objects = page["/Resources"].get("/XObject", {})
+    return [name for name, ref in objects.items() if ref.get_object()["/Subtype"] == "/Image"]
+
+
+def test_the_clinic_logo_from_settings_is_embedded_in_the_letterhead(app, session, demo):
+    screening_id = latest_screening_id(session, "Maria Alvarez")
+    assert _images_on(_render(app, screening_id).pages[0]) == []
+    clinic = session.get(Clinic, demo)
+    clinic.logo_image, clinic.logo_mime_type = _one_pixel_png(), "image/png"
+    session.commit()
+    assert len(_images_on(_render(app, screening_id).pages[0])) == 1
