@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,6 +18,8 @@ from app.reports.render import RenderedPdf, render_referral
 from app.services.audit import record_event, record_staff_event
 
 log = logging.getLogger(__name__)
+# A summary renders in about a second; one still queued after this was lost (worker stopped).
+LOST_AFTER = timedelta(minutes=10)
 
 
 class ReferralIntegrityError(RuntimeError):
@@ -39,7 +42,13 @@ def request_referral_document(session: Session, screening: Screening) -> Referra
         document.status, document.pdf, document.sha256, document.byte_size = "queued", None, None, None
         document.requested_at, document.rendered_at = utcnow(), None
     session.commit()
-    tasks.enqueue_referral_render(screening.id, document.generation)
+    try:
+        tasks.enqueue_referral_render(screening.id, document.generation)
+    except Exception:
+        # The screening is saved whatever happens here; a failed summary is retried when opened.
+        log.exception("could not queue the referral summary of screening %s", screening.id)
+        document.status = "failed"
+        session.commit()
     session.refresh(document)  # an immediate-mode queue has already rendered it
     return document
 
@@ -48,7 +57,9 @@ def referral_document(session: Session, screening: Screening) -> ReferralDocumen
     """The screening's summary, queued now if it was never requested (screenings completed
     before summaries existed, or loaded in bulk) or if its last rendering failed."""
     document = _document(session, screening.id)
-    if document is None or document.status == "failed":  # opening the page again retries a failure
+    # Opening the page again retries a failure, or a job lost with a stopped worker.
+    lost = document is not None and document.status == "queued" and utcnow() - document.requested_at > LOST_AFTER
+    if document is None or document.status == "failed" or lost:
         document = request_referral_document(session, screening)
     return document
 

@@ -114,3 +114,20 @@ def test_export_refuses_a_malformed_date(runner, demo, tmp_path):
     assert result.exit_code == 2
     assert "Invalid value for '--since'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_summary_queued_long_ago_is_queued_again_when_opened(login_as, client, session):
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    login_as("clinician")
+    screening_id = latest_screening_id(session, "James Okafor")
+    client.get(f"/clinician/screenings/{screening_id}")
+    document = _document(session, screening_id)
+    document.status, document.pdf, document.sha256 = "queued", None, None
+    document.requested_at = utcnow() - timedelta(hours=1)  # its worker stopped before reaching it
+    generation = document.generation
+    session.commit()
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 200
+    assert _document(session, screening_id).generation == generation + 1
