@@ -7,6 +7,7 @@ Only presentation attributes are used (no style attributes), which the page's CS
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -16,6 +17,7 @@ LEFT, RIGHT, TOP, BOTTOM = 34, 178, 14, 34
 INSET = 26  # keeps the first and last points clear of the axes
 # The PDF's packaged font first; a browser falls back to its own sans-serif.
 FONT_FAMILY = "Report Sans, DejaVu Sans, sans-serif"
+DATE_LABEL_WIDTH = 72  # room one "01 Jan 2026" needs at font size 10
 
 # (fill, hatching path in a 8x8 tile or None): lighter bands first, so "higher" reads as "denser".
 BAND_LOOKS = (
@@ -98,15 +100,23 @@ def trend_chart(
     if len(coordinates) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#000000" stroke-width="2"/>')
-    label_every = max(1, -(-len(points) // 8))  # at most about eight date labels
+    step = (plot_w - 2 * INSET) / max(len(points) - 1, 1)
+    date_every = max(1, math.ceil(DATE_LABEL_WIDTH / step))
+    last = len(points) - 1
     for index, ((x, y), point) in enumerate(zip(coordinates, points, strict=True)):
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#ffffff" stroke="#000000" stroke-width="2"/>')
-        label_y = y - 8 if y - 8 > TOP + 10 else y + 17
+        radius = 4 if step >= 12 else 2.5
         parts.append(
-            f'<text x="{x:.1f}" y="{label_y:.1f}" font-size="11" font-weight="bold" text-anchor="middle" '
-            f'fill="#000000">{point.total}</text>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="#ffffff" stroke="#000000" stroke-width="2"/>'
         )
-        if index % label_every == 0 or index == len(points) - 1:
+        # every value when they fit side by side; else the first and the latest (the table has them all)
+        if step >= 18 or index in (0, last):
+            label_y = y - 8 if y - 8 > TOP + 10 else y + 17
+            parts.append(
+                f'<text x="{x:.1f}" y="{label_y:.1f}" font-size="11" font-weight="bold" text-anchor="middle" '
+                f'fill="#000000">{point.total}</text>'
+            )
+        # the latest date always, and others only where they cannot run into it
+        if index == last or (index % date_every == 0 and last - index >= date_every):
             parts.append(
                 f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="10" text-anchor="middle" fill="#1b1b1b">'
                 f"{escape(point.label)}</text>"

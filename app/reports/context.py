@@ -106,13 +106,16 @@ def _change(definition: Instrument, previous: int | None, total: int | None) -> 
         return None
     delta = total - previous
     rule = definition.scoring.reliable_change
-    change = {"delta": delta, "text": f"{delta:+d}", "reliable": None, "rule": None}
-    if rule is not None:
-        change["reliable"] = abs(delta) >= rule.points
-        change["rule"] = f"reliable change is {rule.points} points or more" + (
-            "" if rule.is_verified else " (threshold not verified: a clinic may correct it)"
-        )
-    return change
+    return {"delta": delta, "text": f"{delta:+d}", "reliable": abs(delta) >= rule.points if rule else None}
+
+
+def reliable_change_rule(definition: Instrument) -> str:
+    """The rule behind every "reliable change" mark, said once under the history."""
+    rule = definition.scoring.reliable_change
+    if rule is None:
+        return "No published reliable-change threshold: changes are shown without one."
+    unverified = "" if rule.is_verified else " (threshold not verified)"
+    return f"Reliable change: {rule.points} points or more{unverified}. Source: {rule.source}"
 
 
 def instrument_histories(
@@ -176,9 +179,7 @@ def instrument_histories(
                 "rows": history_rows if is_trended else history_rows[-1:],
                 "chart": chart,
                 "bands_note": latest.scoring.bands_note,
-                "reliable_change": latest.scoring.reliable_change.model_dump()
-                if latest.scoring.reliable_change
-                else None,
+                "reliable_change_rule": reliable_change_rule(latest),
             }
         )
     return histories

@@ -19,8 +19,10 @@ def test_history_shows_each_instrument_with_trend_change_and_reliable_change(log
     assert "None–minimal (0–4)" in html
     assert "Moderately severe (15–19)" in html
     # GAD-7 13 -> 10 -> 5 -> 3: only the 5-point drop reaches the 4-point threshold
-    assert "-5 Reliable change: reliable change is 4 points or more (threshold not verified" in text
-    assert "-3 Not a reliable change: reliable change is 4 points or more" in text
+    assert "-5 reliable change" in text
+    assert "-3 reliable change" not in text
+    assert "Reliable change: 4 points or more (threshold not verified). Source: NHS Talking Therapies" in text
+    assert "No published reliable-change threshold: changes are shown without one." in text  # PSS-10
     assert "Little interest or pleasure in doing things" in text
 
 

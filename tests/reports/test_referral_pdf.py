@@ -60,8 +60,8 @@ def test_urgent_summary_shows_scores_bands_flags_answers_citations_and_the_safet
         "J Gen Intern Med. 2001;16(9):606–613",
         "Arch Intern Med. 2006;166(10):1092–1097",
         "A screening result is not a diagnosis.",
-        "+11",  # PHQ-9 9 -> 20 since August
-        "Reliable change: reliable change is 6 points or more (threshold not verified",
+        "+11 reliable change",  # PHQ-9 9 -> 20 since August
+        "Reliable change: 6 points or more (threshold not verified). Source: NHS Talking Therapies",
     ):
         assert expected in text, expected
     assert re.search(r"Instrument version [0-9a-f]{12}", text)
