@@ -45,9 +45,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+
+    from app import tasks
     from app.extensions import limiter
     from app.integrations import cli as integrations_cli
 
+    tasks.init_app(app)
     limiter.init_app(app)
     integrations_cli.init_app(app)
 
@@ -55,12 +58,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.checkin import bp as checkin_bp
+    from app.clinician import bp as clinician_bp
     from app.integrations import bp as integrations_bp
     from app.patient import bp as patient_bp
     from app.staff import bp as staff_bp
 
     csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)
-    for blueprint in (auth_bp, staff_bp, checkin_bp, patient_bp, admin_bp, integrations_bp, api_bp):
+    for blueprint in (auth_bp, staff_bp, checkin_bp, patient_bp, clinician_bp, admin_bp, integrations_bp, api_bp):
         app.register_blueprint(blueprint)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -180,6 +180,8 @@ def start_screening_command(clinic_slug: str, mrn: str, packet_name: str) -> Non
         created_by_id=None,
     )
     click.echo(access_codes.display_code(code))
+
+
 @click.command("verify-audit")
 @with_appcontext
 def verify_audit_command() -> None:

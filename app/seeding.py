@@ -56,4 +56,5 @@ def _load_patient(session: Session, registry: InstrumentRegistry, clinic: Clinic
             clinician_inputs=past.get("clinician_inputs"),
             submitted_at=at,
             actor_kind="cli",
+            queue_referral=False,
         )

@@ -240,7 +240,7 @@ class AuthActions:
         )
 
     def sign_out(self):
-        page = self.client.get("/staff/")
+        page = self.client.get("/check-in/")
         return self.client.post("/auth/sign-out", data={"csrf_token": csrf_token_from(page.text)})
 
 

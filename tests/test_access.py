@@ -17,7 +17,7 @@ ACCESS = {
     "index": ("GET", "/", {"anonymous": 302, "frontdesk": 302, "clinician": 302, "admin": 302}),
     "auth.sign_in": ("GET", "/auth/sign-in", {"anonymous": 200, "frontdesk": 302, "clinician": 302, "admin": 302}),
     "auth.sign_out": ("POST", "/auth/sign-out", {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400}),
-    "staff.home": ("GET", "/staff/", STAFF),
+    "staff.home": ("GET", "/staff/", STAFF | {"frontdesk": 302, "clinician": 302, "admin": 302}),
     "checkin.find_patient": ("GET", "/check-in/", STAFF),
     "checkin.add_patient": ("GET", "/check-in/patients/new", STAFF),
     "checkin.patient": ("GET", "/check-in/patients/1", STAFF),
@@ -74,6 +74,41 @@ ACCESS |= {
     "admin.staff_account": ("POST", "/admin/staff/1/account", REFUSED_WITHOUT_CSRF),
     "admin.audit": ("GET", "/admin/audit", ADMIN_ONLY),
     "admin.audit_csv": ("GET", "/admin/audit.csv", ADMIN_ONLY),
+    "clinician.worklist": (
+        "GET",
+        "/clinician/",
+        {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 200, "admin": 200},
+    ),
+    "clinician.patient_history": (
+        "GET",
+        "/clinician/patients/2",
+        {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 200, "admin": 200},
+    ),
+    "clinician.screening": (
+        "GET",
+        "/clinician/screenings/6",
+        {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 200, "admin": 200},
+    ),
+    "clinician.referral_pdf": (
+        "GET",
+        "/clinician/screenings/6/referral-summary.pdf",
+        {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 200, "admin": 200},
+    ),
+    "clinician.acknowledge": (
+        "POST",
+        "/clinician/screenings/6/acknowledge",
+        {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400},
+    ),
+    "clinician.review_status": (
+        "POST",
+        "/clinician/screenings/6/status",
+        {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400},
+    ),
+    "clinician.referral": (
+        "POST",
+        "/clinician/screenings/6/referral",
+        {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400},
+    ),
 }
 NOT_PAGES = {"static"}
 

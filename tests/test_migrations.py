@@ -29,6 +29,8 @@ EXPECTED_TABLES = {
     "api_token",
     "password_token",
     "sign_in_failure",
+    "screening_review",
+    "referral_document",
 }
 
 

@@ -5,6 +5,7 @@ from app.models.audit import AuditEvent
 from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.kiosk import AccessAttempt, AccessCode, DraftAnswer, KioskSession
 from app.models.patient import Patient
+from app.models.review import ReferralDocument, ScreeningReview
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import StaffSession, User
 from app.models.integration import ApiToken
@@ -22,8 +23,10 @@ __all__ = [
     "Packet",
     "PacketEntry",
     "Patient",
+    "ReferralDocument",
     "Response",
     "Screening",
+    "ScreeningReview",
     "StaffSession",
     "User",
     "PasswordToken",

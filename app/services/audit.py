@@ -101,3 +101,18 @@ def record_screening_event(
         target_id=screening.id,
         details=details,
     )
+
+
+def record_staff_event(
+    session: Session, action: str, user, target_type: str, target_id: int, details: dict | None = None
+) -> AuditEvent:
+    """An event done by a signed-in member of staff, in their own clinic."""
+    return record_event(
+        session,
+        action,
+        clinic_id=user.clinic_id,
+        actor_user_id=user.id,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+    )

@@ -18,6 +18,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
 from app.models import InstrumentVersion, Packet, Patient, Response, Screening
 from app.services.audit import record_screening_event
+from app.services.referrals import request_referral_document
 
 
 class ScreeningError(ValueError):
@@ -73,6 +74,7 @@ def complete_screening(
     clinician_inputs: Mapping[str, Mapping[str, str]] | None = None,
     submitted_at: datetime | None = None,
     actor_kind: str = "kiosk",
+    queue_referral: bool = True,
 ) -> list[Response]:
     """Store one scored response per instrument of the screening and mark it completed,
     in one transaction. A completed screening is refused, so a repeated submit never
@@ -111,6 +113,8 @@ def complete_screening(
         session, "screening.complete", screening, actor_kind=actor_kind, details={"urgent": screening.is_urgent}
     )
     session.commit()
+    if queue_referral:  # bulk loads (seeds) leave the summary to be rendered when first opened
+        request_referral_document(session, screening)
     return responses
 
 
@@ -134,17 +138,5 @@ def active_packets(session: Session, clinic_id: int) -> list[Packet]:
             .where(Packet.clinic_id == clinic_id, Packet.is_active.is_(True))
             .options(selectinload(Packet.entries))
             .order_by(Packet.name)
-        )
-    )
-
-
-def recent_screenings(session: Session, clinic_id: int, *, limit: int) -> list[Screening]:
-    return list(
-        session.scalars(
-            sa.select(Screening)
-            .where(Screening.clinic_id == clinic_id)
-            .options(selectinload(Screening.patient), selectinload(Screening.responses))
-            .order_by(Screening.is_urgent.desc(), Screening.created_at.desc())
-            .limit(limit)
         )
     )

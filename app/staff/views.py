@@ -1,14 +1,15 @@
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, redirect, url_for
 
-from app.extensions import db
 from app.security.staff_auth import require_staff
-from app.services.screenings import recent_screenings
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(require_staff("admin", "clinician", "frontdesk"))
 
+# Where each role starts: the front desk checks patients in and sees no results;
+# clinicians and admins start at the worklist, urgent screenings first.
+HOME_BY_ROLE = {"frontdesk": "checkin.find_patient", "clinician": "clinician.worklist", "admin": "clinician.worklist"}
+
 
 @bp.route("/")
 def home():
-    screenings = recent_screenings(db.session, g.staff_user.clinic_id, limit=20)
-    return render_template("staff/home.html", screenings=screenings)
+    return redirect(url_for(HOME_BY_ROLE[g.staff_user.role]))

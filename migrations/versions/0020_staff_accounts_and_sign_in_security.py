@@ -1,7 +1,7 @@
 """staff accounts and sign-in security: one-time password links, failed sign-ins, TOTP, admin TOTP setting
 
 Revision ID: 0020
-Revises: 0003
+Revises: 0010
 Create Date: 2026-11-25 12:15:17.171908
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0020'
-down_revision = '0003'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -49,7 +49,7 @@ def test_another_clinics_admin_sees_only_their_own_clinic(other_clinic_admin, pa
 def test_staff_who_are_not_admins_cannot_post_admin_forms(login_as, client, session, role):
     login_as(role)
     target = demo_user(session, "admin").id
-    response = post_form(client, "/staff/", {"action": "deactivate"}, url=f"/admin/staff/{target}/account")
+    response = post_form(client, "/check-in/", {"action": "deactivate"}, url=f"/admin/staff/{target}/account")
     assert response.status_code == 403
     session.expire_all()
     assert session.get(User, target).is_active
@@ -57,7 +57,7 @@ def test_staff_who_are_not_admins_cannot_post_admin_forms(login_as, client, sess
 
 def test_admin_nav_link_is_shown_to_admins_only(login_as, client):
     login_as("clinician")
-    assert "Clinic admin" not in client.get("/staff/").text
+    assert "Clinic admin" not in client.get("/check-in/").text
     client.delete_cookie("tallyform_session")
     login_as("admin")
-    assert 'href="/admin/"' in client.get("/staff/").text
+    assert 'href="/admin/"' in client.get("/check-in/").text

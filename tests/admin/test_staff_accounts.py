@@ -45,7 +45,7 @@ def test_new_colleague_chooses_their_password_through_the_one_time_link(admin, a
     response = _choose_password(newcomer, link)
     assert response.headers["Location"] == "/auth/sign-in"
     assert AuthActions(newcomer).sign_in("casey@example.com", NEW_PASSWORD).status_code == 302
-    assert newcomer.get("/staff/").status_code == 200
+    assert newcomer.get("/check-in/").status_code == 200
 
 
 def test_link_token_is_stored_only_as_a_hash(admin, session):
@@ -137,12 +137,12 @@ def test_an_admin_can_step_down_once_there_is_another_admin(admin, session):
 def test_deactivation_keeps_the_account_and_ends_its_sessions_at_once(admin, app, session):
     frontdesk = app.test_client()
     AuthActions(frontdesk).sign_in("frontdesk@example.com")
-    assert frontdesk.get("/staff/").status_code == 200
+    assert frontdesk.get("/check-in/").status_code == 200
     person = demo_user(session, "frontdesk")
     post_form(admin, f"/admin/staff/{person.id}", {"action": "deactivate"}, url=f"/admin/staff/{person.id}/account")
 
     assert _user(session, "frontdesk@example.com").is_active is False
-    assert frontdesk.get("/staff/").status_code == 302
+    assert frontdesk.get("/check-in/").status_code == 302
     open_sessions = sa.select(StaffSession).where(StaffSession.user_id == person.id, StaffSession.ended_at.is_(None))
     assert session.scalars(open_sessions).all() == []
     assert AuthActions(app.test_client()).sign_in("frontdesk@example.com").status_code == 200
@@ -161,10 +161,10 @@ def test_password_reset_link_replaces_the_password_and_signs_out_old_sessions(ad
     )
     link = LINK.search(response.text).group(1)
     assert "Their current password keeps working" in response.text
-    assert old_browser.get("/staff/").status_code == 200
+    assert old_browser.get("/check-in/").status_code == 200
 
     _choose_password(app.test_client(), link)
-    assert old_browser.get("/staff/").status_code == 302
+    assert old_browser.get("/check-in/").status_code == 302
     assert AuthActions(app.test_client()).sign_in("clinician@example.com", DEMO_PASSWORD).status_code == 200
     assert AuthActions(app.test_client()).sign_in("clinician@example.com", NEW_PASSWORD).status_code == 302
 

@@ -12,17 +12,23 @@ def test_demo_clinician_signs_in_and_sees_the_clinic_home(demo, auth, client):
     response = auth.sign_in("clinician@example.com")
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/"
-    home = client.get("/staff/")
-    assert home.status_code == 200
-    assert "Riverside Integrated Care" in home.text
+    home = client.get("/staff/", follow_redirects=True)
+    assert home.request.path == "/clinician/"
     assert "Dr Sam Patel" in home.text
+
+
+def test_front_desk_starts_at_check_in_and_sees_no_results(demo, auth, client):
+    auth.sign_in("frontdesk@example.com")
+    home = client.get("/staff/", follow_redirects=True)
+    assert home.request.path == "/check-in/"
+    assert "Safety item endorsed" not in home.text
 
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(demo, auth, client):
     response = auth.sign_in("clinician@example.com", "not-the-password")
     assert response.status_code == 200
     assert "do not match an active account" in response.text
-    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/").headers["Location"].startswith("/auth/sign-in")
 
 
 def test_unknown_email_gets_the_same_message(demo, auth):
@@ -38,26 +44,26 @@ def test_sign_in_without_csrf_token_is_refused(demo, client):
     response = client.post("/auth/sign-in", data={"email": "clinician@example.com", "password": "demo-clinic-password"})
     assert response.status_code == 400
     assert "This form has expired" in response.text
-    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/").headers["Location"].startswith("/auth/sign-in")
 
 
 def test_sign_out_without_csrf_token_does_not_sign_out(login_as, client):
     login_as("clinician")
     assert client.post("/auth/sign-out").status_code == 400
-    assert client.get("/staff/").status_code == 200
+    assert client.get("/check-in/").status_code == 200
 
 
 def test_sign_out_ends_the_server_session_so_a_copied_cookie_stops_working(login_as, client, app, session):
     auth = login_as("clinician")
     copied_cookie = client.get_cookie("tallyform_session").value
-    assert client.get("/staff/").status_code == 200
+    assert client.get("/check-in/").status_code == 200
 
     response = auth.sign_out()
     assert response.headers["Location"] == "/auth/sign-in"
 
     other_browser = app.test_client()
     other_browser.set_cookie("tallyform_session", copied_cookie)
-    assert other_browser.get("/staff/").status_code == 302
+    assert other_browser.get("/staff/").headers["Location"].startswith("/auth/sign-in")
     assert (
         session.scalar(sa.select(sa.func.count()).select_from(StaffSession).where(StaffSession.ended_at.is_(None))) == 0
     )
@@ -83,7 +89,7 @@ def test_deactivated_user_is_signed_out_on_the_next_page(login_as, client, sessi
     user = session.scalar(sa.select(User).where(User.email == "frontdesk@example.com"))
     user.is_active = False
     session.commit()
-    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/").headers["Location"].startswith("/auth/sign-in")
 
 
 def test_deactivated_user_cannot_sign_in(demo, auth, session):
@@ -98,7 +104,7 @@ def test_idle_session_ends_after_the_configured_minutes(login_as, client, sessio
     staff_session = session.scalars(sa.select(StaffSession)).one()
     staff_session.last_seen_at = utcnow() - timedelta(minutes=app.config["STAFF_IDLE_MINUTES"] + 1)
     session.commit()
-    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/").headers["Location"].startswith("/auth/sign-in")
     session.expire_all()
     assert session.scalars(sa.select(StaffSession)).one().ended_at is not None
 
@@ -108,7 +114,7 @@ def test_session_ends_after_the_absolute_limit_even_when_active(login_as, client
     staff_session = session.scalars(sa.select(StaffSession)).one()
     staff_session.created_at = utcnow() - timedelta(hours=app.config["STAFF_MAX_SESSION_HOURS"], minutes=1)
     session.commit()
-    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/").headers["Location"].startswith("/auth/sign-in")
 
 
 def test_pages_carry_security_headers_and_are_not_cached(demo, client):

@@ -168,14 +168,14 @@ def test_two_factor_sign_in_through_the_pages(demo, app, client, auth):
         db.session.commit()
     response = auth.sign_in(CLINICIAN)
     assert response.headers["Location"] == "/auth/sign-in/code"
-    assert client.get("/staff/").status_code == 302
+    assert client.get("/check-in/").status_code == 302
     page = client.get("/auth/sign-in/code")
     wrong = client.post("/auth/sign-in/code", data={"code": "12345x", "csrf_token": csrf_token_from(page.text)})
     assert "The code is 6 digits" in wrong.text
     code = pyotp.TOTP(secret).now()
     done = client.post("/auth/sign-in/code", data={"code": code, "csrf_token": csrf_token_from(page.text)})
     assert done.headers["Location"] == "/staff/"
-    assert client.get("/staff/").status_code == 200
+    assert client.get("/check-in/").status_code == 200
 
 
 def test_enrolment_page_shows_a_qr_code_and_the_key_without_inline_script(login_as, client, session):

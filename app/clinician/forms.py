@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.instruments.registry import InstrumentRegistry
+from app.models.review import REVIEW_STATUS_LABELS
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def result_choices(registry: InstrumentRegistry) -> list[SelectChoice]:
+    """Instrument, or instrument and band, grouped by instrument: values "phq9" or "phq9:mild"."""
+    options = [SelectChoice("", "Any instrument")]
+    for instrument_id, loaded in sorted(registry.items()):
+        scoring = loaded.definition.scoring
+        labels = {band.key: band.label for band in scoring.bands if band.by_input is None} | dict(scoring.band_labels)
+        title = loaded.definition.short_title
+        options.append(SelectChoice(instrument_id, f"{title}, any band", optgroup=title))
+        options += [
+            SelectChoice(f"{instrument_id}:{key}", f"{title}: {label}", optgroup=title) for key, label in labels.items()
+        ]
+    return options
+
+
+class WorklistFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    status = SelectField(
+        "Status", choices=choices([("", "Any status"), *REVIEW_STATUS_LABELS.items()]), validators=[Optional()]
+    )
+    result = SelectField("Instrument and band", validators=[Optional()])
+
+    def __init__(self, registry: InstrumentRegistry, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.result.choices = result_choices(registry)
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date; swap them or clear one.")
+
+    @property
+    def instrument_and_band(self) -> tuple[str | None, str | None]:
+        instrument_id, _, band = (self.result.data or "").partition(":")
+        return instrument_id or None, band or None
+
+
+class AcknowledgeForm(FlaskForm):
+    confirm = BooleanField(
+        "I have seen the safety answer and the clinic's safety protocol is being followed",
+        validators=[DataRequired(message="Tick the box to confirm you have seen the safety answer.")],
+    )
+
+
+class ReviewStatusForm(FlaskForm):
+    status = SelectField(
+        "Review status",
+        choices=choices(REVIEW_STATUS_LABELS.items()),
+        validators=[DataRequired(message="Choose the screening's review status.")],
+    )
+
+
+class ReferralForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for referral",
+        validators=[Length(max=2000, message="Keep the reason under 2,000 characters; put detail in the note.")],
+    )
+    destination = SelectField("Refer to", validators=[Optional()])
+    note = TextAreaField(
+        "Note for the receiving clinician",
+        validators=[Length(max=4000, message="Keep the note under 4,000 characters so it fits the summary.")],
+    )
+
+    def __init__(self, destinations: list[str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.destination.choices = choices([("", "Not chosen yet")] + [(name, name) for name in destinations])
+
+    def validate_reason(self, field):
+        if self.destination.data and not (field.data or "").strip():
+            raise ValidationError("Give the reason for the referral, so the receiving team knows what is asked.")

@@ -1,0 +1,251 @@
+"""What the referral summary and the patient history show, as plain dicts built from ids.
+
+Every word of an instrument shown here (item text, answer labels, bands, citations) is read
+from the InstrumentVersion the response points at, never from today's questionnaire files:
+a summary printed years later shows what the patient saw and how it was scored then.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.instruments.definition import Instrument
+from app.instruments.scoring import band_for_total
+from app.models import Clinic, InstrumentVersion, Patient, Response, Screening, ScreeningReview, User
+from app.reports.charts import ChartBand, ChartPoint, trend_chart
+
+NOT_A_DIAGNOSIS = "A screening result is not a diagnosis."
+DATE = "%d %b %Y"
+DATE_TIME = "%d %b %Y, %H:%M %Z"
+
+
+class ReportNotFoundError(LookupError):
+    """No such completed screening or patient in this clinic."""
+
+
+def local_time(value: datetime, timezone: str, fmt: str = DATE_TIME) -> str:
+    return value.astimezone(ZoneInfo(timezone)).strftime(fmt)
+
+
+def pinned_definitions(session: Session, versions: set[str]) -> dict[str, Instrument]:
+    rows = session.scalars(sa.select(InstrumentVersion).where(InstrumentVersion.version.in_(versions)))
+    return {row.version: Instrument.model_validate(row.definition) for row in rows}
+
+
+def answered_items(definition: Instrument, answers: dict) -> list[dict]:
+    """Each item as the patient saw it, with the answer they chose, in the order asked."""
+    rows = []
+    for item in definition.items:
+        labels = {option.value: option.label for option in definition.options_for(item)}
+        value = answers.get(item.id)
+        rows.append(
+            {
+                "number": item.id,
+                "text": item.text,
+                "answer": labels.get(value, "Not answered") if value is not None else "Not answered",
+                "value": value,
+                "is_scored": item.scored,
+            }
+        )
+    return rows
+
+
+def urgent_findings(definition: Instrument, response: Response) -> list[dict]:
+    """The urgent flags this response raised, each quoting its item and the answer given."""
+    findings = []
+    for flag in definition.scoring.flags:
+        if not flag.urgent or flag.key not in response.score.get("flags", []):
+            continue
+        finding = {"label": flag.label, "item": None, "answer": None}
+        if flag.item:
+            item = definition.item(flag.item)
+            labels = {option.value: option.label for option in definition.options_for(item)}
+            value = response.answers.get(flag.item)
+            finding |= {"item": item.text, "item_number": item.id, "answer": labels.get(value), "value": value}
+        findings.append(finding)
+    return findings
+
+
+def result_summary(definition: Instrument, response: Response) -> dict:
+    """One response's score, band, meaning, flags and notes, with its instrument's sources."""
+    score = response.score
+    band = band_for_total(definition, response.total) if response.total is not None else None
+    return {
+        "instrument_id": response.instrument_id,
+        "title": definition.title,
+        "short_title": definition.short_title,
+        "total": response.total,
+        "total_range": score.get("total_range"),
+        "band_label": score.get("band_label"),
+        "band_meaning": band.meaning if band and response.band else None,
+        "bands_note": definition.scoring.bands_note,
+        "flags": [score.get("flag_labels", {}).get(key, key) for key in score.get("flags", [])],
+        "urgent": urgent_findings(definition, response),
+        "syndrome_label": score.get("syndrome_label"),
+        "syndrome_note": definition.scoring.algorithm.note if definition.scoring.algorithm else None,
+        "notes": score.get("notes", []),
+        "is_complete": response.is_complete,
+        "caveats": list(definition.caveats),
+        "norms": [norm.model_dump() for norm in definition.scoring.norms],
+        "stem": definition.stem,
+        "items": answered_items(definition, response.answers),
+        "citations": list(definition.citations),
+        "copyright": definition.copyright,
+        "version": response.instrument_version,
+    }
+
+
+def _change(definition: Instrument, previous: int | None, total: int | None) -> dict | None:
+    if previous is None or total is None:
+        return None
+    delta = total - previous
+    rule = definition.scoring.reliable_change
+    return {"delta": delta, "text": f"{delta:+d}", "reliable": abs(delta) >= rule.points if rule else None}
+
+
+def reliable_change_rule(definition: Instrument) -> str:
+    """The rule behind every "reliable change" mark, said once under the history."""
+    rule = definition.scoring.reliable_change
+    if rule is None:
+        return "No published reliable-change threshold: changes are shown without one."
+    unverified = "" if rule.is_verified else " (threshold not verified)"
+    return f"Reliable change: {rule.points} points or more{unverified}. Source: {rule.source}"
+
+
+def instrument_histories(
+    session: Session, clinic: Clinic, patient_id: int, *, up_to: datetime | None = None, chart_prefix: str = "trend"
+) -> list[dict]:
+    """Per instrument, every completed response of the patient in time order, with its change
+    since the previous complete response and a trend chart where the score describes a state."""
+    query = (
+        sa.select(Response, Screening.completed_at)
+        .join(Screening, Response.screening_id == Screening.id)
+        .where(Screening.clinic_id == clinic.id, Screening.patient_id == patient_id, Screening.status == "completed")
+        .order_by(Screening.completed_at, Response.id)
+    )
+    if up_to is not None:
+        query = query.where(Screening.completed_at <= up_to)
+    rows = session.execute(query).all()
+    definitions = pinned_definitions(session, {response.instrument_version for response, _ in rows})
+    by_instrument: dict[str, list] = defaultdict(list)
+    for response, completed_at in rows:
+        by_instrument[response.instrument_id].append((response, completed_at))
+
+    histories = []
+    for instrument_id, entries in by_instrument.items():
+        latest = definitions[entries[-1][0].instrument_version]
+        history_rows, previous_total = [], None
+        for response, completed_at in entries:
+            definition = definitions[response.instrument_version]
+            history_rows.append(
+                {
+                    "screening_id": response.screening_id,
+                    "date": local_time(completed_at, clinic.timezone, DATE),
+                    "result": result_summary(definition, response),
+                    "change": _change(definition, previous_total, response.total),
+                }
+            )
+            if response.total is not None:
+                previous_total = response.total
+        is_trended = latest.scoring.is_trended
+        points = [
+            ChartPoint(row["date"], row["result"]["total"])
+            for row in history_rows
+            if row["result"]["total"] is not None
+        ]
+        chart = None
+        if is_trended and len(points) > 1:
+            bands = [ChartBand(band.label, band.min, band.max) for band in latest.scoring.bands]
+            chart = trend_chart(
+                f"{chart_prefix}-{instrument_id}",
+                f"{latest.short_title} totals over time, {points[0].label} to {points[-1].label}",
+                points,
+                bands,
+                latest.total_range,
+            )
+        histories.append(
+            {
+                "instrument_id": instrument_id,
+                "title": latest.title,
+                "short_title": latest.short_title,
+                "is_trended": is_trended,
+                # a score of a history, not a state (ACE), is shown once: its latest answer
+                "rows": history_rows if is_trended else history_rows[-1:],
+                "chart": chart,
+                "bands_note": latest.scoring.bands_note,
+                "reliable_change_rule": reliable_change_rule(latest),
+            }
+        )
+    return histories
+
+
+def _logo_data_uri(clinic: Clinic) -> str | None:
+    # Only the stored, decoded-on-upload image bytes become an image, as a data: URI: the
+    # PDF renderer never follows a path or URL taken from settings.
+    if not clinic.logo_image or clinic.logo_mime_type not in ("image/png", "image/jpeg"):
+        return None
+    return f"data:{clinic.logo_mime_type};base64,{base64.b64encode(clinic.logo_image).decode('ascii')}"
+
+
+def clinic_header(clinic: Clinic) -> dict:
+    return {
+        "name": clinic.name,
+        "address_lines": [line for line in (clinic.address or "").splitlines() if line.strip()],
+        "logo": _logo_data_uri(clinic),
+        "paper_size": clinic.paper_size,
+        "timezone": clinic.timezone,
+    }
+
+
+def _referral(session: Session, review: ScreeningReview | None, timezone: str) -> dict:
+    if review is None or review.referral_by_id is None:
+        return {"reason": None, "destination": None, "note": None, "by": None}
+    return {
+        "reason": review.referral_reason,
+        "destination": review.referral_destination,
+        "note": review.referral_note,
+        "by": f"{session.get(User, review.referral_by_id).name}, {local_time(review.referral_at, timezone)}",
+    }
+
+
+def referral_context(session: Session, screening_id: int, *, generated_at: datetime) -> dict:
+    """Everything the referral summary of one completed screening shows."""
+    screening = session.get(Screening, screening_id)
+    if screening is None or screening.status != "completed":
+        raise ReportNotFoundError(screening_id)
+    clinic = session.get(Clinic, screening.clinic_id)
+    patient = session.get(Patient, screening.patient_id)
+    review = session.scalar(sa.select(ScreeningReview).where(ScreeningReview.screening_id == screening.id))
+    definitions = pinned_definitions(session, {response.instrument_version for response in screening.responses})
+    results = [result_summary(definitions[r.instrument_version], r) for r in screening.responses]
+    histories = {
+        history["instrument_id"]: history
+        for history in instrument_histories(session, clinic, patient.id, up_to=screening.completed_at)
+    }
+    for result in results:
+        result["history"] = histories.get(result["instrument_id"])
+    return {
+        "clinic": clinic_header(clinic),
+        "patient": {
+            "name": patient.name,
+            "date_of_birth": patient.date_of_birth.strftime(DATE),
+            "mrn": patient.mrn,
+        },
+        "screening": {
+            "id": screening.id,
+            "completed_at": local_time(screening.completed_at, clinic.timezone),
+            "packet_name": screening.packet_name,
+        },
+        "urgent": [finding for result in results for finding in result["urgent"]],
+        "referral": _referral(session, review, clinic.timezone),
+        "results": results,
+        "not_a_diagnosis": NOT_A_DIAGNOSIS,
+        "generated_at": local_time(generated_at, clinic.timezone),
+        "generated_at_iso": generated_at.isoformat(timespec="seconds"),
+    }

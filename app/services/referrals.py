@@ -1,0 +1,136 @@
+"""Referral summaries: requested after a screening is submitted or its referral changes,
+rendered in the background, stored with their SHA-256, downloaded instantly once ready."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app import tasks
+from app.db import utcnow
+from app.models import ReferralDocument, Screening, User
+from app.reports.render import RenderedPdf, render_referral
+from app.services.audit import record_event, record_staff_event
+
+log = logging.getLogger(__name__)
+# A summary renders in about a second; one still queued after this was lost (worker stopped).
+LOST_AFTER = timedelta(minutes=10)
+
+
+class ReferralIntegrityError(RuntimeError):
+    """A stored PDF no longer matches the SHA-256 recorded when it was rendered."""
+
+
+def _document(session: Session, screening_id: int) -> ReferralDocument | None:
+    return session.scalar(sa.select(ReferralDocument).where(ReferralDocument.screening_id == screening_id))
+
+
+def request_referral_document(session: Session, screening: Screening) -> ReferralDocument:
+    """Queue a fresh rendering. Any earlier PDF is withdrawn at once, so nobody downloads a
+    summary that lacks the latest referral note."""
+    document = _document(session, screening.id)
+    if document is None:
+        document = ReferralDocument(screening_id=screening.id, clinic_id=screening.clinic_id, generation=1)
+        session.add(document)
+    else:
+        document.generation += 1
+        document.status, document.pdf, document.sha256, document.byte_size = "queued", None, None, None
+        document.requested_at, document.rendered_at = utcnow(), None
+    session.commit()
+    try:
+        tasks.enqueue_referral_render(screening.id, document.generation)
+    except Exception:
+        # The screening is saved whatever happens here; a failed summary is retried when opened.
+        log.exception("could not queue the referral summary of screening %s", screening.id)
+        document.status = "failed"
+        session.commit()
+    session.refresh(document)  # an immediate-mode queue has already rendered it
+    return document
+
+
+def referral_document(session: Session, screening: Screening) -> ReferralDocument:
+    """The screening's summary, queued now if it was never requested (screenings completed
+    before summaries existed, or loaded in bulk) or if its last rendering failed."""
+    document = _document(session, screening.id)
+    # Opening the page again retries a failure, or a job lost with a stopped worker.
+    lost = document is not None and document.status == "queued" and utcnow() - document.requested_at > LOST_AFTER
+    if document is None or document.status == "failed" or lost:
+        document = request_referral_document(session, screening)
+    return document
+
+
+def store_rendered_referral(session: Session, screening_id: int, generation: int) -> str:
+    """Render one requested summary and keep it, unless a newer request superseded it.
+    Returns what happened: "stored", "superseded" or "failed"."""
+    try:
+        rendered = render_referral(session, screening_id, generated_at=utcnow())
+    except Exception:
+        session.rollback()
+        # ids only: the exception text could quote patient data
+        log.exception("referral summary for screening %s (generation %s) failed to render", screening_id, generation)
+        return _finish(session, screening_id, generation, None)
+    return _finish(session, screening_id, generation, rendered)
+
+
+def _finish(session: Session, screening_id: int, generation: int, rendered: RenderedPdf | None) -> str:
+    document = session.scalar(
+        sa.select(ReferralDocument).where(ReferralDocument.screening_id == screening_id).with_for_update()
+    )
+    if document is None or document.generation != generation:
+        session.rollback()
+        return "superseded"
+    if rendered is None:
+        document.status = "failed"
+    else:
+        document.status, document.pdf, document.sha256 = "ready", rendered.pdf, rendered.sha256
+        document.byte_size, document.rendered_at = len(rendered.pdf), utcnow()
+    session.commit()
+    return "stored" if rendered else "failed"
+
+
+@dataclass(frozen=True)
+class ReferralDownload:
+    pdf: bytes
+    filename: str
+
+
+def download_referral(
+    session: Session, user: User, screening: Screening
+) -> tuple[ReferralDocument, ReferralDownload | None]:
+    """The summary's state, and the PDF when it is ready: checked against its SHA-256 and
+    recorded in the audit trail. A summary never requested is queued now."""
+    document = referral_document(session, screening)
+    if document.status != "ready":
+        return document, None
+    pdf = session.scalar(sa.select(ReferralDocument.pdf).where(ReferralDocument.id == document.id))
+    if hashlib.sha256(pdf).hexdigest() != document.sha256:
+        raise ReferralIntegrityError(f"stored referral summary {document.id} does not match its SHA-256")
+    record_staff_event(session, "referral.download", user, "screening", screening.id, {"sha256": document.sha256})
+    session.commit()
+    return document, ReferralDownload(pdf, f"referral-summary-{screening.id}.pdf")
+
+
+def export_referral(session: Session, screening: Screening) -> bytes:
+    """A summary for `flask export-referrals`: the stored one when ready, else rendered now."""
+    download = session.scalar(
+        sa.select(ReferralDocument.pdf).where(
+            ReferralDocument.screening_id == screening.id, ReferralDocument.status == "ready"
+        )
+    )
+    pdf = download or render_referral(session, screening.id, generated_at=utcnow()).pdf
+    record_event(
+        session,
+        "referral.export",
+        clinic_id=screening.clinic_id,
+        actor_kind="cli",
+        target_type="screening",
+        target_id=screening.id,
+        details={"sha256": hashlib.sha256(pdf).hexdigest()},
+    )
+    session.commit()
+    return pdf

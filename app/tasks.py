@@ -1,0 +1,74 @@
+"""Background jobs, behind one small interface: `enqueue_referral_render`.
+
+The queue is Huey. Storage comes from TALLYFORM_QUEUE_URL: a SQLite file under instance/
+by default (one machine), `redis://…` (needs the redis package) or a PostgreSQL URL (needs
+peewee, through huey.contrib.sql_huey). Tests, and TALLYFORM_QUEUE_IMMEDIATE=1, run jobs at
+once in the calling process. The worker is `huey_consumer app.tasks.huey`; each job builds
+or reuses its own app, takes ids, and reloads what it needs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey, RedisHuey, SqliteHuey
+
+from app.config import PROJECT_ROOT
+
+QUEUE_NAME = "tallyform"
+
+
+def queue_from_url(url: str | None) -> Huey:
+    if not url:
+        path = PROJECT_ROOT / "instance" / "queue.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(QUEUE_NAME, filename=str(path), results=False)
+    if url.startswith("sqlite:///"):
+        return SqliteHuey(QUEUE_NAME, filename=url.removeprefix("sqlite:///"), results=False)
+    if url.startswith(("redis://", "rediss://")):
+        return RedisHuey(QUEUE_NAME, url=url, results=False)
+    if url.startswith(("postgresql://", "postgres://")):
+        from huey.contrib.sql_huey import SqlHuey
+
+        return SqlHuey(QUEUE_NAME, database=url, results=False)
+    raise SystemExit(
+        f"Tallyform cannot start: TALLYFORM_QUEUE_URL {url!r} is not sqlite:///, redis:// or postgresql://"
+    )
+
+
+huey = queue_from_url(os.environ.get("TALLYFORM_QUEUE_URL"))
+_worker_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    immediate = app.config.get("QUEUE_IMMEDIATE")
+    if immediate is None:
+        immediate = bool(app.config.get("TESTING")) or os.environ.get("TALLYFORM_QUEUE_IMMEDIATE") == "1"
+    huey.immediate = immediate
+
+
+def _app() -> Flask:
+    """The app a job runs in: the caller's in immediate mode, else one built once per worker."""
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+@huey.task(retries=2, retry_delay=30)
+def render_referral_document(screening_id: int, generation: int) -> str:
+    from app.extensions import db
+    from app.services.referrals import store_rendered_referral
+
+    # A fresh app context gives the job its own database session, even in immediate mode.
+    with _app().app_context():
+        return store_rendered_referral(db.session, screening_id, generation)
+
+
+def enqueue_referral_render(screening_id: int, generation: int) -> None:
+    render_referral_document(screening_id, generation)

@@ -1,0 +1,56 @@
+"""A patient's history: per-instrument scores over time, trends, change, and the answers as asked."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.models import AuditEvent
+from tests.clinician.conftest import at, page_text, patient_id
+
+
+def test_history_shows_each_instrument_with_trend_change_and_reliable_change(login_as, client, session):
+    login_as("clinician")
+    html = client.get(f"/clinician/patients/{patient_id(session, 'Maria Alvarez')}").text
+    text = page_text(html)
+    assert (
+        html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
+    )  # PHQ-9 and GAD-7; not PSS-10 (one point), not ACE
+    assert 'fill="url(#trend-phq9-p1)"' in html  # bands are hatched, not only tinted
+    assert "None–minimal (0–4)" in html
+    assert "Moderately severe (15–19)" in html
+    # GAD-7 13 -> 10 -> 5 -> 3: only the 5-point drop reaches the 4-point threshold
+    assert "-5 reliable change" in text
+    assert "-3 reliable change" not in text
+    assert "Reliable change: 4 points or more (threshold not verified). Source: NHS Talking Therapies" in text
+    assert "No published reliable-change threshold: changes are shown without one." in text  # PSS-10
+    assert "Little interest or pleasure in doing things" in text
+
+
+def test_history_labels_pss10_bands_and_shows_ace_once_with_its_caveat(login_as, client, session):
+    login_as("clinician")
+    text = page_text(client.get(f"/clinician/patients/{patient_id(session, 'Maria Alvarez')}").text)
+    assert "Bands: Non-validated convention, not from the scale's authors" in text
+    assert "Published norms for comparison" in text
+    assert "shown once (latest answers) and not as a trend" in text
+    assert "neither a diagnostic tool nor is it predictive at the individual level" in text
+
+
+def test_an_ace_tier_waiting_for_the_aahc_status_says_so(login_as, client, demo_clinic):
+    patient = demo_clinic.patient("Tier Pending", "900300")
+    demo_clinic.screening(patient, {"ace": [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]}, at(2026, 3, 1), packet="ACE only")
+    login_as("clinician")
+    text = page_text(client.get(f"/clinician/patients/{patient}").text)
+    assert "Tier needs AAHC status" in text
+
+
+def test_every_history_view_is_audited_without_phi(login_as, client, session):
+    login_as("clinician")
+    maria = patient_id(session, "Maria Alvarez")
+    client.get(f"/clinician/patients/{maria}")
+    event = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "patient.history_view"))
+    assert (event.target_type, event.target_id, event.details) == ("patient", str(maria), {})
+
+
+def test_history_of_an_unknown_patient_is_404(login_as, client):
+    login_as("clinician")
+    assert client.get("/clinician/patients/999999").status_code == 404

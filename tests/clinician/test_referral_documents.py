@@ -1,0 +1,133 @@
+"""Referral summaries rendered in the background, stored with a SHA-256, downloaded once ready."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from app.models import AuditEvent, ReferralDocument, Screening
+from tests.clinician.conftest import at, latest_screening_id, page_text
+
+
+def _document(session, screening_id: int) -> ReferralDocument:
+    session.expire_all()
+    return session.scalar(sa.select(ReferralDocument).where(ReferralDocument.screening_id == screening_id))
+
+
+def test_submitting_a_screening_queues_its_summary_which_is_stored_with_its_sha256(session, demo_clinic):
+    patient = demo_clinic.patient("New Arrival", "900400")
+    screening_id = demo_clinic.screening(
+        patient, {"phq9": [1, 1, 1, 1, 1, 1, 1, 1, 0, 1], "gad7": [0] * 7}, at(2026, 11, 20), queue_referral=True
+    )
+    document = _document(session, screening_id)
+    pdf = session.scalar(sa.select(ReferralDocument.pdf).where(ReferralDocument.id == document.id))
+    assert document.status == "ready"
+    assert document.generation == 1
+    assert document.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert document.byte_size == len(pdf)
+    assert "New Arrival" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_download_serves_the_stored_pdf_and_is_audited(login_as, client, session):
+    login_as("clinician")
+    screening_id = latest_screening_id(session, "James Okafor")
+    response = client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="referral-summary-{screening_id}.pdf"'
+    assert response.headers["Cache-Control"] == "no-store"
+    stored = _document(session, screening_id)
+    assert hashlib.sha256(response.data).hexdigest() == stored.sha256
+    event = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "referral.download"))
+    assert (event.target_id, event.details) == (str(screening_id), {"sha256": stored.sha256})
+
+
+def test_a_summary_not_yet_rendered_shows_being_prepared_and_checks_again(login_as, client, session):
+    login_as("clinician")
+    screening_id = latest_screening_id(session, "James Okafor")
+    client.get(f"/clinician/screenings/{screening_id}")
+    document = _document(session, screening_id)
+    # as a queued job the worker has not reached yet
+    document.status, document.pdf, document.sha256, document.generation = "queued", None, None, document.generation + 1
+    session.commit()
+    response = client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf")
+    assert response.status_code == 202
+    assert '<meta http-equiv="refresh" content="3">' in response.text
+    assert "<progress" in response.text
+    assert "being prepared" in page_text(response.text)
+    assert "Being prepared" in page_text(client.get(f"/clinician/screenings/{screening_id}").text)
+    assert not session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "referral.download"))
+
+
+def test_a_rendering_for_a_superseded_request_is_discarded(app, session, demo):
+    from app.extensions import db
+    from app.services.referrals import request_referral_document, store_rendered_referral
+
+    screening_id = latest_screening_id(session, "Maria Alvarez")
+    with app.app_context():
+        screening = db.session.get(Screening, screening_id)
+        first = request_referral_document(db.session, screening).generation
+        request_referral_document(db.session, screening)
+        assert store_rendered_referral(db.session, screening_id, first) == "superseded"
+    assert _document(session, screening_id).generation == first + 1
+
+
+def test_a_tampered_pdf_is_never_served(app, session, demo):
+    from app.extensions import db
+    from app.models import User
+    from app.services.referrals import ReferralIntegrityError, download_referral, referral_document
+
+    screening_id = latest_screening_id(session, "Maria Alvarez")
+    with app.app_context():
+        referral_document(db.session, db.session.get(Screening, screening_id))
+    document = _document(session, screening_id)
+    document.pdf = b"%PDF-1.7 something else"
+    session.commit()
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.role == "clinician"))
+        with pytest.raises(ReferralIntegrityError):
+            download_referral(db.session, user, db.session.get(Screening, screening_id))
+
+
+def test_export_referrals_writes_one_pdf_per_completed_screening_since_the_date(runner, session, demo, tmp_path):
+    result = runner.invoke(args=["export-referrals", "--since", "2026-10-01", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    since = session.scalar(
+        sa.select(sa.func.count()).select_from(Screening).where(Screening.completed_at >= at(2026, 10, 1, 0))
+    )
+    files = sorted((tmp_path / "out").glob("riverside-screening-*.pdf"))
+    assert since > 1
+    assert len(files) == since
+    assert f"Exporting {since} referral summaries" in result.output
+    assert f"Wrote {since} PDFs" in result.output
+    assert all(PdfReader(file).pages for file in files)
+    exported = session.scalars(sa.select(AuditEvent.target_id).where(AuditEvent.action == "referral.export")).all()
+    assert sorted(exported) == sorted(file.stem.rsplit("-", 1)[1] for file in files)
+
+
+def test_export_refuses_a_malformed_date(runner, demo, tmp_path):
+    result = runner.invoke(args=["export-referrals", "--since", "01/10/2026", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Invalid value for '--since'" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_summary_queued_long_ago_is_queued_again_when_opened(login_as, client, session):
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    login_as("clinician")
+    screening_id = latest_screening_id(session, "James Okafor")
+    client.get(f"/clinician/screenings/{screening_id}")
+    document = _document(session, screening_id)
+    document.status, document.pdf, document.sha256 = "queued", None, None
+    document.requested_at = utcnow() - timedelta(hours=1)  # its worker stopped before reaching it
+    generation = document.generation
+    session.commit()
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 200
+    assert _document(session, screening_id).generation == generation + 1

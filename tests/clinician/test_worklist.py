@@ -1,0 +1,170 @@
+"""The clinician's worklist: order, filters, pagination, query cost and clinic scoping."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Screening
+from tests.clinician.conftest import at, latest_screening_id, patient_id, post_form
+
+QUIET_PHQ9 = [0, 0, 0, 0, 0, 0, 0, 0, 0, None]  # total 0, no flag
+ITEM9_ONLY = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0]  # total 1, safety item endorsed
+
+
+def rows(html: str) -> list[str]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("</tr>")[:-1]]
+
+
+def acknowledge(client, screening_id: int):
+    page = f"/clinician/screenings/{screening_id}"
+    return post_form(client, page, f"{page}/acknowledge", {"confirm": "y"})
+
+
+def test_urgent_screening_stays_first_until_someone_acknowledges_it(login_as, client, demo_clinic):
+    quiet = demo_clinic.patient("Ada Quiet", "900001")
+    old_urgent = demo_clinic.screening(quiet, {"phq9": ITEM9_ONLY}, at(2026, 1, 5))
+    login_as("clinician")
+
+    listed = rows(client.get("/clinician/").text)
+    assert listed[0].startswith("URGENT, not yet acknowledged James Okafor")  # the demo's, newest
+    # the oldest screening, under every threshold, is pinned above all the others
+    assert listed[1].startswith("URGENT, not yet acknowledged Ada Quiet")
+    assert "Safety item endorsed (PHQ-9 item 9)" in listed[1]
+
+    assert acknowledge(client, old_urgent).status_code == 302
+    listed = rows(client.get("/clinician/").text)
+    assert "Ada Quiet" in listed[-1]  # under every threshold and the oldest: last
+    assert "URGENT" not in listed[-1]
+    assert "Safety flag acknowledged by Dr Sam Patel" in listed[-1]
+    assert "James Okafor" in listed[0]  # still unacknowledged
+
+
+def test_screenings_over_a_referral_threshold_come_before_newer_ones_under_it(login_as, client, demo_clinic):
+    newest = demo_clinic.patient("Ben Newest", "900002")
+    demo_clinic.screening(newest, {"phq9": QUIET_PHQ9}, datetime.now(UTC) - timedelta(hours=1))
+    login_as("clinician")
+    listed = rows(client.get("/clinician/").text)
+    names = [row for row in listed if "Ben Newest" in row]
+    position = listed.index(names[0])
+    # James (urgent), then the demo screenings at or over PHQ-9 10 / GAD-7 10 / ..., then Ben
+    assert all("Over referral threshold" in row for row in listed[1:position])
+    assert all("Over referral threshold" not in row for row in listed[position:])
+    assert "Over referral threshold" in listed[0]
+
+
+def test_worklist_filters_by_status_result_and_dates(login_as, client, session):
+    login_as("clinician")
+    severe = rows(client.get("/clinician/?result=phq9:severe").text)
+    assert len(severe) == 1
+    assert "James Okafor" in severe[0]
+
+    august = rows(client.get("/clinician/?date_from=2026-08-01&date_to=2026-08-31").text)
+    assert len(august) == 1
+    assert "18 Aug 2026" in august[0]
+
+    page = f"/clinician/screenings/{latest_screening_id(session, 'Maria Alvarez')}"
+    post_form(client, page, f"{page}/status", {"status": "reviewed"})
+    reviewed = rows(client.get("/clinician/?status=reviewed").text)
+    assert len(reviewed) == 1
+    assert "Maria Alvarez" in reviewed[0]
+    assert "10 Nov 2026" in reviewed[0]
+    assert not [row for row in rows(client.get("/clinician/?status=needs_review").text) if "10 Nov 2026" in row]
+
+
+def test_an_end_date_before_the_start_date_is_explained(login_as, client):
+    login_as("clinician")
+    page = client.get("/clinician/?date_from=2026-09-01&date_to=2026-08-01")
+    assert "The end date is before the start date" in page.text
+
+
+def test_worklist_pages_through_a_long_history(login_as, client, demo_clinic):
+    busy = demo_clinic.patient("Cai Busy", "900003")
+    for day in range(1, 31):
+        demo_clinic.screening(busy, {"phq9": QUIET_PHQ9}, at(2025, 3, day))
+    login_as("clinician")
+    first = client.get("/clinician/")
+    assert "page 1 of 2" in first.text
+    assert len(rows(first.text)) == 25
+    second = client.get("/clinician/?page=2")
+    assert "Page 2 of 2" in second.text
+    assert len(rows(second.text)) == 10 + 30 - 25
+    assert rows(second.text)[-1].startswith("Cai Busy")
+    assert "01 Mar 2025" in rows(second.text)[-1]
+
+
+def _worklist_queries(client, count_queries) -> int:
+    with count_queries() as statements:
+        assert client.get("/clinician/").status_code == 200
+    return len(statements)
+
+
+def test_worklist_query_count_stays_flat_from_10_to_100_screenings(login_as, client, demo_clinic, count_queries):
+    many = [demo_clinic.patient(f"Patient {n}", f"8{n:05d}") for n in range(10)]
+    for n in range(10):
+        demo_clinic.screening(many[n], {"phq9": QUIET_PHQ9, "gad7": [1, 1, 1, 1, 1, 1, 1]}, at(2025, 1, 1 + n))
+    login_as("clinician")
+    with_ten = _worklist_queries(client, count_queries)
+    for n in range(90):
+        demo_clinic.screening(
+            many[n % 10], {"phq9": ITEM9_ONLY, "gad7": [1, 1, 1, 1, 1, 1, 1]}, at(2025, 2, 1) + timedelta(hours=n)
+        )
+    assert _worklist_queries(client, count_queries) == with_ten
+
+
+def test_worklist_reads_responses_through_their_index_not_a_scan(app, demo, session):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan is checked on SQLite, whose EXPLAIN output is stable")
+    from app.extensions import db, instruments
+    from app.models import Clinic
+    from app.services.reviews import WorklistFilters, worklist
+
+    plans = []
+
+    def explain(conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and "response" in statement:
+            plans.extend(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
+
+    with app.app_context():
+        engine = app.extensions["tallyform.engine"]
+        sa.event.listen(engine, "after_cursor_execute", explain)
+        try:
+            worklist(
+                db.session,
+                instruments(),
+                db.session.get(Clinic, demo),
+                WorklistFilters(instrument_id="phq9", band="severe"),
+            )
+        finally:
+            sa.event.remove(engine, "after_cursor_execute", explain)
+    assert plans
+    assert not [plan for plan in plans if plan.startswith("SCAN") and "response" in plan]
+
+
+def test_clinician_of_another_clinic_gets_404_for_our_screening_history_and_pdf(client, auth, session, other_clinic):
+    _builder, email = other_clinic
+    screening_id = latest_screening_id(session, "James Okafor")
+    auth.sign_in(email)
+    for path in (
+        f"/clinician/screenings/{screening_id}",
+        f"/clinician/screenings/{screening_id}/referral-summary.pdf",
+        f"/clinician/patients/{patient_id(session, 'James Okafor')}",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert "James Okafor" not in client.get("/clinician/").text
+    response = post_form(client, "/clinician/", f"/clinician/screenings/{screening_id}/status", {"status": "reviewed"})
+    assert response.status_code == 404
+    assert session.scalar(sa.select(Screening.is_urgent).where(Screening.id == screening_id))
+
+
+def test_front_desk_sees_no_worklist_history_or_pdf(login_as, client, session):
+    login_as("frontdesk")
+    screening_id = latest_screening_id(session, "James Okafor")
+    assert client.get("/clinician/").status_code == 403
+    assert client.get(f"/clinician/patients/{patient_id(session, 'James Okafor')}").status_code == 403
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 403
+    assert "Worklist" not in client.get("/check-in/").text
