@@ -215,11 +215,15 @@ def logo_problem(data: bytes) -> tuple[str | None, str | None]:
     if len(data) > MAX_LOGO_BYTES:
         return None, f"The logo is {len(data) // 1024} KB; use an image of at most {MAX_LOGO_BYTES // 1024} KB."
     try:
+        # verify() reads the whole file and fails on a truncated one whatever the global
+        # ImageFile.LOAD_TRUNCATED_IMAGES says (WeasyPrint turns it on when imported).
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format
             if image.width * image.height > MAX_LOGO_PIXELS:
                 return None, "The logo is too large in pixels; use one under 4000 × 4000."
-            image.load()  # decodes every pixel: a truncated or disguised file fails here
+            image.load()  # decodes every pixel: a disguised file fails here
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None, "That file is not a PNG or JPEG image that can be read. Export the logo as PNG or JPEG."
     if kind not in LOGO_TYPES:

@@ -33,7 +33,7 @@ def test_front_desk_starts_a_screening_and_the_code_opens_the_tablet(live_server
     tablet.goto(f"{live_server}/kiosk/?code={code}")
     assert tablet.get_by_label("Your code").input_value() == code
     tablet.get_by_role("button", name="Start").click()
-    assert tablet.get_by_text("17 questions").is_visible()
+    tablet.get_by_text("17 questions").wait_for()
 
 
 def test_adding_a_patient_with_a_taken_mrn_says_so_next_to_the_field(live_server, new_page):

@@ -23,7 +23,7 @@ def test_clinician_signs_in_sees_urgent_screening_first_and_signs_out(live_serve
     screenshot(page, f"staff-home-{viewport}")
 
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You have signed out.").is_visible()
+    page.get_by_text("You have signed out.").wait_for()
     page.goto(f"{live_server}/staff/")
     assert page.url.startswith(f"{live_server}/auth/sign-in")
 

@@ -30,7 +30,7 @@ def test_patient_completes_new_patient_packet_then_back_shows_no_answers(live_ap
         screenshot(page, f"kiosk-1-code-{viewport}")
     enter_code(page, live_server, issue_code(live_app))
 
-    assert page.get_by_text("37 questions").is_visible()
+    page.get_by_text("37 questions").wait_for()
     assert_accessible(page)
     if shots:
         screenshot(page, f"kiosk-2-welcome-{viewport}")
@@ -55,6 +55,7 @@ def test_patient_completes_new_patient_packet_then_back_shows_no_answers(live_ap
                 if shots:
                     screenshot(page, f"kiosk-3-question-{number}-{viewport}")
         page.get_by_role("button", name="Next").click()
+        page.wait_for_load_state()
         assert heading  # every screen has a heading
     assert seen_intro
     assert page.url.endswith("/kiosk/review")
@@ -70,9 +71,9 @@ def test_patient_completes_new_patient_packet_then_back_shows_no_answers(live_ap
     assert page.url.endswith("/kiosk/review")
 
     page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_role("heading", name="Thank you — please hand the tablet back").is_visible()
+    page.get_by_role("heading", name="Thank you — please hand the tablet back").wait_for()
     # PHQ-9 item 9 answered "Nearly every day": the clinic's support message.
-    assert page.get_by_text("A member of your care team will talk with you today").is_visible()
+    page.get_by_text("A member of your care team will talk with you today").wait_for()
     assert_accessible(page)
     if shots:
         screenshot(page, f"kiosk-6-done-{viewport}")
@@ -122,7 +123,7 @@ def test_idle_tablet_warns_then_clears_itself_and_keeps_the_answers(tmp_path, ne
         assert_accessible(page)
         screenshot(page, "kiosk-idle-warning-tablet")
         page.wait_for_url(re.compile(r".*/kiosk/\?cleared=1"), timeout=10000)
-        assert page.get_by_text("cleared for privacy").is_visible()
+        page.get_by_text("cleared for privacy").wait_for()
         assert_accessible(page)
         screenshot(page, "kiosk-idle-cleared-tablet")
         page.go_back()
@@ -130,7 +131,7 @@ def test_idle_tablet_warns_then_clears_itself_and_keeps_the_answers(tmp_path, ne
 
         # Staff issue a new code; the patient carries on where they stopped.
         enter_code(page, base_url, issue_code_for_latest(app))
-        assert page.get_by_text("Welcome back").is_visible()
+        page.get_by_text("Welcome back").wait_for()
         page.get_by_role("link", name="Carry on").click()
         assert page.url.endswith("/kiosk/step/1")
         page.get_by_role("button", name="Back").click()
