@@ -43,6 +43,8 @@ ACCESS |= {
     "admin.staff_account": ("POST", "/admin/staff/1/account", REFUSED_WITHOUT_CSRF),
     "admin.audit": ("GET", "/admin/audit", ADMIN_ONLY),
     "admin.audit_csv": ("GET", "/admin/audit.csv", ADMIN_ONLY),
+    "admin.clinic_questions_editor": ("GET", "/admin/clinic-questions", ADMIN_ONLY),
+    "admin.clinic_questions_change": ("POST", "/admin/clinic-questions/change", REFUSED_WITHOUT_CSRF),
 }
 NOT_PAGES = {"static"}
 

@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "audit_event",
     "password_token",
     "sign_in_failure",
+    "clinic_question_set",
 }
 
 

@@ -2,6 +2,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from app.admin.forms import (
     AuditFilterForm,
+    ClinicQuestionForm,
     ClinicSettingsForm,
     InstrumentSettingForm,
     LogoForm,
@@ -14,7 +15,7 @@ from app.admin.forms import (
 )
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
-from app.services import audit_trail, clinic_settings, packets, staff_accounts
+from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
 from app.services.clinics import ClinicError
 from app.services.patients import find_patient
 from app.services.staff import StaffError
@@ -123,6 +124,50 @@ def _apply_packet_action(packet, posted, name_form, add_form) -> None:
     else:
         abort(400)
     flash("Packet saved.")
+
+
+# Clinic questions --------------------------------------------------------------------
+
+
+@bp.route("/clinic-questions", methods=["GET", "POST"])
+def clinic_questions_editor():
+    form = ClinicQuestionForm()
+    if form.validate_on_submit():
+        draft = clinic_questions.QuestionDraft(form.type.data, form.text.data, form.option_list())
+        try:
+            clinic_questions.add_clinic_question(db.session, g.staff_user, draft)
+        except ClinicError as error:
+            form.text.errors.append(str(error))
+        else:
+            flash("Question added: the clinic questions are saved as a new version.")
+            return redirect(url_for("admin.clinic_questions_editor"))
+    history = clinic_questions.question_set_history(db.session, g.staff_user.clinic_id)
+    names = audit_trail.staff_names(db.session, g.staff_user.clinic_id)
+    return render_template(
+        "admin/clinic_questions.html",
+        form=form,
+        history=history,
+        names=names,
+        label=clinic_questions.CLINIC_QUESTION_LABEL,
+        type_labels=clinic_questions.TYPE_LABELS,
+    )
+
+
+@bp.route("/clinic-questions/change", methods=["POST"])
+def clinic_questions_change():
+    # CSRFProtect has checked the token; the button pressed names the change.
+    action, _, item_id = request.form.get("action", "").partition(":")
+    try:
+        if action == "remove":
+            clinic_questions.remove_clinic_question(db.session, g.staff_user, item_id)
+        elif action in ("up", "down"):
+            clinic_questions.move_clinic_question(db.session, g.staff_user, item_id, -1 if action == "up" else 1)
+        else:
+            abort(400)
+        flash("Saved as a new version of the clinic questions.")
+    except ClinicError as error:
+        flash(str(error))
+    return redirect(url_for("admin.clinic_questions_editor"))
 
 
 # Clinic settings ---------------------------------------------------------------------

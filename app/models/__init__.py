@@ -3,6 +3,7 @@
 from app.models.account import PasswordToken, SignInFailure
 from app.models.audit import AuditEvent
 from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
+from app.models.clinic_question import ClinicQuestionSet
 from app.models.patient import Patient
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import StaffSession, User
@@ -21,4 +22,5 @@ __all__ = [
     "User",
     "PasswordToken",
     "SignInFailure",
+    "ClinicQuestionSet",
 ]
