@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "sign_in_failure",
     "screening_review",
     "referral_document",
+    "clinic_question_set",
 }
 
 

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from app.models.user import ROLE_LABELS
+from app.services.clinic_questions import MAX_TEXT, TYPE_LABELS
 from app.services.clinic_settings import MAX_CRISIS_TEXT, MAX_DESTINATIONS
 from app.services.clinics import PAPER_SIZES, timezone_problem
 
@@ -135,3 +136,21 @@ class AuditFilterForm(FlaskForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class ClinicQuestionForm(FlaskForm):
+    type = SelectField("Kind of answer", choices=choices(TYPE_LABELS.items()))
+    text = TextAreaField(
+        "Question, as the patient will read it",
+        validators=[
+            DataRequired(message="Write the question as the patient will read it."),
+            Length(max=MAX_TEXT, message=f"Keep the question under {MAX_TEXT} characters."),
+        ],
+        render_kw={"rows": 2},
+    )
+    options = TextAreaField("Answers to choose from, one per line (single choice only)", render_kw={"rows": 4})
+
+    def option_list(self) -> tuple[str, ...]:
+        if self.type.data != "single_choice":
+            return ()
+        return tuple(line.strip() for line in (self.options.data or "").splitlines() if line.strip())

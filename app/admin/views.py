@@ -2,6 +2,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from app.admin.forms import (
     AuditFilterForm,
+    ClinicQuestionForm,
     ClinicSettingsForm,
     InstrumentSettingForm,
     LogoForm,
@@ -14,13 +15,25 @@ from app.admin.forms import (
 )
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
-from app.services import audit_trail, clinic_settings, packets, staff_accounts
+from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
 from app.services.clinics import ClinicError
 from app.services.patients import find_patient
 from app.services.staff import StaffError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_staff("admin"))
+
+
+def _save_or_show(field, call, done: str, then: str, **values):
+    """Run one service call. A refusal is shown on `field` and None returned, so the page
+    renders again with the message; success is flashed and redirects to `then`."""
+    try:
+        call()
+    except (ClinicError, StaffError) as error:
+        field.errors = [*field.errors, str(error)]
+        return None
+    flash(done)
+    return redirect(url_for(then, **values))
 
 
 @bp.route("/")
@@ -47,20 +60,21 @@ def instrument(instrument_id: str):
         data={"is_enabled": setting.is_enabled, "referral_threshold": setting.own_threshold},
     )
     if form.validate_on_submit():
-        try:
-            clinic_settings.save_instrument_setting(
+        saved = _save_or_show(
+            form.is_enabled,
+            lambda: clinic_settings.save_instrument_setting(
                 db.session,
                 instruments(),
                 g.staff_user,
                 instrument_id,
                 is_enabled=form.is_enabled.data,
                 referral_threshold=form.referral_threshold.data,
-            )
-        except ClinicError as error:
-            form.is_enabled.errors = [str(error)]
-        else:
-            flash(f"Saved the settings for {setting.loaded.definition.short_title}.")
-            return redirect(url_for("admin.instruments_list"))
+            ),
+            f"Saved the settings for {setting.loaded.definition.short_title}.",
+            "admin.instruments_list",
+        )
+        if saved:
+            return saved
     return render_template("admin/instrument.html", setting=setting, form=form)
 
 
@@ -97,7 +111,7 @@ def packet(packet_id: int):
         abort(404)
     name_form, add_form = PacketNameForm(obj=packet), PacketAddForm()
     add_form.instrument.choices = _instrument_choices(exclude=packet.instrument_ids)
-    if request.method == "POST" and name_form.validate_on_submit():
+    if name_form.validate_on_submit():
         try:
             _apply_packet_action(packet, request.form, name_form, add_form)
         except ClinicError as error:
@@ -125,6 +139,51 @@ def _apply_packet_action(packet, posted, name_form, add_form) -> None:
     flash("Packet saved.")
 
 
+# Clinic questions --------------------------------------------------------------------
+
+
+@bp.route("/clinic-questions", methods=["GET", "POST"])
+def clinic_questions_editor():
+    form = ClinicQuestionForm()
+    if form.validate_on_submit():
+        draft = clinic_questions.QuestionDraft(form.type.data, form.text.data, form.option_list())
+        saved = _save_or_show(
+            form.text,
+            lambda: clinic_questions.add_clinic_question(db.session, g.staff_user, draft),
+            "Question added: the clinic questions are saved as a new version.",
+            "admin.clinic_questions_editor",
+        )
+        if saved:
+            return saved
+    history = clinic_questions.question_set_history(db.session, g.staff_user.clinic_id)
+    names = audit_trail.staff_names(db.session, g.staff_user.clinic_id)
+    return render_template(
+        "admin/clinic_questions.html",
+        form=form,
+        history=history,
+        names=names,
+        label=clinic_questions.CLINIC_QUESTION_LABEL,
+        type_labels=clinic_questions.TYPE_LABELS,
+    )
+
+
+@bp.route("/clinic-questions/change", methods=["POST"])
+def clinic_questions_change():
+    # CSRFProtect has checked the token; the button pressed names the change.
+    action, _, item_id = request.form.get("action", "").partition(":")
+    try:
+        if action == "remove":
+            clinic_questions.remove_clinic_question(db.session, g.staff_user, item_id)
+        elif action in ("up", "down"):
+            clinic_questions.move_clinic_question(db.session, g.staff_user, item_id, -1 if action == "up" else 1)
+        else:
+            abort(400)
+        flash("Saved as a new version of the clinic questions.")
+    except ClinicError as error:
+        flash(str(error))
+    return redirect(url_for("admin.clinic_questions_editor"))
+
+
 # Clinic settings ---------------------------------------------------------------------
 
 
@@ -146,13 +205,14 @@ def settings():
             referral_destinations=form.destination_list(),
             require_admin_totp=form.require_admin_totp.data,
         )
-        try:
-            clinic_settings.save_clinic_details(db.session, g.staff_user, details)
-        except ClinicError as error:
-            form.name.errors.append(str(error))
-        else:
-            flash("Clinic settings saved.")
-            return redirect(url_for("admin.settings"))
+        saved = _save_or_show(
+            form.name,
+            lambda: clinic_settings.save_clinic_details(db.session, g.staff_user, details),
+            "Clinic settings saved.",
+            "admin.settings",
+        )
+        if saved:
+            return saved
     return _settings_page(form, LogoForm())
 
 
@@ -169,13 +229,15 @@ def logo():
         flash("Logo removed.")
         return redirect(url_for("admin.settings"))
     if form.validate_on_submit():
-        try:
-            clinic_settings.save_clinic_logo(db.session, g.staff_user, form.logo.data.read())
-        except ClinicError as error:
-            form.logo.errors.append(str(error))
-        else:
-            flash("Logo saved.")
-            return redirect(url_for("admin.settings"))
+        data = form.logo.data.read()
+        saved = _save_or_show(
+            form.logo,
+            lambda: clinic_settings.save_clinic_logo(db.session, g.staff_user, data),
+            "Logo saved.",
+            "admin.settings",
+        )
+        if saved:
+            return saved
     return _settings_page(_settings_form(from_request=False), form, 400)
 
 
@@ -221,13 +283,15 @@ def staff_member(user_id: int):
     person = _staff_or_404(user_id)
     form = RoleForm(obj=person)
     if form.validate_on_submit():
-        try:
-            staff_accounts.change_role(db.session, g.staff_user, person, form.role.data)
-        except StaffError as error:
-            form.role.errors.append(str(error))
-        else:
-            flash(f"{person.name} is now {person.role_label.lower()}.")
-            return redirect(url_for("admin.staff_member", user_id=person.id))
+        saved = _save_or_show(
+            form.role,
+            lambda: staff_accounts.change_role(db.session, g.staff_user, person, form.role.data),
+            f"{person.name}'s role is saved.",
+            "admin.staff_member",
+            user_id=person.id,
+        )
+        if saved:
+            return saved
     return render_template("admin/staff_member.html", person=person, form=form)
 
 

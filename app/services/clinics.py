@@ -66,6 +66,10 @@ def save_packet(
     if packet is None:
         packet = Packet(clinic_id=clinic.id, name=name)
         session.add(packet)
+    # The old entries go first: positions and instruments are unique within a packet, and
+    # the database checks that row by row, so replacing them in one flush would collide.
+    packet.entries.clear()
+    session.flush()
     packet.entries = [PacketEntry(position=i, instrument_id=iid) for i, iid in enumerate(instrument_ids)]
     session.flush()
     record_event(

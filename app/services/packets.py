@@ -14,6 +14,7 @@ from app.models import Packet, PacketEntry, User
 from app.services.audit import record_event
 from app.services.clinic_settings import enabled_instrument_ids
 from app.services.clinics import ClinicError
+from app.services.ordering import moved
 
 MAX_NAME = 120
 
@@ -116,11 +117,9 @@ def move_in_packet(
     ids = packet.instrument_ids
     if instrument_id not in ids:
         raise ClinicError("That instrument is not in this packet.")
-    here = ids.index(instrument_id)
-    there = here + step
-    if step not in (-1, 1) or not 0 <= there < len(ids):
+    ids = moved(ids, ids.index(instrument_id), step)
+    if ids is None:
         return
-    ids[here], ids[there] = ids[there], ids[here]
     _set_instruments(session, registry, packet, ids)
     _audit(session, actor, packet, "reorder")
 

@@ -18,6 +18,10 @@ from app.services.audit import record_event
 from app.services.staff import StaffError, add_user, normalise_email, token_hash
 
 # A new colleague may not open the link the same day; a reset is asked for and used at once.
+LAST_ADMIN = (
+    "This is the clinic's only active admin account that can sign in; make someone else an admin "
+    "first (an invited admin counts once they have chosen a password)."
+)
 LINK_LIFETIME = {"set": timedelta(days=3), "reset": timedelta(hours=24)}
 
 
@@ -84,10 +88,18 @@ def invite_staff(
 
 
 def _other_active_admins(session: Session, user: User) -> int:
+    """Other admins of the clinic who can sign in now: an invited admin who has not yet
+    chosen a password does not count, as their link may never be used."""
     return session.scalar(
         sa.select(sa.func.count())
         .select_from(User)
-        .where(User.clinic_id == user.clinic_id, User.role == "admin", User.is_active, User.id != user.id)
+        .where(
+            User.clinic_id == user.clinic_id,
+            User.role == "admin",
+            User.is_active,
+            User.password_hash.is_not(None),
+            User.id != user.id,
+        )
     )
 
 
@@ -97,7 +109,7 @@ def change_role(session: Session, actor: User, user: User, role: str) -> None:
     if role == user.role:
         return
     if user.role == "admin" and user.is_active and _other_active_admins(session, user) == 0:
-        raise StaffError("This is the clinic's only active admin account; make someone else an admin first.")
+        raise StaffError(LAST_ADMIN)
     previous, user.role = user.role, role
     _audit(session, "staff.role_change", actor, user, {"from": previous, "to": role})
     session.commit()
@@ -117,7 +129,7 @@ def set_staff_active(session: Session, actor: User, user: User, is_active: bool,
     if user.is_active == is_active:
         return
     if not is_active and user.role == "admin" and _other_active_admins(session, user) == 0:
-        raise StaffError("This is the clinic's only active admin account; make someone else an admin first.")
+        raise StaffError(LAST_ADMIN)
     user.is_active = is_active
     if not is_active:
         _end_sessions(session, user, now)

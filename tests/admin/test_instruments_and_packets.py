@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from app.extensions import db, instruments
-from app.models import AuditEvent, ClinicInstrument, Packet, Screening, User
+from app.models import AuditEvent, Clinic, ClinicInstrument, Packet, Screening, User
 from app.services import clinic_settings, screenings
 from app.services.patients import find_patient
 from tests.admin.conftest import demo_clinic, post_form
@@ -168,3 +168,12 @@ def test_packet_page_works_without_script_buttons_carry_the_action(admin, sessio
     assert 'value="up:gad7"' in page
     assert 'value="down:gad7"' in page
     assert demo_clinic(session).name in page
+
+
+def test_saving_an_existing_packet_in_a_new_order_replaces_its_entries(app, demo, session):
+    from app.services import clinics
+
+    with app.app_context():
+        clinic = db.session.get(Clinic, demo)
+        clinics.save_packet(db.session, instruments(), clinic, "Follow-up", ["gad7", "phq9"])
+    assert _packet(session, "Follow-up").instrument_ids == ["gad7", "phq9"]

@@ -186,3 +186,11 @@ def test_staff_changes_are_audited_without_e_mail_addresses(admin, app, session)
     assert "staff.password_set" in actions
     for event in session.scalars(sa.select(AuditEvent)):
         assert "@" not in str(event.details)
+
+
+def test_an_invited_admin_who_has_no_password_yet_does_not_count_as_another_admin(admin, session):
+    _invite(admin, name="Pat Invitee", email="pat@example.com", role="admin")
+    me = demo_user(session, "admin")
+    response = post_form(admin, f"/admin/staff/{me.id}", {"role": "clinician"})
+    assert "only active admin account" in response.text
+    assert _user(session, "admin@example.com").role == "admin"

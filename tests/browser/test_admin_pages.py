@@ -12,6 +12,7 @@ PAGES = [
     ("admin-instruments", "/admin/instruments"),
     ("admin-instrument-phq9", "/admin/instruments/phq9"),
     ("admin-packets", "/admin/packets"),
+    ("admin-clinic-questions", "/admin/clinic-questions"),
     ("admin-settings", "/admin/settings"),
     ("admin-staff", "/admin/staff"),
     ("admin-staff-new", "/admin/staff/new"),
@@ -81,3 +82,18 @@ def test_refused_threshold_and_new_account_link_are_shown_clearly(live_server, n
     newcomer.get_by_role("button", name="Set password").click()
     assert "at least 12 characters" in newcomer.locator(".error").first.inner_text()
     screenshot(newcomer, f"set-password-refused-{viewport}")
+
+
+@pytest.mark.parametrize("viewport", ["tablet", "phone"])
+def test_admin_adds_a_clinic_question_labelled_as_not_validated(live_server, new_page, viewport):
+    page = new_page(viewport)
+    staff_sign_in(page, live_server, "admin")
+    page.goto(f"{live_server}/admin/clinic-questions")
+    page.get_by_label("Kind of answer").select_option(label="Single choice")
+    page.get_by_label("Question, as the patient will read it").fill(f"How did you travel here today? ({viewport})")
+    page.get_by_label("Answers to choose from").fill("Car\nBus\nOn foot")
+    page.get_by_role("button", name="Add question").click()
+    assert page.get_by_text(f"How did you travel here today? ({viewport})").is_visible()
+    assert page.get_by_text("clinic question — not a validated instrument").first.is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, f"admin-clinic-questions-{viewport}")

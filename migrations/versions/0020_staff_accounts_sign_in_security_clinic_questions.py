@@ -1,8 +1,9 @@
-"""staff accounts and sign-in security: one-time password links, failed sign-ins, TOTP, admin TOTP setting
+"""staff accounts and sign-in security (one-time password links, failed sign-ins, TOTP, admin
+TOTP setting) and versioned clinic questions
 
 Revision ID: 0020
 Revises: 0010
-Create Date: 2026-11-25 12:15:17.171908
+Create Date: 2026-11-25 12:52:43.328306
 """
 
 from alembic import op
@@ -26,6 +27,22 @@ def upgrade() -> None:
     with op.batch_alter_table('sign_in_failure', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sign_in_failure_account_key'), ['account_key'], unique=False)
         batch_op.create_index('ix_sign_in_failure_address_at', ['address', 'at'], unique=False)
+
+    op.create_table('clinic_question_set',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('clinic_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_clinic_question_set_version_positive')),
+    sa.ForeignKeyConstraint(['clinic_id'], ['clinic.id'], name=op.f('fk_clinic_question_set_clinic_id_clinic')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff_user.id'], name=op.f('fk_clinic_question_set_created_by_id_staff_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_clinic_question_set')),
+    sa.UniqueConstraint('clinic_id', 'version', name=op.f('uq_clinic_question_set_clinic_id_version'))
+    )
+    with op.batch_alter_table('clinic_question_set', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_clinic_question_set_clinic_id'), ['clinic_id'], unique=False)
 
     op.create_table('password_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -70,6 +87,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_password_token_user_id'))
 
     op.drop_table('password_token')
+    with op.batch_alter_table('clinic_question_set', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_clinic_question_set_clinic_id'))
+
+    op.drop_table('clinic_question_set')
     with op.batch_alter_table('sign_in_failure', schema=None) as batch_op:
         batch_op.drop_index('ix_sign_in_failure_address_at')
         batch_op.drop_index(batch_op.f('ix_sign_in_failure_account_key'))
