@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.instruments.scoring import AnswerError
 
 FURTHER_EVALUATION = "further_evaluation"
 
@@ -38,27 +37,3 @@ def test_reference_vector_scores_total_band_and_flag(score_row, row, total, band
 @pytest.mark.parametrize(("row", "flagged"), [("2 2 2 2 1 0 0", False), ("2 2 2 2 2 0 0", True)])
 def test_further_evaluation_flag_starts_at_ten(score_row, row, flagged):
     assert any(flag.key == FURTHER_EVALUATION for flag in score_row("gad7", row).flags) is flagged
-
-
-@pytest.mark.parametrize("row", ["0 0 0 0 0 0 -", "- 1 1 1 1 1 1", "- - - - - - -"])
-def test_incomplete_response_has_no_total_and_no_band(score_row, row):
-    result = score_row("gad7", row)
-
-    assert result.total is None
-    assert result.band is None
-    assert not result.is_complete
-
-
-@pytest.mark.parametrize(
-    "answers",
-    [
-        pytest.param({"1": 4}, id="item1-above-3"),
-        pytest.param({"7": -1}, id="item7-negative"),
-        pytest.param({"8": 0}, id="item-8-unknown"),
-        pytest.param({"10": 0}, id="no-difficulty-item"),
-        pytest.param({"2": False}, id="boolean"),
-    ],
-)
-def test_answer_outside_the_instrument_raises_answer_error(score_answers, answers):
-    with pytest.raises(AnswerError):
-        score_answers("gad7", answers)
