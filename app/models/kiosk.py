@@ -80,6 +80,6 @@ class DraftAnswer(Base):
     value: Mapped[int | None]
     #: the typed answer to a clinic's short-text question (value is then None)
     text_value: Mapped[str | None] = mapped_column(sa.String(200))
-    #: the instrument version the patient was shown
+    #: the instrument version the patient was shown (clinic questions: the question set's id)
     instrument_version: Mapped[str] = mapped_column(sa.String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
