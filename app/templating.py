@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from app.extensions import instruments
+from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 
 
 def clinic_time(value: datetime | None, clinic, fmt: str = "%d %b %Y, %H:%M") -> str:
@@ -18,6 +19,8 @@ def clinic_time(value: datetime | None, clinic, fmt: str = "%d %b %Y, %H:%M") ->
 
 
 def instrument_title(instrument_id: str) -> str:
+    if instrument_id == CLINIC_QUESTIONS_ID:
+        return CLINIC_QUESTIONS_TITLE
     registry = instruments()
     return registry[instrument_id].definition.short_title if instrument_id in registry else instrument_id
 

@@ -11,6 +11,7 @@ from app.cli import alembic_config
 from app.db import Base
 
 EXPECTED_TABLES = {
+    "clinic_question_response",
     "access_attempt",
     "access_code",
     "draft_answer",

@@ -4,7 +4,7 @@ from app.models.account import PasswordToken, SignInFailure
 from app.models.audit import AuditEvent
 from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.kiosk import AccessAttempt, AccessCode, DraftAnswer, KioskSession
-from app.models.clinic_question import ClinicQuestionSet
+from app.models.clinic_question import ClinicQuestionResponse, ClinicQuestionSet
 from app.models.patient import Patient
 from app.models.review import ReferralDocument, ScreeningReview
 from app.models.screening import InstrumentVersion, Response, Screening
@@ -33,4 +33,5 @@ __all__ = [
     "PasswordToken",
     "SignInFailure",
     "ClinicQuestionSet",
+    "ClinicQuestionResponse",
 ]

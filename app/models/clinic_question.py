@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, UTCDateTime, utcnow
 
 CLINIC_QUESTION_TYPES = ("yes_no", "single_choice", "short_text")
+#: shown with every clinic question wherever a patient or staff member reads it
+CLINIC_QUESTION_LABEL = "clinic question — not a validated instrument"
 
 
 class ClinicQuestionSet(Base):
@@ -36,3 +38,25 @@ def _question_sets_are_never_updated(_mapper, _connection, target: ClinicQuestio
     from app.models.screening import ImmutableRecordError
 
     raise ImmutableRecordError(f"clinic question set {target.id} is immutable: save a new version")
+
+
+class ClinicQuestionResponse(Base):
+    """A patient's answers to the clinic's own questions in one screening, pinned to the
+    question-set version they saw. Stored with the instrument responses at submit and,
+    like them, never updated (enforced here and by a database trigger)."""
+
+    __tablename__ = "clinic_question_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(sa.ForeignKey("screening.id"), unique=True)
+    question_set_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic_question_set.id"))
+    #: item id -> the chosen option's text or the typed text; an unanswered item is absent
+    answers: Mapped[dict]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@sa.event.listens_for(ClinicQuestionResponse, "before_update")
+def _clinic_answers_are_never_updated(_mapper, _connection, target: ClinicQuestionResponse) -> None:
+    from app.models.screening import ImmutableRecordError
+
+    raise ImmutableRecordError(f"clinic question response {target.id} is immutable")

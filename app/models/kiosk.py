@@ -78,6 +78,8 @@ class DraftAnswer(Base):
     item_id: Mapped[str] = mapped_column(sa.String(32))
     #: None: the patient moved on without answering
     value: Mapped[int | None]
-    #: the instrument version the patient was shown
+    #: the typed answer to a clinic's short-text question (value is then None)
+    text_value: Mapped[str | None] = mapped_column(sa.String(200))
+    #: the instrument version the patient was shown (clinic questions: the question set's id)
     instrument_version: Mapped[str] = mapped_column(sa.String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.instruments.registry import InstrumentRegistry
+from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 
 
 @dataclass(frozen=True)
@@ -18,16 +19,25 @@ class Step:
     number: int | None = None
 
 
-def build_steps(registry: InstrumentRegistry, instrument_ids: list[str]) -> list[Step]:
+def build_steps(registry: InstrumentRegistry, instrument_ids: list[str], clinic_items: list[dict] = ()) -> list[Step]:
+    """The clinic's own questions (`clinic_items`, when the packet has them) come after every
+    validated instrument wherever the packet puts them, so they never sit between items
+    whose wording and order were validated together."""
     steps: list[Step] = []
     number = 0
     for instrument_id in instrument_ids:
+        if instrument_id == CLINIC_QUESTIONS_ID:
+            continue
         definition = registry[instrument_id].definition
         if definition.instructions:
             steps.append(Step("intro", instrument_id))
         for item in definition.items:
             number += 1
             steps.append(Step("item", instrument_id, item.id, number))
+    if CLINIC_QUESTIONS_ID in instrument_ids:
+        for item in clinic_items:
+            number += 1
+            steps.append(Step("item", CLINIC_QUESTIONS_ID, item["id"], number))
     return steps
 
 

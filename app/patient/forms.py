@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.instruments.definition import Instrument, Item
+from app.services.clinic_questions import MAX_ANSWER
 
 
 class CodeForm(FlaskForm):
@@ -48,3 +49,28 @@ def build_item_form(definition: Instrument, item: Item, **kwargs) -> FlaskForm:
         ItemForm, item_field_name(item), RadioField(item.text, choices=choices, coerce=int, validators=[Optional()])
     )
     return ItemForm(**kwargs)
+
+
+def build_clinic_item_form(item: dict, **kwargs) -> FlaskForm:
+    """A clinic question's form: the same radio rows as an instrument item for yes/no and
+    single choice (the value is the option's position), a length-limited text box for short text."""
+
+    class ClinicItemForm(StepForm):
+        pass
+
+    if item["type"] == "short_text":
+        field = StringField(
+            item["text"],
+            validators=[
+                Optional(),
+                Length(
+                    max=MAX_ANSWER, message=f"Keep your answer under {MAX_ANSWER} characters; shorten it and try again."
+                ),
+            ],
+            render_kw={"maxlength": MAX_ANSWER, "autocomplete": "off"},
+        )
+    else:
+        choices = [SelectChoice(index, option) for index, option in enumerate(item["options"])]
+        field = RadioField(item["text"], choices=choices, coerce=int, validators=[Optional()])
+    setattr(ClinicItemForm, f"item_{item['id']}", field)
+    return ClinicItemForm(**kwargs)

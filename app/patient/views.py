@@ -7,8 +7,10 @@ from app.extensions import db, instruments
 from app.models import Clinic
 from app.patient import tablet
 from app.patient.flow import build_steps, first_unanswered, question_count
-from app.patient.forms import CodeForm, StepForm, build_item_form, item_field_name
+from app.patient.forms import CodeForm, StepForm, build_clinic_item_form, build_item_form, item_field_name
 from app.services import access_codes, kiosk
+from app.services.clinic_answers import CLINIC_QUESTIONS_ID, pinned_question_set, question_items
+from app.services.clinic_questions import CLINIC_QUESTION_LABEL
 from app.services.screenings import ScreeningError
 
 bp = Blueprint("patient", __name__, url_prefix="/kiosk")
@@ -23,8 +25,25 @@ def _sitting_needs_a_code():
     return None
 
 
+def _clinic_items() -> dict[str, dict]:
+    items = question_items(pinned_question_set(db.session, g.kiosk.screening))
+    return {item["id"]: item for item in items}
+
+
 def _steps():
-    return build_steps(instruments(), g.kiosk.screening.instrument_ids)
+    return build_steps(instruments(), g.kiosk.screening.instrument_ids, list(_clinic_items().values()))
+
+
+def _step_form(current, saved: dict):
+    """The screen's form, and the instrument definition or clinic question it shows."""
+    if current.instrument_id == CLINIC_QUESTIONS_ID:
+        item = _clinic_items()[current.item_id]
+        return build_clinic_item_form(item, data={f"item_{item['id']}": saved.get(item["id"])}), None, item
+    definition = instruments()[current.instrument_id].definition
+    if current.kind == "intro":
+        return StepForm(), definition, None
+    item = definition.item(current.item_id)
+    return build_item_form(definition, item, data={item_field_name(item): saved.get(item.id)}), definition, None
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -66,17 +85,14 @@ def step(index: int):
     if not 0 <= index < len(steps):
         abort(404)
     current = steps[index]
-    definition = instruments()[current.instrument_id].definition
-    if current.kind == "intro":
-        form = StepForm()
-    else:
-        item = definition.item(current.item_id)
-        saved = kiosk.draft_answers(db.session, g.kiosk.screening_id).get(current.instrument_id, {})
-        form = build_item_form(definition, item, data={item_field_name(item): saved.get(item.id)})
+    saved = kiosk.draft_answers(db.session, g.kiosk.screening_id).get(current.instrument_id, {})
+    form, definition, clinic_item = _step_form(current, saved)
     if form.validate_on_submit():
         if current.kind == "item":
-            value = form[item_field_name(item)].data
-            kiosk.save_answer(db.session, instruments(), g.kiosk.screening, current.instrument_id, item.id, value)
+            value = form[f"item_{current.item_id}"].data
+            kiosk.save_answer(
+                db.session, instruments(), g.kiosk.screening, current.instrument_id, current.item_id, value
+            )
         return redirect(_next_screen(index, len(steps), request.form.get("nav")))
     return tablet.clear_when_idle(
         render_template(
@@ -85,6 +101,8 @@ def step(index: int):
             step=current,
             index=index,
             definition=definition,
+            clinic_item=clinic_item,
+            clinic_label=CLINIC_QUESTION_LABEL,
             questions=question_count(steps),
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
@@ -115,6 +133,8 @@ def review():
             "patient/review.html",
             groups=groups,
             registry=instruments(),
+            clinic_items=_clinic_items(),
+            clinic_label=CLINIC_QUESTION_LABEL,
             form=StepForm(),
             unanswered=[row for row in rows if row[2] is None],
             idle_seconds=tablet.idle_limit().seconds,

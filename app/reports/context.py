@@ -19,6 +19,7 @@ from app.instruments.definition import Instrument
 from app.instruments.scoring import band_for_total
 from app.models import Clinic, InstrumentVersion, Patient, Response, Screening, ScreeningReview, User
 from app.reports.charts import ChartBand, ChartPoint, trend_chart
+from app.reports.clinic_answers import clinic_answer_summary
 
 NOT_A_DIAGNOSIS = "A screening result is not a diagnosis."
 DATE = "%d %b %Y"
@@ -245,6 +246,7 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
         "urgent": [finding for result in results for finding in result["urgent"]],
         "referral": _referral(session, review, clinic.timezone),
         "results": results,
+        "clinic_answers": clinic_answer_summary(session, screening.id),
         "not_a_diagnosis": NOT_A_DIAGNOSIS,
         "generated_at": local_time(generated_at, clinic.timezone),
         "generated_at_iso": generated_at.isoformat(timespec="seconds"),

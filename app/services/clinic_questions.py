@@ -13,12 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import ClinicQuestionSet, User
-from app.models.clinic_question import CLINIC_QUESTION_TYPES
+from app.models.clinic_question import CLINIC_QUESTION_LABEL, CLINIC_QUESTION_TYPES
 from app.services.audit import record_event
 from app.services.clinics import ClinicError
 from app.services.ordering import moved
 
-CLINIC_QUESTION_LABEL = "clinic question — not a validated instrument"
 TYPE_LABELS = {"yes_no": "Yes / no", "single_choice": "Single choice", "short_text": "Short text"}
 YES_NO_OPTIONS = ["Yes", "No"]
 MAX_QUESTIONS = 10

@@ -14,6 +14,7 @@ from app.instruments.scoring import check_answers, score
 from app.models import DraftAnswer, KioskSession, Screening
 from app.services.access_codes import token_hash
 from app.services.audit import record_screening_event
+from app.services.clinic_answers import CLINIC_QUESTIONS_ID, checked_clinic_answer, pinned_question_set
 from app.services.screenings import ScreeningError, complete_screening
 
 
@@ -56,10 +57,11 @@ def end_kiosk_session(session: Session, token: str | None, reason: str, now: dat
         session.commit()
 
 
-def draft_answers(session: Session, screening_id: int) -> dict[str, dict[str, int | None]]:
-    drafts: dict[str, dict[str, int | None]] = {}
+def draft_answers(session: Session, screening_id: int) -> dict[str, dict[str, int | str | None]]:
+    drafts: dict[str, dict[str, int | str | None]] = {}
     for draft in session.scalars(sa.select(DraftAnswer).where(DraftAnswer.screening_id == screening_id)):
-        drafts.setdefault(draft.instrument_id, {})[draft.item_id] = draft.value
+        value = draft.text_value if draft.text_value is not None else draft.value
+        drafts.setdefault(draft.instrument_id, {})[draft.item_id] = value
     return drafts
 
 
@@ -69,7 +71,7 @@ def save_answer(
     screening: Screening,
     instrument_id: str,
     item_id: str,
-    value: int | None,
+    value: int | str | None,
     now: datetime | None = None,
 ) -> None:
     """Keep one answer (None: moved on without answering). A safety flag the answers
@@ -77,8 +79,13 @@ def save_answer(
     now = now or utcnow()
     if screening.status != "in_progress" or instrument_id not in screening.instrument_ids:
         raise ScreeningError("This questionnaire can no longer be changed.")
-    loaded = registry[instrument_id]
-    check_answers(loaded.definition, {item_id: value})
+    if instrument_id == CLINIC_QUESTIONS_ID:
+        # Unscored: nothing to flag, and the "version" is the question set's id.
+        value, text, version = checked_clinic_answer(session, screening, item_id, value)
+    else:
+        loaded = registry[instrument_id]
+        check_answers(loaded.definition, {item_id: value})
+        text, version = None, loaded.version
     draft = session.scalar(
         sa.select(DraftAnswer).where(
             DraftAnswer.screening_id == screening.id,
@@ -89,7 +96,10 @@ def save_answer(
     if draft is None:
         draft = DraftAnswer(screening_id=screening.id, instrument_id=instrument_id, item_id=item_id)
         session.add(draft)
-    draft.value, draft.instrument_version, draft.updated_at = value, loaded.version, now
+    draft.value, draft.text_value, draft.instrument_version, draft.updated_at = value, text, version, now
+    if instrument_id == CLINIC_QUESTIONS_ID:
+        session.commit()
+        return
     session.flush()
     answers = draft_answers(session, screening.id).get(instrument_id, {})
     if not screening.is_urgent and score(loaded.definition, loaded.version, answers).is_urgent:
@@ -104,9 +114,18 @@ def submit_from_tablet(session: Session, registry: InstrumentRegistry, kiosk: Ki
     screening = kiosk.screening
     now = utcnow()
     answers = draft_answers(session, screening.id)
+    question_set = pinned_question_set(session, screening)  # read before the drafts that pin it go
     session.execute(sa.delete(DraftAnswer).where(DraftAnswer.screening_id == screening.id))
     _end(session, kiosk, "submitted", now)
-    complete_screening(session, registry, screening, answers, submitted_at=now, actor_kind="kiosk")
+    complete_screening(
+        session,
+        registry,
+        screening,
+        answers,
+        submitted_at=now,
+        actor_kind="kiosk",
+        clinic_question_set=question_set,
+    )
     return screening
 
 

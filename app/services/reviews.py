@@ -16,6 +16,7 @@ from app.models import Clinic, Patient, Response, Screening, ScreeningReview, Us
 from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
 from app.reports.context import instrument_histories, referral_context
 from app.services.audit import record_staff_event
+from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import referral_document, request_referral_document
 
@@ -211,9 +212,10 @@ def view_patient_history(session: Session, clinic: Clinic, user: User, patient_i
     if patient is None:
         return None
     histories = instrument_histories(session, clinic, patient.id)
+    clinic_answers = patient_clinic_answers(session, patient.id)
     record_staff_event(session, "patient.history_view", user, "patient", patient.id)
     session.commit()
-    return {"patient": patient, "histories": histories}
+    return {"patient": patient, "histories": histories, "clinic_answers": clinic_answers}
 
 
 def open_screening(session: Session, user: User, screening: Screening) -> dict:

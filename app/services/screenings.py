@@ -16,8 +16,9 @@ from app.db import utcnow
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
-from app.models import InstrumentVersion, Packet, Patient, Response, Screening
+from app.models import ClinicQuestionSet, InstrumentVersion, Packet, Patient, Response, Screening
 from app.services.audit import record_screening_event
+from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
 from app.services.referrals import request_referral_document
 
 
@@ -69,8 +70,9 @@ def complete_screening(
     session: Session,
     registry: InstrumentRegistry,
     screening: Screening,
-    answers: Mapping[str, Mapping[str, int | None]],
+    answers: Mapping[str, Mapping[str, int | str | None]],
     *,
+    clinic_question_set: ClinicQuestionSet | None = None,
     clinician_inputs: Mapping[str, Mapping[str, str]] | None = None,
     submitted_at: datetime | None = None,
     actor_kind: str = "kiosk",
@@ -78,12 +80,18 @@ def complete_screening(
 ) -> list[Response]:
     """Store one scored response per instrument of the screening and mark it completed,
     in one transaction. A completed screening is refused, so a repeated submit never
-    creates a second response."""
+    creates a second response. The clinic's own questions, if the packet has them, are
+    stored unscored against `clinic_question_set` (default: the version pinned so far)."""
     if screening.status == "completed":
         raise ScreeningError("This screening has already been submitted.")
     submitted_at = submitted_at or utcnow()
     responses = []
+    if CLINIC_QUESTIONS_ID in screening.instrument_ids:
+        question_set = clinic_question_set or pinned_question_set(session, screening)
+        add_clinic_answers(session, screening, question_set, answers.get(CLINIC_QUESTIONS_ID) or {}, submitted_at)
     for instrument_id in screening.instrument_ids:
+        if instrument_id == CLINIC_QUESTIONS_ID:
+            continue
         loaded = registry[instrument_id]
         given = {key: value for key, value in (answers.get(instrument_id) or {}).items() if value is not None}
         inputs = dict((clinician_inputs or {}).get(instrument_id) or {})
