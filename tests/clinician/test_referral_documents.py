@@ -131,3 +131,15 @@ def test_a_summary_queued_long_ago_is_queued_again_when_opened(login_as, client,
     session.commit()
     assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 200
     assert _document(session, screening_id).generation == generation + 1
+
+
+def test_screening_page_shows_when_a_ready_summary_was_prepared_in_clinic_time(login_as, client, session):
+    login_as("clinician")
+    screening_id = latest_screening_id(session, "James Okafor")
+    client.get(f"/clinician/screenings/{screening_id}")  # opening the page renders a missing summary
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 200
+    stored = _document(session, screening_id)
+    page = client.get(f"/clinician/screenings/{screening_id}")
+    assert page.status_code == 200
+    assert "Prepared " in page.text
+    assert stored.sha256 in page.text
