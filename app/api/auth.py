@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 
 from flask import current_app, g, jsonify, request
 
+from app.security.tokens import token_hash
 from app.extensions import db
 from app.fhir.codes import FHIR_JSON
 from app.fhir.outcome import operation_outcome
@@ -24,7 +24,7 @@ def rate_limit_key() -> str:
     and per address for calls without one."""
     token = _bearer()
     if token:
-        return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        return "token:" + token_hash(token)[:32]
     return "address:" + (request.remote_addr or "unknown")
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.security.tokens import token_hash
 from app.db import utcnow
 from app.models import AccessAttempt, AccessCode, KioskSession, Screening
 from app.services.audit import record_screening_event
@@ -46,11 +47,11 @@ class Device:
 
     @property
     def device_key(self) -> str:
-        return hashlib.sha256(self.cookie_id.encode()).hexdigest()
+        return token_hash(self.cookie_id)
 
     @property
     def ip_key(self) -> str:
-        return hashlib.sha256(self.address.encode()).hexdigest()
+        return token_hash(self.address)
 
 
 def normalise_code(code: str) -> str:
@@ -63,10 +64,6 @@ def display_code(code: str) -> str:
 
 def code_hash(secret_key: str, code: str) -> str:
     return hmac.new(secret_key.encode(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_access_code(

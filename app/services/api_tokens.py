@@ -6,23 +6,19 @@ one is written to the audit trail with the token's id, never the token.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
+from app.security.tokens import token_hash
 from app.db import utcnow
 from app.models import ApiToken
 from app.services.audit import record_event
 
 TOKEN_PREFIX = "tfk_"  # noqa: S105 (a marker that makes a leaked token recognisable, not a secret)
 HINT_LENGTH = len(TOKEN_PREFIX) + 4
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_api_token(session: Session, clinic_id: int, name: str, *, created_by_id: int) -> tuple[ApiToken, str]:

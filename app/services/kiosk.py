@@ -12,7 +12,7 @@ from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import check_answers, score
 from app.models import DraftAnswer, KioskSession, Screening
-from app.services.access_codes import token_hash
+from app.security.tokens import token_hash
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, checked_clinic_answer, pinned_question_set
 from app.services.screenings import ScreeningError, complete_screening
@@ -23,12 +23,8 @@ def current_kiosk_session(
 ) -> KioskSession | None:
     """The tablet's live session, or None. An idle one is ended here; its saved answers stay
     for staff to resume with a new code."""
-    if not token:
-        return None
     now = now or utcnow()
-    kiosk = session.scalar(
-        sa.select(KioskSession).where(KioskSession.token_hash == token_hash(token), KioskSession.ended_at.is_(None))
-    )
+    kiosk = _live_kiosk_session(session, token)
     if kiosk is None:
         return None
     if now - kiosk.last_seen_at > idle:
@@ -40,6 +36,14 @@ def current_kiosk_session(
     return kiosk
 
 
+def _live_kiosk_session(session: Session, token: str | None) -> KioskSession | None:
+    if not token:
+        return None
+    return session.scalar(
+        sa.select(KioskSession).where(KioskSession.token_hash == token_hash(token), KioskSession.ended_at.is_(None))
+    )
+
+
 def _end(session: Session, kiosk: KioskSession, reason: str, now: datetime) -> None:
     kiosk.ended_at = now
     kiosk.end_reason = reason
@@ -47,11 +51,7 @@ def _end(session: Session, kiosk: KioskSession, reason: str, now: datetime) -> N
 
 
 def end_kiosk_session(session: Session, token: str | None, reason: str, now: datetime | None = None) -> None:
-    if not token:
-        return
-    kiosk = session.scalar(
-        sa.select(KioskSession).where(KioskSession.token_hash == token_hash(token), KioskSession.ended_at.is_(None))
-    )
+    kiosk = _live_kiosk_session(session, token)
     if kiosk is not None:
         _end(session, kiosk, reason, now or utcnow())
         session.commit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.security.tokens import token_hash
 from app.db import utcnow
 from app.models import Clinic, SignInFailure, StaffSession, User
 from app.models.user import ROLES
@@ -30,11 +30,6 @@ class StaffError(ValueError):
 class SessionLimits:
     idle: timedelta
     absolute: timedelta
-
-
-def token_hash(token: str) -> str:
-    """sha256: tokens are long and random, so a fast hash is enough to keep them out of the database."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_email(email: str) -> str:

@@ -15,7 +15,8 @@ from app.models.user import ROLE_LABELS, ROLES
 from app.security.passwords import hash_password, password_problem
 from app.security.totp import accepted_totp_step, new_totp_secret
 from app.services.audit import record_event
-from app.services.staff import StaffError, add_user, normalise_email, token_hash
+from app.security.tokens import token_hash
+from app.services.staff import StaffError, add_user, normalise_email
 
 # A new colleague may not open the link the same day; a reset is asked for and used at once.
 LAST_ADMIN = (
