@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from app.db import utcnow
 from app.extensions import instruments
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 
@@ -18,6 +19,28 @@ def clinic_time(value: datetime | None, clinic, fmt: str = "%d %b %Y, %H:%M") ->
     return value.astimezone(ZoneInfo(clinic.timezone)).strftime(fmt)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def elapsed(delta: timedelta) -> str:
+    """A span of time as a clinician says it: "less than a minute", "7 minutes", "1 hour 5
+    minutes", "2 days" (static/js/urgent.js words it the same way as it ages)."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return _plural(minutes, "minute")
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
+    return _plural(hours // 24, "day")
+
+
+def since(value: datetime) -> str:
+    return f"{elapsed(utcnow() - value)} ago"
+
+
 def instrument_title(instrument_id: str) -> str:
     if instrument_id == CLINIC_QUESTIONS_ID:
         return CLINIC_QUESTIONS_TITLE
@@ -27,4 +50,6 @@ def instrument_title(instrument_id: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(clinic_time, "clinic_time")
+    app.add_template_filter(elapsed, "elapsed")
+    app.add_template_filter(since, "since")
     app.add_template_global(instrument_title, "instrument_title")

@@ -55,3 +55,7 @@ class StartScreeningForm(FlaskForm):
 
 class NewCodeForm(FlaskForm):
     """Issuing a new code (to resume after a pause) is a POST with a CSRF token."""
+
+
+class CancelScreeningForm(FlaskForm):
+    """Cancelling a sitting is a POST with a CSRF token, after a confirmation page."""

@@ -1,17 +1,20 @@
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, session, url_for
 
 from wtforms.fields.choices import SelectChoice
 
-from app.checkin.forms import AddPatientForm, FindPatientForm, NewCodeForm, StartScreeningForm
+from app.checkin.forms import AddPatientForm, CancelScreeningForm, FindPatientForm, NewCodeForm, StartScreeningForm
 from app.checkin.qr import kiosk_qr_svg
 from app.extensions import db
 from app.security.staff_auth import require_staff
 from app.services import access_codes, patients, screenings
+from app.staff.urgent import urgent_alert_context
 
 bp = Blueprint("checkin", __name__, url_prefix="/check-in")
 bp.before_request(require_staff("frontdesk", "clinician", "admin"))
+# Every check-in page names the patients a clinician must see before they leave.
+bp.context_processor(lambda: urgent_alert_context() | {"urgent_alert_box": True})
 ISSUED_CODES = "issued_codes"
 
 
@@ -99,3 +102,21 @@ def code(screening_id: int):
         problem=None,
         minutes=current_app.config["ACCESS_CODE_MINUTES"],
     )
+
+
+@bp.route("/screenings/<int:screening_id>/cancel", methods=["GET", "POST"])
+def cancel(screening_id: int):
+    """Asks first; cancelling ends the tablet's sitting and voids its code."""
+    screening = _screening_or_404(screening_id)
+    form = CancelScreeningForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            screenings.cancel_screening(db.session, g.staff_user, screening)
+        except screenings.ScreeningError as error:
+            problem = str(error)
+        else:
+            flash("The screening was cancelled; its code no longer works on the tablet.")
+            return redirect(url_for("checkin.patient", patient_id=screening.patient_id))
+    page = render_template("checkin/cancel.html", screening=screening, form=form, problem=problem)
+    return page, 400 if problem else 200

@@ -6,14 +6,25 @@ from app.clinician.forms import AcknowledgeForm, ReferralForm, ReviewStatusForm,
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
 from app.services import referrals, reviews
+from app.staff.urgent import urgent_alert_context
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", cli_group=None)
 # Front desk staff book screenings but see no results: every page here shows scores or answers.
 bp.before_request(require_staff("clinician", "admin"))
+bp.context_processor(urgent_alert_context)
 
 
 def _screening_or_404(screening_id: int):
+    """A completed screening: the review, referral and summary need its scores."""
     screening = reviews.get_completed_screening(db.session, g.staff_user.clinic_id, screening_id)
+    if screening is None:
+        abort(404)
+    return screening
+
+
+def _listed_or_404(screening_id: int):
+    """Any screening on the worklist, an unfinished urgent one included."""
+    screening = reviews.get_listed_screening(db.session, g.staff_user.clinic_id, screening_id)
     if screening is None:
         abort(404)
     return screening
@@ -28,10 +39,8 @@ def worklist():
         filters = reviews.WorklistFilters(
             form.date_from.data, form.date_to.data, form.status.data or None, instrument_id, band
         )
-    page = reviews.worklist(
-        db.session, instruments(), g.staff_user.clinic, filters, page=request.args.get("page", 1, type=int)
-    )
-    args = {key: value for key, value in request.args.items() if key != "page"}
+    page = reviews.worklist(db.session, instruments(), g.staff_user.clinic, filters, after=request.args.get("after"))
+    args = {key: value for key, value in request.args.items() if key != "after"}
     return render_template("clinician/worklist.html", form=form, worklist=page, args=args)
 
 
@@ -44,7 +53,7 @@ def patient_history(patient_id: int):
 
 
 def _render_screening(screening, status_code: int = 200, **forms):
-    page = reviews.open_screening(db.session, g.staff_user, screening)
+    page = reviews.open_screening(db.session, instruments(), g.staff_user, screening)
     forms.setdefault("acknowledge_form", AcknowledgeForm())
     forms.setdefault("status_form", ReviewStatusForm(status=page["status"]))
     forms.setdefault("referral_form", ReferralForm(g.staff_user.clinic.referral_destinations or [], obj=page["review"]))
@@ -53,7 +62,7 @@ def _render_screening(screening, status_code: int = 200, **forms):
 
 @bp.route("/screenings/<int:screening_id>")
 def screening(screening_id: int):
-    return _render_screening(_screening_or_404(screening_id))
+    return _render_screening(_listed_or_404(screening_id))
 
 
 def _apply(screening, form_name: str, form, change):
@@ -71,10 +80,9 @@ def _apply(screening, form_name: str, form, change):
 
 @bp.route("/screenings/<int:screening_id>/acknowledge", methods=["POST"])
 def acknowledge(screening_id: int):
-    screening, form = _screening_or_404(screening_id), AcknowledgeForm()
-    return _apply(
-        screening, "acknowledge_form", form, lambda: reviews.acknowledge_urgent(db.session, g.staff_user, screening)
-    )
+    screening, form = _listed_or_404(screening_id), AcknowledgeForm()
+    change = lambda: reviews.acknowledge_urgent(db.session, instruments(), g.staff_user, screening)  # noqa: E731
+    return _apply(screening, "acknowledge_form", form, change)
 
 
 @bp.route("/screenings/<int:screening_id>/status", methods=["POST"])

@@ -59,7 +59,7 @@ class KioskSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: "submitted", "idle", "replaced" or "left"
+    #: "submitted", "idle", "replaced", "left" or "cancelled" (by the front desk)
     end_reason: Mapped[str | None] = mapped_column(sa.String(16))
 
     screening: Mapped[Screening] = relationship()

@@ -35,7 +35,12 @@ class Screening(Base):
         sa.CheckConstraint("status IN ('pending', 'in_progress', 'completed', 'cancelled')", name="status"),
         # a completed screening has a completion time, and only a completed one does
         sa.CheckConstraint("(status = 'completed') = (completed_at IS NOT NULL)", name="completed_at_iff_completed"),
-        sa.Index("ix_screening_clinic_worklist", "clinic_id", "is_urgent", "created_at"),
+        sa.CheckConstraint("worklist_priority IN (0, 1, 2)", name="worklist_priority"),
+        # the flag and the time it was raised go together
+        sa.CheckConstraint("is_urgent = (urgent_at IS NOT NULL)", name="urgent_at_iff_urgent"),
+        # The worklist reads this index in order (backwards) and stops after one page: no sort,
+        # no scan of the clinic's history however long it grows.
+        sa.Index("ix_screening_worklist", "clinic_id", "worklist_priority", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +53,12 @@ class Screening(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     #: a safety flag was raised (PHQ-9 item 9 above 0)
     is_urgent: Mapped[bool] = mapped_column(default=False)
+    #: when the safety flag was raised: the moment the patient gave the answer, not the submit
+    urgent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the worklist's order, highest first (app.services.urgency): 2 urgent and not yet
+    #: acknowledged, 1 at or over a referral threshold, 0 the rest; None: not on the worklist
+    #: (unfinished and not urgent). Kept in the same transaction as whatever changes it.
+    worklist_priority: Mapped[int | None] = mapped_column(sa.SmallInteger)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -57,17 +57,17 @@ def answered_items(definition: Instrument, answers: dict) -> list[dict]:
     return rows
 
 
-def urgent_findings(definition: Instrument, response: Response) -> list[dict]:
-    """The urgent flags this response raised, each quoting its item and the answer given."""
+def urgent_findings(definition: Instrument, answers: dict, flags: list[str]) -> list[dict]:
+    """The urgent flags among `flags`, each quoting its item and the answer given."""
     findings = []
     for flag in definition.scoring.flags:
-        if not flag.urgent or flag.key not in response.score.get("flags", []):
+        if not flag.urgent or flag.key not in flags:
             continue
         finding = {"label": flag.label, "item": None, "answer": None}
         if flag.item:
             item = definition.item(flag.item)
             labels = {option.value: option.label for option in definition.options_for(item)}
-            value = response.answers.get(flag.item)
+            value = answers.get(flag.item)
             finding |= {"item": item.text, "item_number": item.id, "answer": labels.get(value), "value": value}
         findings.append(finding)
     return findings
@@ -87,7 +87,7 @@ def result_summary(definition: Instrument, response: Response) -> dict:
         "band_meaning": band.meaning if band and response.band else None,
         "bands_note": definition.scoring.bands_note,
         "flags": [score.get("flag_labels", {}).get(key, key) for key in score.get("flags", [])],
-        "urgent": urgent_findings(definition, response),
+        "urgent": urgent_findings(definition, response.answers, score.get("flags", [])),
         "syndrome_label": score.get("syndrome_label"),
         "syndrome_note": definition.scoring.algorithm.note if definition.scoring.algorithm else None,
         "notes": score.get("notes", []),

@@ -16,6 +16,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import ClinicInstrument, Packet, User
 from app.services.audit import record_event
 from app.services.clinics import PAPER_SIZES, ClinicError, timezone_problem
+from app.services.urgency import recompute_clinic_priorities
 
 
 def referral_thresholds(session: Session, registry: InstrumentRegistry, clinic_id: int) -> dict[str, int | None]:
@@ -129,6 +130,8 @@ def save_instrument_setting(
         session.add(row)
     row.is_enabled, row.referral_threshold = is_enabled, referral_threshold
     session.flush()
+    # The worklist's stored order follows the new threshold in the same transaction.
+    recompute_clinic_priorities(session, actor.clinic_id, referral_thresholds(session, registry, actor.clinic_id))
     record_event(
         session,
         "clinic.instrument_settings",

@@ -15,7 +15,7 @@ from app.models import DraftAnswer, KioskSession, Screening
 from app.security.tokens import token_hash
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, checked_clinic_answer, pinned_question_set
-from app.services.screenings import ScreeningError, complete_screening
+from app.services.screenings import ScreeningError, complete_screening, raise_safety_flag
 
 
 def current_kiosk_session(
@@ -103,8 +103,7 @@ def save_answer(
     session.flush()
     answers = draft_answers(session, screening.id).get(instrument_id, {})
     if not screening.is_urgent and score(loaded.definition, loaded.version, answers).is_urgent:
-        screening.is_urgent = True
-        record_screening_event(session, "screening.safety_flag", screening, actor_kind="kiosk")
+        raise_safety_flag(session, screening, loaded, now)
     session.commit()
 
 

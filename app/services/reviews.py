@@ -4,7 +4,7 @@ urgent flag, the referral, and the patient's history. Every read is scoped to on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -12,15 +12,34 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
-from app.models import Clinic, Patient, Response, Screening, ScreeningReview, User
+from app.models import Clinic, DraftAnswer, Patient, Response, Screening, ScreeningReview, User
 from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
-from app.reports.context import instrument_histories, referral_context
+from app.instruments.scoring import score
+from app.reports.context import (
+    answered_items,
+    instrument_histories,
+    pinned_definitions,
+    referral_context,
+    urgent_findings,
+)
+from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 from app.services.audit import record_staff_event
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import referral_document, request_referral_document
+from app.services.urgency import PINNED, is_over_threshold, worklist_priority
 
 PER_PAGE = 25
+# Counting stops here: past it the worklist says "more than 500", so a long history costs
+# no more than a short one.
+COUNT_UP_TO = 500
+NOT_FINISHED = "Not finished — patient may still be in the building"
+STATE_LABELS = {
+    "pending": NOT_FINISHED,
+    "in_progress": NOT_FINISHED,
+    "cancelled": "Cancelled before it was finished — patient may still be in the building",
+    "completed": "Completed",
+}
 
 
 class ReviewError(ValueError):
@@ -40,8 +59,11 @@ class WorklistFilters:
 class WorklistRow:
     screening: Screening
     review: ScreeningReview | None
-    is_pinned: bool
     is_over_threshold: bool
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.screening.worklist_priority == PINNED
 
     @property
     def status(self) -> str:
@@ -51,43 +73,65 @@ class WorklistRow:
     def status_label(self) -> str:
         return REVIEW_STATUS_LABELS[self.status]
 
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.screening.status]
+
 
 @dataclass(frozen=True)
 class WorklistPage:
     rows: list[WorklistRow]
     users: dict[int, User]
-    page: int
-    pages: int
-    total: int
     thresholds: dict[str, int | None]
+    #: how many screenings match, counted up to COUNT_UP_TO
+    count: int
+    #: the cursor of the next page, None on the last
+    next_after: str | None
+    is_first: bool
+
+    @property
+    def is_more_than_counted(self) -> bool:
+        return self.count > COUNT_UP_TO
 
 
 def _local_day_start(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time.min, ZoneInfo(timezone))
 
 
-def worklist(
-    session: Session, registry: InstrumentRegistry, clinic: Clinic, filters: WorklistFilters, page: int = 1
-) -> WorklistPage:
-    """Completed screenings: urgent and unacknowledged first, then any total at or over the
-    clinic's referral threshold, then the rest, newest first. A fixed number of queries
-    whatever the page holds; the response checks are correlated EXISTS on the
-    (screening_id, instrument_id) unique index, never a scan of all responses."""
-    thresholds = referral_thresholds(session, registry, clinic.id)
-    over_any = [
-        sa.and_(Response.instrument_id == instrument_id, Response.total >= threshold)
-        for instrument_id, threshold in thresholds.items()
-        if threshold is not None
-    ]
-    over_threshold = (
-        sa.exists().where(Response.screening_id == Screening.id, sa.or_(*over_any)) if over_any else sa.false()
-    )
-    pinned = sa.and_(Screening.is_urgent.is_(True), ScreeningReview.urgent_acknowledged_at.is_(None))
+SORT_KEY = (Screening.worklist_priority, Screening.created_at, Screening.id)
 
+
+def _cursor(screening: Screening) -> str:
+    return f"{screening.worklist_priority}~{screening.created_at.isoformat()}~{screening.id}"
+
+
+def _parse_cursor(after: str | None) -> tuple[int, datetime, int] | None:
+    """The sort key of the last row shown; anything unreadable means the first page."""
+    try:
+        priority, created_at, screening_id = (after or "").split("~")
+        return int(priority), datetime.fromisoformat(created_at).astimezone(UTC), int(screening_id)
+    except ValueError:
+        return None
+
+
+def worklist(
+    session: Session,
+    registry: InstrumentRegistry,
+    clinic: Clinic,
+    filters: WorklistFilters | None = None,
+    after: str | None = None,
+) -> WorklistPage:
+    """Urgent screenings not yet acknowledged first, in any state; then completed ones at or
+    over the clinic's referral threshold; then the rest; newest first within each. The order
+    is the stored `worklist_priority`, so a page is read straight off the clinic's worklist
+    index and stops after PER_PAGE rows (keyset paging: `after` is the last row's sort key).
+    A fixed number of queries whatever the page holds, and none reads the whole history."""
+    filters = filters or WorklistFilters()
+    thresholds = referral_thresholds(session, registry, clinic.id)
     query = (
         sa.select(Screening)
         .outerjoin(ScreeningReview, ScreeningReview.screening_id == Screening.id)
-        .where(Screening.clinic_id == clinic.id, Screening.status == "completed")
+        .where(Screening.clinic_id == clinic.id, Screening.worklist_priority.is_not(None))
     )
     if filters.date_from:
         query = query.where(Screening.created_at >= _local_day_start(filters.date_from, clinic.timezone))
@@ -103,21 +147,25 @@ def worklist(
             wanted.append(Response.band == filters.band)
         query = query.where(sa.exists().where(*wanted))
 
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
-    tier = sa.case((pinned, 0), (over_threshold, 1), else_=2)
-    rows = session.execute(
-        query.add_columns(ScreeningReview, pinned.label("is_pinned"), over_threshold.label("is_over"))
-        .options(selectinload(Screening.patient), selectinload(Screening.responses))
-        .order_by(tier, Screening.created_at.desc(), Screening.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    worklist_rows = [WorklistRow(s, review, bool(is_pinned), bool(is_over)) for s, review, is_pinned, is_over in rows]
-    return WorklistPage(
-        worklist_rows, _reviewers(session, [row.review for row in worklist_rows]), page, pages, total, thresholds
+    count = session.scalar(
+        sa.select(sa.func.count()).select_from(query.with_only_columns(Screening.id).limit(COUNT_UP_TO + 1).subquery())
     )
+    cursor = _parse_cursor(after)
+    if cursor:
+        query = query.where(sa.tuple_(*SORT_KEY) < cursor)
+    found = session.execute(
+        query.add_columns(ScreeningReview)
+        .options(selectinload(Screening.patient), selectinload(Screening.responses))
+        .order_by(*(column.desc() for column in SORT_KEY))
+        .limit(PER_PAGE + 1)
+    ).all()
+    rows = [
+        WorklistRow(screening, review, is_over_threshold(screening.responses, thresholds))
+        for screening, review in found[:PER_PAGE]
+    ]
+    next_after = _cursor(rows[-1].screening) if len(found) > PER_PAGE else None
+    users = _reviewers(session, [row.review for row in rows])
+    return WorklistPage(rows, users, thresholds, count, next_after, cursor is None)
 
 
 def _reviewers(session: Session, reviews: list[ScreeningReview | None]) -> dict[int, User]:
@@ -133,12 +181,22 @@ def _reviewers(session: Session, reviews: list[ScreeningReview | None]) -> dict[
     return {user.id: user for user in session.scalars(sa.select(User).where(User.id.in_(ids)))}
 
 
-def get_completed_screening(session: Session, clinic_id: int, screening_id: int) -> Screening | None:
+def _clinic_screening(session: Session, clinic_id: int, screening_id: int, *conditions) -> Screening | None:
     return session.scalar(
         sa.select(Screening)
-        .where(Screening.id == screening_id, Screening.clinic_id == clinic_id, Screening.status == "completed")
+        .where(Screening.id == screening_id, Screening.clinic_id == clinic_id, *conditions)
         .options(selectinload(Screening.patient), selectinload(Screening.responses))
     )
+
+
+def get_completed_screening(session: Session, clinic_id: int, screening_id: int) -> Screening | None:
+    return _clinic_screening(session, clinic_id, screening_id, Screening.status == "completed")
+
+
+def get_listed_screening(session: Session, clinic_id: int, screening_id: int) -> Screening | None:
+    """A screening on the worklist: completed, or urgent in any state (a clinician must be
+    able to open an unfinished one the moment its flag is raised)."""
+    return _clinic_screening(session, clinic_id, screening_id, Screening.worklist_priority.is_not(None))
 
 
 def get_review(session: Session, screening: Screening) -> ScreeningReview | None:
@@ -172,16 +230,24 @@ def set_review_status(session: Session, user: User, screening: Screening, status
     return review
 
 
-def acknowledge_urgent(session: Session, user: User, screening: Screening) -> ScreeningReview:
-    """Record that a clinician has seen the urgent flag; only this unpins the screening."""
+def acknowledge_urgent(
+    session: Session, registry: InstrumentRegistry, user: User, screening: Screening
+) -> ScreeningReview:
+    """Record that a clinician has seen the urgent flag; only this unpins the screening and
+    clears the front desk's alert. The time since the answer is kept in the audit trail."""
     if not screening.is_urgent:
         raise ReviewError("This screening raised no urgent flag, so there is nothing to acknowledge.")
     review = _review_for_change(session, screening)
     if review.urgent_acknowledged_at is not None:
         raise ReviewError("The safety flag was already acknowledged; the time and name are shown below.")
-    review.urgent_acknowledged_by_id, review.urgent_acknowledged_at = user.id, utcnow()
+    now = utcnow()
+    review.urgent_acknowledged_by_id, review.urgent_acknowledged_at = user.id, now
+    screening.worklist_priority = worklist_priority(
+        screening, referral_thresholds(session, registry, screening.clinic_id), is_acknowledged=True
+    )
     session.flush()
-    record_staff_event(session, "screening.urgent_acknowledged", user, "screening", screening.id)
+    details = {"seconds_from_endorsement": int((now - screening.urgent_at).total_seconds())}
+    record_staff_event(session, "screening.urgent_acknowledged", user, "screening", screening.id, details)
     session.commit()
     return review
 
@@ -218,11 +284,14 @@ def view_patient_history(session: Session, clinic: Clinic, user: User, patient_i
     return {"patient": patient, "histories": histories, "clinic_answers": clinic_answers}
 
 
-def open_screening(session: Session, user: User, screening: Screening) -> dict:
-    """Everything the screening page shows, recorded in the audit trail as a view of PHI."""
+def open_screening(session: Session, registry: InstrumentRegistry, user: User, screening: Screening) -> dict:
+    """Everything the screening page shows, recorded in the audit trail as a view of PHI. An
+    unfinished (urgent) screening shows the answers given so far instead of scores."""
     review = get_review(session, screening)
-    document = referral_document(session, screening)
-    context = referral_context(session, screening.id, generated_at=utcnow())
+    is_completed = screening.status == "completed"
+    document = referral_document(session, screening) if is_completed else None
+    context = referral_context(session, screening.id, generated_at=utcnow()) if is_completed else None
+    so_far = None if is_completed else answers_so_far(session, registry, screening)
     record_staff_event(session, "screening.view", user, "screening", screening.id)
     session.commit()
     return {
@@ -230,7 +299,46 @@ def open_screening(session: Session, user: User, screening: Screening) -> dict:
         "review": review,
         "status": review.status if review else "needs_review",
         "status_labels": REVIEW_STATUS_LABELS,
+        "state_label": STATE_LABELS[screening.status],
         "reviewers": reviewers_of(session, review),
         "document": document,
         "report": context,
+        "answers_so_far": so_far,
     }
+
+
+def answers_so_far(session: Session, registry: InstrumentRegistry, screening: Screening) -> list[dict]:
+    """Per instrument of an unfinished screening, the answers saved so far in the wording of
+    the version the patient was shown, and the urgent flags they raise. No score: a partial
+    total would read as a result."""
+    drafts = session.scalars(
+        sa.select(DraftAnswer).where(
+            DraftAnswer.screening_id == screening.id, DraftAnswer.instrument_id != CLINIC_QUESTIONS_ID
+        )
+    ).all()
+    definitions = pinned_definitions(session, {draft.instrument_version for draft in drafts})
+    for loaded in registry.values():
+        definitions.setdefault(loaded.version, loaded.definition)
+    by_instrument: dict[tuple[str, str], dict] = {}
+    for draft in drafts:
+        by_instrument.setdefault((draft.instrument_id, draft.instrument_version), {})[draft.item_id] = draft.value
+    sections = []
+    for (instrument_id, version), answers in by_instrument.items():
+        definition = definitions.get(version)
+        if definition is None:  # saved against a version no longer installed nor pinned
+            sections.append({"instrument_id": instrument_id, "title": instrument_id, "items": [], "urgent": []})
+            continue
+        given = {item_id: value for item_id, value in answers.items() if value is not None}
+        flags = [flag.key for flag in score(definition, version, given).flags]
+        sections.append(
+            {
+                "instrument_id": instrument_id,
+                "title": definition.title,
+                "stem": definition.stem,
+                "items": [row for row in answered_items(definition, given) if row["value"] is not None],
+                "unanswered": sum(1 for item in definition.items if item.id not in given),
+                "urgent": urgent_findings(definition, given, flags),
+            }
+        )
+    order = {instrument_id: index for index, instrument_id in enumerate(screening.instrument_ids)}
+    return sorted(sections, key=lambda section: order.get(section["instrument_id"], len(order)))

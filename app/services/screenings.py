@@ -16,10 +16,23 @@ from app.db import utcnow
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
-from app.models import ClinicQuestionSet, InstrumentVersion, Packet, Patient, Response, Screening
+from app.models import (
+    AccessCode,
+    ClinicQuestionSet,
+    InstrumentVersion,
+    KioskSession,
+    Packet,
+    Patient,
+    Response,
+    Screening,
+    ScreeningReview,
+    User,
+)
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
+from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import request_referral_document
+from app.services.urgency import PINNED, worklist_priority
 
 
 class ScreeningError(ValueError):
@@ -115,7 +128,15 @@ def complete_screening(
     screening.status = "completed"
     screening.started_at = screening.started_at or submitted_at
     screening.completed_at = submitted_at
-    screening.is_urgent = any(response.is_urgent for response in responses)
+    # Once raised, a flag stays: an answer changed before sending does not take back what
+    # the front desk was already told; a clinician closes it by acknowledging.
+    if not screening.is_urgent and any(response.is_urgent for response in responses):
+        screening.is_urgent, screening.urgent_at = True, submitted_at
+    screening.worklist_priority = worklist_priority(
+        screening,
+        referral_thresholds(session, registry, screening.clinic_id),
+        is_acknowledged=screening.is_urgent and _is_acknowledged(session, screening),
+    )
     session.flush()
     record_screening_event(
         session, "screening.complete", screening, actor_kind=actor_kind, details={"urgent": screening.is_urgent}
@@ -124,6 +145,47 @@ def complete_screening(
     if queue_referral:  # bulk loads (seeds) leave the summary to be rendered when first opened
         request_referral_document(session, screening)
     return responses
+
+
+def _is_acknowledged(session: Session, screening: Screening) -> bool:
+    return (
+        session.scalar(
+            sa.select(ScreeningReview.urgent_acknowledged_at).where(ScreeningReview.screening_id == screening.id)
+        )
+        is not None
+    )
+
+
+def raise_safety_flag(session: Session, screening: Screening, loaded: LoadedInstrument, at: datetime) -> None:
+    """The patient has just given an answer that raises an urgent flag: from now on the
+    screening is first on the worklist and the front desk is told, however the sitting ends.
+    The version on screen is kept, so a clinician reads the answers so far in its wording."""
+    pin_instrument_version(session, loaded)
+    screening.is_urgent, screening.urgent_at, screening.worklist_priority = True, at, PINNED
+    session.flush()
+    record_screening_event(session, "screening.safety_flag", screening, actor_kind="kiosk")
+
+
+def cancel_screening(session: Session, user: User, screening: Screening, now: datetime | None = None) -> None:
+    """The front desk stops a sitting that will not be finished: the tablet's session and any
+    unused code stop working. Answers given so far and a raised flag stay for the clinician."""
+    if screening.status not in ("pending", "in_progress"):
+        raise ScreeningError("This screening is already finished, so there is nothing to cancel.")
+    now = now or utcnow()
+    session.execute(
+        sa.update(KioskSession)
+        .where(KioskSession.screening_id == screening.id, KioskSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason="cancelled")
+    )
+    session.execute(
+        sa.update(AccessCode)
+        .where(AccessCode.screening_id == screening.id, AccessCode.used_at.is_(None), AccessCode.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    screening.status = "cancelled"
+    session.flush()
+    record_screening_event(session, "screening.cancel", screening, actor_user_id=user.id)
+    session.commit()
 
 
 def get_screening(session: Session, clinic_id: int, screening_id: int) -> Screening | None:

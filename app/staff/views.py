@@ -1,6 +1,8 @@
-from flask import Blueprint, g, redirect, url_for
+from flask import Blueprint, g, jsonify, redirect, url_for
 
+from app.extensions import db
 from app.security.staff_auth import require_staff
+from app.services.urgency import unacknowledged_urgent_ids
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(require_staff("admin", "clinician", "frontdesk"))
@@ -13,3 +15,13 @@ HOME_BY_ROLE = {"frontdesk": "checkin.find_patient", "clinician": "clinician.wor
 @bp.route("/")
 def home():
     return redirect(url_for(HOME_BY_ROLE[g.staff_user.role]))
+
+
+@bp.route("/urgent.json")
+def urgent_poll():
+    """What the worklist and check-in pages poll: ids only, so the poll carries no name,
+    answer or score; the page fetches itself again when they change."""
+    ids = unacknowledged_urgent_ids(db.session, g.staff_user.clinic_id)
+    response = jsonify(count=len(ids), ids=ids)
+    response.headers["Cache-Control"] = "no-store"
+    return response

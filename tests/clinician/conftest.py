@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import DEMO_PASSWORD, csrf_token_from
-from tests.patient.conftest import start_screening  # noqa: F401
+from tests.patient.conftest import start_screening, tablet  # noqa: F401
 
 
 class ClinicBuilder:

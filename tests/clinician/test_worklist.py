@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Screening
-from tests.clinician.conftest import at, latest_screening_id, patient_id, post_form
+from tests.clinician.conftest import at, latest_screening_id, page_text, patient_id, post_form
 
 QUIET_PHQ9 = [0, 0, 0, 0, 0, 0, 0, 0, 0, None]  # total 0, no flag
 ITEM9_ONLY = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0]  # total 1, safety item endorsed
@@ -82,19 +82,51 @@ def test_an_end_date_before_the_start_date_is_explained(login_as, client):
     assert "The end date is before the start date" in page.text
 
 
+def next_page_link(html: str) -> str | None:
+    match = re.search(r'<a class="button" href="([^"]+)">Next page</a>', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
 def test_worklist_pages_through_a_long_history(login_as, client, demo_clinic):
     busy = demo_clinic.patient("Cai Busy", "900003")
     for day in range(1, 31):
         demo_clinic.screening(busy, {"phq9": QUIET_PHQ9}, at(2025, 3, day))
     login_as("clinician")
     first = client.get("/clinician/")
-    assert "page 1 of 2" in first.text
+    assert "40 screenings." in page_text(first.text)
     assert len(rows(first.text)) == 25
-    second = client.get("/clinician/?page=2")
-    assert "Page 2 of 2" in second.text
-    assert len(rows(second.text)) == 10 + 30 - 25
-    assert rows(second.text)[-1].startswith("Cai Busy")
-    assert "01 Mar 2025" in rows(second.text)[-1]
+    second = client.get(next_page_link(first.text))
+    assert "First page" in second.text
+    assert next_page_link(second.text) is None
+    listed = rows(second.text)
+    assert len(listed) == 10 + 30 - 25
+    assert not set(listed) & set(rows(first.text))
+    assert listed[-1].startswith("Cai Busy")
+    assert "01 Mar 2025" in listed[-1]
+
+
+def test_a_page_after_a_filter_keeps_the_filter(login_as, client, demo_clinic):
+    busy = demo_clinic.patient("Cai Busy", "900003")
+    for day in range(1, 31):
+        demo_clinic.screening(busy, {"phq9": QUIET_PHQ9}, at(2025, 3, day))
+    login_as("clinician")
+    first = client.get("/clinician/?date_from=2025-03-01&date_to=2025-03-31")
+    assert "30 screenings." in page_text(first.text)
+    second = client.get(next_page_link(first.text))
+    assert len(rows(second.text)) == 5
+    assert all("Cai Busy" in row for row in rows(second.text))
+
+
+def test_a_long_history_is_counted_only_up_to_a_limit(login_as, client, demo_clinic, monkeypatch):
+    from app.services import reviews
+
+    monkeypatch.setattr(reviews, "COUNT_UP_TO", 12)
+    login_as("clinician")
+    assert "10 screenings." in page_text(client.get("/clinician/").text)
+    busy = demo_clinic.patient("Cai Busy", "900003")
+    for day in range(1, 4):
+        demo_clinic.screening(busy, {"phq9": QUIET_PHQ9}, at(2025, 3, day))
+    assert "More than 12 screenings." in page_text(client.get("/clinician/").text)
 
 
 def _worklist_queries(client, count_queries) -> int:
