@@ -85,3 +85,32 @@ def test_each_revision_downgrades_to_its_predecessor(empty_database_url):
     for revision in revisions:  # newest first
         command.downgrade(config, revision.down_revision or "base")
     assert _tables(empty_database_url) == set()
+
+
+def test_worklist_priority_backfill_matches_what_the_app_keeps(empty_database_url):
+    """0050 fills the stored order and the flag time of screenings made before it exactly
+    as the app sets them for new ones."""
+    from tests.conftest import seed_demo
+
+    config = _config(empty_database_url)
+    command.upgrade(config, "head")
+    seed_demo(empty_database_url)
+    columns = "id, worklist_priority, urgent_at, is_urgent"
+    query = sa.text(f"SELECT {columns} FROM screening ORDER BY id")
+    engine = sa.create_engine(empty_database_url)
+    with engine.connect() as connection:
+        kept = connection.execute(query).all()
+    command.downgrade(config, "0040")
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        backfilled = connection.execute(query).all()
+        without_review = connection.scalar(
+            sa.text(
+                "SELECT count(*) FROM screening WHERE worklist_priority IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM screening_review WHERE screening_review.screening_id = screening.id)"
+            )
+        )
+    engine.dispose()
+    assert {row.worklist_priority for row in kept} == {0, 1, 2}
+    assert backfilled == kept
+    assert without_review == 0

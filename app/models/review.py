@@ -20,8 +20,9 @@ DOCUMENT_STATUSES = ("queued", "ready", "failed")
 
 
 class ScreeningReview(Base):
-    """Where a clinician has got to with one screening. No row means "needs review", with
-    no urgent flag acknowledged and no referral written. Each change is also in the audit trail."""
+    """Where a clinician has got to with one screening. Added ("needs review", nothing
+    acknowledged, no referral) when the screening reaches the worklist; each change is also
+    in the audit trail."""
 
     __tablename__ = "screening_review"
     __table_args__ = (

@@ -74,7 +74,11 @@ class Response(Base):
     (enforced here and by a database trigger)."""
 
     __tablename__ = "response"
-    __table_args__ = (sa.UniqueConstraint("screening_id", "instrument_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("screening_id", "instrument_id"),
+        # the worklist's "instrument and band" filter finds a rare band without reading every response
+        sa.Index("ix_response_instrument_band", "instrument_id", "band"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     screening_id: Mapped[int] = mapped_column(sa.ForeignKey("screening.id"))

@@ -139,16 +139,19 @@ def worklist(
         query = query.where(
             Screening.created_at < _local_day_start(filters.date_to + timedelta(days=1), clinic.timezone)
         )
-    if filters.status:
-        query = query.where(sa.func.coalesce(ScreeningReview.status, "needs_review") == filters.status)
+    if filters.status:  # every listed screening has its review row (urgency.worklist_review)
+        query = query.where(ScreeningReview.clinic_id == clinic.id, ScreeningReview.status == filters.status)
     if filters.instrument_id:
         wanted = [Response.screening_id == Screening.id, Response.instrument_id == filters.instrument_id]
         if filters.band:
             wanted.append(Response.band == filters.band)
         query = query.where(sa.exists().where(*wanted))
 
+    order = [column.desc() for column in SORT_KEY]
     count = session.scalar(
-        sa.select(sa.func.count()).select_from(query.with_only_columns(Screening.id).limit(COUNT_UP_TO + 1).subquery())
+        sa.select(sa.func.count()).select_from(
+            query.with_only_columns(Screening.id).order_by(*order).limit(COUNT_UP_TO + 1).subquery()
+        )
     )
     cursor = _parse_cursor(after)
     if cursor:
@@ -156,7 +159,7 @@ def worklist(
     found = session.execute(
         query.add_columns(ScreeningReview)
         .options(selectinload(Screening.patient), selectinload(Screening.responses))
-        .order_by(*(column.desc() for column in SORT_KEY))
+        .order_by(*order)
         .limit(PER_PAGE + 1)
     ).all()
     rows = [

@@ -25,14 +25,13 @@ from app.models import (
     Patient,
     Response,
     Screening,
-    ScreeningReview,
     User,
 )
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import request_referral_document
-from app.services.urgency import PINNED, worklist_priority
+from app.services.urgency import PINNED, worklist_priority, worklist_review
 
 
 class ScreeningError(ValueError):
@@ -132,10 +131,11 @@ def complete_screening(
     # the front desk was already told; a clinician closes it by acknowledging.
     if not screening.is_urgent and any(response.is_urgent for response in responses):
         screening.is_urgent, screening.urgent_at = True, submitted_at
+    review = worklist_review(session, screening)
     screening.worklist_priority = worklist_priority(
         screening,
         referral_thresholds(session, registry, screening.clinic_id),
-        is_acknowledged=screening.is_urgent and _is_acknowledged(session, screening),
+        is_acknowledged=review.urgent_acknowledged_at is not None,
     )
     session.flush()
     record_screening_event(
@@ -147,20 +147,12 @@ def complete_screening(
     return responses
 
 
-def _is_acknowledged(session: Session, screening: Screening) -> bool:
-    return (
-        session.scalar(
-            sa.select(ScreeningReview.urgent_acknowledged_at).where(ScreeningReview.screening_id == screening.id)
-        )
-        is not None
-    )
-
-
 def raise_safety_flag(session: Session, screening: Screening, loaded: LoadedInstrument, at: datetime) -> None:
     """The patient has just given an answer that raises an urgent flag: from now on the
     screening is first on the worklist and the front desk is told, however the sitting ends.
     The version on screen is kept, so a clinician reads the answers so far in its wording."""
     pin_instrument_version(session, loaded)
+    worklist_review(session, screening)
     screening.is_urgent, screening.urgent_at, screening.worklist_priority = True, at, PINNED
     session.flush()
     record_screening_event(session, "screening.safety_flag", screening, actor_kind="kiosk")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import Response, Screening
+from app.models import Response, Screening, ScreeningReview
 
 PINNED, OVER_THRESHOLD, ROUTINE = 2, 1, 0
 Thresholds = Mapping[str, int | None]
@@ -37,6 +37,17 @@ def worklist_priority(screening: Screening, thresholds: Thresholds, *, is_acknow
     if screening.status == "completed" or screening.is_urgent:
         return ROUTINE
     return None
+
+
+def worklist_review(session: Session, screening: Screening) -> ScreeningReview:
+    """The screening's review row, added ("needs review") when it first reaches the worklist:
+    every listed screening has one, so filtering by status reads the review index instead
+    of looking for rows that are missing."""
+    review = session.scalar(sa.select(ScreeningReview).where(ScreeningReview.screening_id == screening.id))
+    if review is None:
+        review = ScreeningReview(screening_id=screening.id, clinic_id=screening.clinic_id, status="needs_review")
+        session.add(review)
+    return review
 
 
 def recompute_clinic_priorities(session: Session, clinic_id: int, thresholds: Thresholds) -> None:

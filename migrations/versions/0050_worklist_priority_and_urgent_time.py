@@ -31,7 +31,11 @@ screening = sa.table(
     sa.column('worklist_priority', sa.SmallInteger),
 )
 screening_review = sa.table(
-    'screening_review', sa.column('screening_id', sa.Integer), sa.column('urgent_acknowledged_at', sa.DateTime(timezone=True))
+    'screening_review',
+    sa.column('screening_id', sa.Integer),
+    sa.column('clinic_id', sa.Integer),
+    sa.column('status', sa.String),
+    sa.column('urgent_acknowledged_at', sa.DateTime(timezone=True)),
 )
 response = sa.table(
     'response',
@@ -59,6 +63,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_screening_worklist', ['clinic_id', 'worklist_priority', 'created_at', 'id'], unique=False)
         batch_op.create_check_constraint(op.f('ck_screening_worklist_priority'), 'worklist_priority IN (0, 1, 2)')
         batch_op.create_check_constraint(op.f('ck_screening_urgent_at_iff_urgent'), 'is_urgent = (urgent_at IS NOT NULL)')
+    # Not in batch mode: recreating response on SQLite would drop its immutability triggers.
+    op.create_index('ix_response_instrument_band', 'response', ['instrument_id', 'band'], unique=False)
 
 
 def _backfill(connection) -> None:
@@ -104,6 +110,16 @@ def _backfill(connection) -> None:
         .where(screening.c.worklist_priority.is_(None), sa.or_(screening.c.status == 'completed', screening.c.is_urgent.is_(True)))
         .values(worklist_priority=ROUTINE)
     )
+    # Every listed screening gets its review row, so a status filter reads the review index.
+    has_review = sa.exists().where(screening_review.c.screening_id == screening.c.id)
+    connection.execute(
+        sa.insert(screening_review).from_select(
+            ['screening_id', 'clinic_id', 'status'],
+            sa.select(screening.c.id, screening.c.clinic_id, sa.literal('needs_review')).where(
+                screening.c.worklist_priority.is_not(None), ~has_review
+            ),
+        )
+    )
     over_ids = sorted(over)
     for start in range(0, len(over_ids), BATCH):
         connection.execute(
@@ -114,6 +130,9 @@ def _backfill(connection) -> None:
 
 
 def downgrade() -> None:
+    # The "needs review" rows added for listed screenings stay: such a row and no row mean
+    # the same to the code before this revision.
+    op.drop_index('ix_response_instrument_band', table_name='response')
     with op.batch_alter_table('screening', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_screening_urgent_at_iff_urgent'), type_='check')
         batch_op.drop_constraint(op.f('ck_screening_worklist_priority'), type_='check')

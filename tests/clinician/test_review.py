@@ -46,7 +46,8 @@ def test_an_urgent_screening_cannot_be_closed_before_its_flag_is_acknowledged(lo
     refused = post_form(client, page, f"{page}/status", {"status": "reviewed"})
     assert refused.status_code == 400
     assert "Acknowledge the safety flag first" in refused.text
-    assert _review(session, page) is None
+    unchanged = _review(session, page)  # added, untouched, when the screening reached the worklist
+    assert (unchanged.status, unchanged.status_by_id) == ("needs_review", None)
 
     unticked = post_form(client, page, f"{page}/acknowledge", {})
     assert unticked.status_code == 400
@@ -114,4 +115,5 @@ def test_a_destination_outside_the_clinics_list_is_refused(login_as, client, ses
     refused = post_form(client, page, f"{page}/referral", {"reason": "x", "destination": "Somewhere else", "note": ""})
     assert refused.status_code == 400
     assert "Not a valid choice" in refused.text or "Choose a destination" in refused.text
-    assert _review(session, page) is None
+    unchanged = _review(session, page)
+    assert (unchanged.referral_destination, unchanged.referral_reason, unchanged.referral_by_id) == (None, None, None)

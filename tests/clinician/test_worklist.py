@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.models import Screening
@@ -148,36 +147,6 @@ def test_worklist_query_count_stays_flat_from_10_to_100_screenings(login_as, cli
     assert _worklist_queries(client, count_queries) == with_ten
 
 
-# The plan is read on SQLite, whose EXPLAIN QUERY PLAN is stable for a small table;
-# PostgreSQL's planner rightly prefers a scan at demo sizes, so it proves nothing there.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_worklist_reads_responses_through_their_index_not_a_scan(app, demo, session):
-    from app.extensions import db, instruments
-    from app.models import Clinic
-    from app.services.reviews import WorklistFilters, worklist
-
-    plans = []
-
-    def explain(conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT") and "response" in statement:
-            plans.extend(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
-
-    with app.app_context():
-        engine = app.extensions["tallyform.engine"]
-        sa.event.listen(engine, "after_cursor_execute", explain)
-        try:
-            worklist(
-                db.session,
-                instruments(),
-                db.session.get(Clinic, demo),
-                WorklistFilters(instrument_id="phq9", band="severe"),
-            )
-        finally:
-            sa.event.remove(engine, "after_cursor_execute", explain)
-    assert plans
-    assert not [plan for plan in plans if plan.startswith("SCAN") and "response" in plan]
-
-
 def test_clinician_of_another_clinic_gets_404_for_our_screening_history_and_pdf(client, auth, session, other_clinic):
     _builder, email = other_clinic
     screening_id = latest_screening_id(session, "James Okafor")
@@ -201,3 +170,25 @@ def test_front_desk_sees_no_worklist_history_or_pdf(login_as, client, session):
     assert client.get(f"/clinician/patients/{patient_id(session, 'James Okafor')}").status_code == 403
     assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 403
     assert "Worklist" not in client.get("/check-in/").text
+
+
+def test_a_new_referral_threshold_reorders_the_worklist_at_once(login_as, client, demo_clinic):
+    twelve = demo_clinic.patient("Olga Twelve", "900004")
+    demo_clinic.screening(twelve, {"phq9": [2, 2, 2, 2, 2, 2, 0, 0, 0, None]}, at(2025, 1, 2))  # total 12
+    newest = demo_clinic.patient("Ben Newest", "900002")
+    demo_clinic.screening(newest, {"phq9": QUIET_PHQ9}, datetime.now(UTC) - timedelta(hours=1))
+    login_as("admin")
+
+    def position(name: str) -> int:
+        return next(index for index, row in enumerate(rows(client.get("/clinician/").text)) if name in row)
+
+    assert position("Olga Twelve") < position("Ben Newest")
+    post_form(
+        client, "/admin/instruments/phq9", "/admin/instruments/phq9", {"is_enabled": "y", "referral_threshold": "15"}
+    )
+    assert position("Olga Twelve") > position("Ben Newest")
+    assert "Over referral threshold" not in rows(client.get("/clinician/").text)[position("Olga Twelve")]
+    post_form(
+        client, "/admin/instruments/phq9", "/admin/instruments/phq9", {"is_enabled": "y", "referral_threshold": "12"}
+    )
+    assert position("Olga Twelve") < position("Ben Newest")
