@@ -95,8 +95,7 @@ def test_worklist_priority_backfill_matches_what_the_app_keeps(empty_database_ur
     config = _config(empty_database_url)
     command.upgrade(config, "head")
     seed_demo(empty_database_url)
-    columns = "id, worklist_priority, urgent_at, is_urgent"
-    query = sa.text(f"SELECT {columns} FROM screening ORDER BY id")
+    query = sa.text("SELECT id, worklist_priority, urgent_at, is_urgent FROM screening ORDER BY id")
     engine = sa.create_engine(empty_database_url)
     with engine.connect() as connection:
         kept = connection.execute(query).all()

@@ -30,9 +30,7 @@ def answer_item9(page, base_url, code):
     page.wait_for_load_state()
 
 
-def test_worklist_open_in_one_page_shows_an_urgent_screening_sent_from_a_tablet_within_10_s(
-    clinic_server, new_page
-):
+def test_worklist_open_in_one_page_shows_an_urgent_screening_sent_from_a_tablet_within_10_s(clinic_server, new_page):
     app, url = clinic_server
     worklist = new_page("tablet")
     staff_sign_in(worklist, url, "clinician")

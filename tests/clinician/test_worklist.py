@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.models import Screening
@@ -86,10 +87,15 @@ def next_page_link(html: str) -> str | None:
     return match.group(1).replace("&amp;", "&") if match else None
 
 
-def test_worklist_pages_through_a_long_history(login_as, client, demo_clinic):
+@pytest.fixture
+def busy_march(demo_clinic):
+    """A patient screened every day of March 2025, under every threshold."""
     busy = demo_clinic.patient("Cai Busy", "900003")
     for day in range(1, 31):
         demo_clinic.screening(busy, {"phq9": QUIET_PHQ9}, at(2025, 3, day))
+
+
+def test_worklist_pages_through_a_long_history(login_as, client, busy_march):
     login_as("clinician")
     first = client.get("/clinician/")
     assert "40 screenings." in page_text(first.text)
@@ -104,10 +110,7 @@ def test_worklist_pages_through_a_long_history(login_as, client, demo_clinic):
     assert "01 Mar 2025" in listed[-1]
 
 
-def test_a_page_after_a_filter_keeps_the_filter(login_as, client, demo_clinic):
-    busy = demo_clinic.patient("Cai Busy", "900003")
-    for day in range(1, 31):
-        demo_clinic.screening(busy, {"phq9": QUIET_PHQ9}, at(2025, 3, day))
+def test_a_page_after_a_filter_keeps_the_filter(login_as, client, busy_march):
     login_as("clinician")
     first = client.get("/clinician/?date_from=2025-03-01&date_to=2025-03-31")
     assert "30 screenings." in page_text(first.text)
