@@ -27,6 +27,7 @@ ACCESS = {
     "patient.welcome": ("GET", "/kiosk/welcome", dict.fromkeys(ROLES, KIOSK_START)),
     "patient.step": ("GET", "/kiosk/step/0", dict.fromkeys(ROLES, KIOSK_START)),
     "patient.review": ("GET", "/kiosk/review", dict.fromkeys(ROLES, KIOSK_START)),
+    "patient.save_choice": ("POST", "/kiosk/step/0/answer", dict.fromkeys(ROLES, 400)),
     "patient.submit": ("POST", "/kiosk/submit", dict.fromkeys(ROLES, 400)),
     "patient.done": ("GET", "/kiosk/done", EVERYONE),
     "patient.timeout": ("GET", "/kiosk/timeout", dict.fromkeys(ROLES, 302)),
