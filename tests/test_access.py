@@ -22,6 +22,7 @@ ACCESS = {
     "checkin.add_patient": ("GET", "/check-in/patients/new", STAFF),
     "checkin.patient": ("GET", "/check-in/patients/1", STAFF),
     "checkin.code": ("GET", "/check-in/screenings/1/code", STAFF),
+    "checkin.wrong_tablet_codes": ("GET", "/check-in/tablet-codes", STAFF),
     # The tablet pages are for a patient holding a code, never for a signed-in browser as such.
     "patient.start": ("GET", "/kiosk/", EVERYONE),
     "patient.welcome": ("GET", "/kiosk/welcome", dict.fromkeys(ROLES, KIOSK_START)),

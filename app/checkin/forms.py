@@ -55,3 +55,7 @@ class StartScreeningForm(FlaskForm):
 
 class NewCodeForm(FlaskForm):
     """Issuing a new code (to resume after a pause) is a POST with a CSRF token."""
+
+
+class ClearWrongCodesForm(FlaskForm):
+    """Clearing the wait after wrong tablet codes is a POST with a CSRF token, after a confirmation page."""

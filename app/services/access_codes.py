@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import math
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -108,14 +109,25 @@ def _recent_failures(session: Session, address: str, now: datetime) -> list[date
     )
 
 
-def wait_before_next_code(session: Session, address: str, now: datetime | None = None) -> int:
-    """Seconds this address must still wait before a code it enters is checked (0: none)."""
+@dataclass(frozen=True)
+class WrongCodes:
+    """Wrong codes an address entered in the window (not cleared), and its wait now."""
+
+    count: int
+    wait_seconds: int
+
+    @property
+    def is_slowed(self) -> bool:
+        return self.count >= SLOW_AFTER
+
+
+def wrong_codes_from(session: Session, address: str, now: datetime | None = None) -> WrongCodes:
     now = now or utcnow()
     failures = _recent_failures(session, address, now)
     if len(failures) < SLOW_AFTER:
-        return 0
+        return WrongCodes(len(failures), 0)
     wait = timedelta(seconds=min(MAX_WAIT_SECONDS, 2 ** (len(failures) - SLOW_AFTER + 1)))
-    return max(0, math.ceil((failures[-1] + wait - now).total_seconds()))
+    return WrongCodes(len(failures), max(0, math.ceil((failures[-1] + wait - now).total_seconds())))
 
 
 def redeem_access_code(
@@ -124,7 +136,7 @@ def redeem_access_code(
     """Open the screening the code belongs to on this tablet. Returns the screening and a
     kiosk session token for the cookie. The code then stops working."""
     now = now or utcnow()
-    wait = wait_before_next_code(session, address, now)
+    wait = wrong_codes_from(session, address, now).wait_seconds
     if wait:
         # Not checked and not counted: a wait is not a guess.
         raise AccessCodeError(f"Please wait {wait} seconds, then enter the code again.")

@@ -82,7 +82,7 @@ def test_wrong_codes_older_than_the_window_count_no_more(app, demo, session, sta
         with pytest.raises(AccessCodeError):
             redeem(session, app, WRONG, now=now)
     later = now + access_codes.ATTEMPT_WINDOW + timedelta(seconds=1)
-    assert access_codes.wait_before_next_code(session, TABLET, later) == 0
+    assert access_codes.wrong_codes_from(session, TABLET, later).wait_seconds == 0
     assert redeem(session, app, good_code, now=later)[0].status == "in_progress"
 
 
