@@ -234,3 +234,29 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(live_app, liv
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", ["tablet", "phone"])
+def test_answers_given_before_a_new_code_are_kept_but_not_shown(tmp_path, new_page, viewport):
+    app = demo_app(tmp_path)
+    with serving(app) as base_url:
+        page = new_page(viewport)
+        enter_code(page, base_url, issue_code(app, mrn="101502", packet="Follow-up"))
+        page.get_by_role("link", name="Begin").click()
+        for _ in range(2):
+            page.locator("label.option").nth(3).click()
+            page.get_by_role("button", name="Next").click()
+        page.goto(f"{base_url}/kiosk/timeout")
+
+        enter_code(page, base_url, issue_code_for_latest(app))
+        page.get_by_role("link", name="Carry on").click()
+        page.get_by_role("button", name="Back").click()
+        page.get_by_text("You answered this question before").wait_for()
+        assert page.locator("input:checked").count() == 0
+        assert_accessible(page)
+        screenshot(page, f"kiosk-answered-before-{viewport}")
+        page.goto(f"{base_url}/kiosk/review")
+        assert page.get_by_text("Answered before this code (saved, not shown)").count() == 2
+        assert page.get_by_text("Nearly every day").count() == 0
+        assert_accessible(page)
+        screenshot(page, f"kiosk-review-answered-before-{viewport}")
