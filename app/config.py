@@ -42,6 +42,8 @@ def settings_from_environment() -> dict:
         "QUESTIONNAIRES_DIR": os.environ.get("TALLYFORM_QUESTIONNAIRES_DIR") or str(PROJECT_ROOT / "questionnaires"),
         "ACCESS_CODE_MINUTES": _int("TALLYFORM_ACCESS_CODE_MINUTES", 30),
         "KIOSK_IDLE_SECONDS": _int("TALLYFORM_KIOSK_IDLE_SECONDS", 180),
+        # The final page (and any support message on it) goes back to the code screen after this.
+        "KIOSK_DONE_SECONDS": _int("TALLYFORM_KIOSK_DONE_SECONDS", 60),
         "STAFF_IDLE_MINUTES": _int("TALLYFORM_STAFF_IDLE_MINUTES", 15),
         "STAFF_MAX_SESSION_HOURS": _int("TALLYFORM_STAFF_MAX_SESSION_HOURS", 12),
         # Cookies are sent over HTTPS only unless this is set to 0 (plain-HTTP development).

@@ -25,11 +25,13 @@ ACCESS = {
     # the confirmation page; the cancel itself is a POST from it
     "checkin.cancel": ("GET", "/check-in/screenings/1/cancel", STAFF),
     "staff.urgent_poll": ("GET", "/staff/urgent.json", STAFF),
+    "checkin.wrong_tablet_codes": ("GET", "/check-in/tablet-codes", STAFF),
     # The tablet pages are for a patient holding a code, never for a signed-in browser as such.
     "patient.start": ("GET", "/kiosk/", EVERYONE),
     "patient.welcome": ("GET", "/kiosk/welcome", dict.fromkeys(ROLES, KIOSK_START)),
     "patient.step": ("GET", "/kiosk/step/0", dict.fromkeys(ROLES, KIOSK_START)),
     "patient.review": ("GET", "/kiosk/review", dict.fromkeys(ROLES, KIOSK_START)),
+    "patient.save_choice": ("POST", "/kiosk/step/0/answer", dict.fromkeys(ROLES, 400)),
     "patient.submit": ("POST", "/kiosk/submit", dict.fromkeys(ROLES, 400)),
     "patient.done": ("GET", "/kiosk/done", EVERYONE),
     "patient.timeout": ("GET", "/kiosk/timeout", dict.fromkeys(ROLES, 302)),

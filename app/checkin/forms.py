@@ -59,3 +59,7 @@ class NewCodeForm(FlaskForm):
 
 class CancelScreeningForm(FlaskForm):
     """Cancelling a sitting is a POST with a CSRF token, after a confirmation page."""
+
+
+class ClearWrongCodesForm(FlaskForm):
+    """Clearing the wait after wrong tablet codes is a POST with a CSRF token, after a confirmation page."""

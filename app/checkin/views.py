@@ -4,9 +4,17 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 
 from wtforms.fields.choices import SelectChoice
 
-from app.checkin.forms import AddPatientForm, CancelScreeningForm, FindPatientForm, NewCodeForm, StartScreeningForm
+from app.checkin.forms import (
+    AddPatientForm,
+    CancelScreeningForm,
+    ClearWrongCodesForm,
+    FindPatientForm,
+    NewCodeForm,
+    StartScreeningForm,
+)
 from app.checkin.qr import kiosk_qr_svg
 from app.extensions import db
+from app.patient.tablet import client_address
 from app.security.staff_auth import require_staff
 from app.services import access_codes, patients, screenings
 from app.staff.urgent import urgent_alert_context
@@ -32,7 +40,23 @@ def find_patient():
     found = None
     if form.validate_on_submit():
         found = patients.search_patients(db.session, g.staff_user.clinic_id, form.query.data)
-    return render_template("checkin/find.html", form=form, found=found)
+    wrong_codes = access_codes.wrong_codes_from(db.session, client_address())
+    return render_template("checkin/find.html", form=form, found=found, wrong_codes=wrong_codes)
+
+
+@bp.route("/tablet-codes", methods=["GET", "POST"])
+def wrong_tablet_codes():
+    """Tablets at this desk's address that are slowed after wrong codes: a confirmation page,
+    then the clearing (audited). Only the desk's own address: a clinic's tablets share it."""
+    form = ClearWrongCodesForm()
+    if form.validate_on_submit():
+        cleared = access_codes.clear_wrong_code_wait(
+            db.session, client_address(), clinic_id=g.staff_user.clinic_id, actor_user_id=g.staff_user.id
+        )
+        flash(f"Cleared: tablets on this network can enter a code at once ({cleared} wrong codes set aside).")
+        return redirect(url_for("checkin.find_patient"))
+    wrong_codes = access_codes.wrong_codes_from(db.session, client_address())
+    return render_template("checkin/wrong_codes.html", form=form, wrong_codes=wrong_codes)
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

@@ -257,6 +257,20 @@ class Instrument(Frozen):
     def options_for(self, item: Item) -> tuple[Option, ...]:
         return self.option_sets[item.options]
 
+    def may_raise_urgent_flag(self, item_id: str) -> bool:
+        """Whether an answer to this item can raise an urgent flag: the item an item flag
+        watches, or any scored item when an urgent flag depends on the total (a total flag,
+        or an item flag that waits for a complete response)."""
+        for flag in self.scoring.flags:
+            if not flag.urgent:
+                continue
+            if flag.item == item_id:
+                return True
+            needs_total = flag.total_at_least is not None or not flag.applies_when_incomplete
+            if needs_total and any(item.id == item_id for item in self.scored_items):
+                return True
+        return False
+
     def item(self, item_id: str) -> Item:
         for item in self.items:
             if item.id == item_id:

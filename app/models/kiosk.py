@@ -30,21 +30,18 @@ class AccessCode(Base):
 
 
 class AccessAttempt(Base):
-    """A code entered on a tablet, kept to slow and then refuse guessing."""
+    """A code entered on a tablet, kept to slow guessing from its network address."""
 
     __tablename__ = "access_attempt"
-    __table_args__ = (
-        sa.Index("ix_access_attempt_device_at", "device_key", "at"),
-        sa.Index("ix_access_attempt_ip_at", "ip_key", "at"),
-    )
+    __table_args__ = (sa.Index("ix_access_attempt_ip_at", "ip_key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: sha256 of the tablet's device cookie
-    device_key: Mapped[str] = mapped_column(sa.String(64))
     #: sha256 of the client address (an address is personal data: not kept in clear)
     ip_key: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     is_success: Mapped[bool]
+    #: set when the front desk cleared the wait this wrong code caused
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class KioskSession(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from app.instruments.registry import InstrumentRegistry
@@ -45,9 +46,10 @@ def question_count(steps: list[Step]) -> int:
     return sum(1 for step in steps if step.kind == "item")
 
 
-def first_unanswered(steps: list[Step], answered: dict[str, dict[str, int | None]]) -> int:
-    """Where to resume: the first item never reached (an item skipped on purpose counts as reached)."""
+def first_unanswered(steps: list[Step], reached: Collection[tuple[str, str]]) -> int:
+    """Where to resume: the first item never reached (an item skipped on purpose counts as
+    reached). `reached` holds (instrument id, item id) pairs."""
     for index, step in enumerate(steps):
-        if step.kind == "item" and step.item_id not in answered.get(step.instrument_id, {}):
+        if step.kind == "item" and (step.instrument_id, step.item_id) not in reached:
             return index
     return len(steps)

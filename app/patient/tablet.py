@@ -1,24 +1,22 @@
 """What the tablet keeps in its cookie, and how it forgets.
 
-The cookie holds only a random kiosk-session token (and a device id used to slow code
-guessing); answers live server-side. Ending a sitting clears the session, replaces the
-cookie, and tells the browser to drop everything it kept for this site.
+The cookie holds only a random kiosk-session token; answers live server-side. Code guessing
+is slowed by network address, never by anything the tablet keeps and could drop. Ending a
+sitting clears the session, replaces the cookie, and tells the browser to drop everything it
+kept for this site.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from flask import Response, current_app, g, redirect, request, session, url_for
 
 from app.extensions import db
-from app.services.access_codes import Device
 from app.services.kiosk import current_kiosk_session
 
 KIOSK_KEY = "kiosk_token"
 DONE_KEY = "kiosk_done"
-DEVICE_COOKIE = "tallyform_device"
 # Cookies and storage for this origin, and the HTTP cache (Chrome's back/forward cache
 # is also evicted when cookies change).
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
@@ -41,17 +39,9 @@ def require_kiosk():
     return None
 
 
-def current_device() -> Device:
-    return Device(
-        cookie_id=request.cookies.get(DEVICE_COOKIE) or g.setdefault("new_device_id", secrets.token_urlsafe(16)),
-        address=request.remote_addr or "",
-    )
-
-
-def remember_device(response: Response) -> Response:
-    if "new_device_id" in g:
-        response.set_cookie(DEVICE_COOKIE, g.new_device_id, max_age=365 * 86400, httponly=True, samesite="Lax")
-    return response
+def client_address() -> str:
+    """The tablet's address as the app sees it (behind a proxy, the one PROXY_HOPS trusts)."""
+    return request.remote_addr or ""
 
 
 def begin_sitting(token: str) -> None:
@@ -71,4 +61,16 @@ def clear_when_idle(page: str) -> Response:
     JavaScript, and the warning with a one-tap extension comes from kiosk.js."""
     response = current_app.make_response(page)
     response.headers["Refresh"] = f"{idle_limit().seconds}; url={url_for('patient.timeout')}"
+    return response
+
+
+def done_seconds() -> int:
+    return current_app.config["KIOSK_DONE_SECONDS"]
+
+
+def return_to_start(page: str) -> Response:
+    """The final page: forgotten by the browser, and back to the code screen after a pause,
+    by a Refresh header (no JavaScript needed) and by kiosk.js (which leaves no history entry)."""
+    response = forget(current_app.make_response(page))
+    response.headers["Refresh"] = f"{done_seconds()}; url={url_for('patient.start')}"
     return response

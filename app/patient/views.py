@@ -15,7 +15,7 @@ from app.services.screenings import ScreeningError
 
 bp = Blueprint("patient", __name__, url_prefix="/kiosk")
 bp.before_request(tablet.load_kiosk)
-SITTING_ENDPOINTS = {"patient.welcome", "patient.step", "patient.review", "patient.submit"}
+SITTING_ENDPOINTS = {"patient.welcome", "patient.step", "patient.save_choice", "patient.review", "patient.submit"}
 
 
 @bp.before_request
@@ -46,6 +46,34 @@ def _step_form(current, saved: dict):
     return build_item_form(definition, item, data={item_field_name(item): saved.get(item.id)}), definition, None
 
 
+def _screen(index: int):
+    """The step at index, its form and what it shows; only this screen's answer is read."""
+    steps = _steps()
+    if not 0 <= index < len(steps):
+        abort(404)
+    current = steps[index]
+    answers = None
+    if current.kind == "item":
+        answers = kiosk.tablet_answers(db.session, g.kiosk, current.instrument_id, current.item_id)
+    saved = answers.shown.get(current.instrument_id, {}) if answers else {}
+    form, definition, clinic_item = _step_form(current, saved)
+    answered_before = bool(answers and answers.earlier)
+    return steps, current, form, definition, clinic_item, answered_before
+
+
+def _save(current, form) -> None:
+    if current.kind == "item":
+        kiosk.save_answer(
+            db.session,
+            instruments(),
+            g.kiosk.screening,
+            current.instrument_id,
+            current.item_id,
+            form[f"item_{current.item_id}"].data,
+            keep_before=g.kiosk.created_at,
+        )
+
+
 @bp.route("/", methods=["GET", "POST"])
 def start():
     if g.kiosk is not None:
@@ -54,21 +82,20 @@ def start():
     if form.validate_on_submit():
         try:
             _screening, token = access_codes.redeem_access_code(
-                db.session, form.code.data, tablet.current_device(), secret_key=current_app.config["SECRET_KEY"]
+                db.session, form.code.data, tablet.client_address(), secret_key=current_app.config["SECRET_KEY"]
             )
         except access_codes.AccessCodeError as error:
             form.code.errors.append(str(error))
         else:
             tablet.begin_sitting(token)
             return redirect(url_for("patient.welcome"))
-    page = render_template("patient/start.html", form=form, cleared=request.args.get("cleared"))
-    return tablet.remember_device(current_app.make_response(page))
+    return render_template("patient/start.html", form=form, cleared=request.args.get("cleared"))
 
 
 @bp.route("/welcome")
 def welcome():
     steps = _steps()
-    resume_at = first_unanswered(steps, kiosk.draft_answers(db.session, g.kiosk.screening_id))
+    resume_at = first_unanswered(steps, kiosk.tablet_answers(db.session, g.kiosk).reached())
     clinic = db.session.get(Clinic, g.kiosk.screening.clinic_id)
     return render_template(
         "patient/welcome.html",
@@ -81,18 +108,9 @@ def welcome():
 
 @bp.route("/step/<int:index>", methods=["GET", "POST"])
 def step(index: int):
-    steps = _steps()
-    if not 0 <= index < len(steps):
-        abort(404)
-    current = steps[index]
-    saved = kiosk.draft_answers(db.session, g.kiosk.screening_id).get(current.instrument_id, {})
-    form, definition, clinic_item = _step_form(current, saved)
+    steps, current, form, definition, clinic_item, answered_before = _screen(index)
     if form.validate_on_submit():
-        if current.kind == "item":
-            value = form[f"item_{current.item_id}"].data
-            kiosk.save_answer(
-                db.session, instruments(), g.kiosk.screening, current.instrument_id, current.item_id, value
-            )
+        _save(current, form)
         return redirect(_next_screen(index, len(steps), request.form.get("nav")))
     return tablet.clear_when_idle(
         render_template(
@@ -106,8 +124,20 @@ def step(index: int):
             questions=question_count(steps),
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
+            answered_before=answered_before,
         )
     )
+
+
+@bp.route("/step/<int:index>/answer", methods=["POST"])
+def save_choice(index: int):
+    """An option as it is tapped (kiosk.js), so an answer chosen but never sent with Next
+    survives an idle clear-out. Without JavaScript, Next saves it."""
+    _steps, current, form, _definition, _clinic_item, _before = _screen(index)
+    if current.kind != "item" or not form.validate_on_submit():
+        abort(400)
+    _save(current, form)
+    return "", 204
 
 
 def _next_screen(index: int, count: int, nav: str | None) -> str:
@@ -123,9 +153,18 @@ def _next_screen(index: int, count: int, nav: str | None) -> str:
 @bp.route("/review", methods=["GET"])
 def review():
     steps = _steps()
-    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
-    rows = [(index, step, answers.get(step.instrument_id, {}).get(step.item_id)) for index, step in enumerate(steps)]
-    rows = [row for row in rows if row[1].kind == "item"]
+    answers = kiosk.tablet_answers(db.session, g.kiosk)
+    # (index, step, value shown, answered before this code: kept but never shown)
+    rows = [
+        (
+            index,
+            step,
+            answers.shown.get(step.instrument_id, {}).get(step.item_id),
+            (step.instrument_id, step.item_id) in answers.earlier,
+        )
+        for index, step in enumerate(steps)
+        if step.kind == "item"
+    ]
     # In packet order, as the patient answered them (Jinja's groupby would sort by name).
     groups = [(key, list(group)) for key, group in groupby(rows, key=lambda row: row[1].instrument_id)]
     return tablet.clear_when_idle(
@@ -136,7 +175,7 @@ def review():
             clinic_items=_clinic_items(),
             clinic_label=CLINIC_QUESTION_LABEL,
             form=StepForm(),
-            unanswered=[row for row in rows if row[2] is None],
+            unanswered=[row for row in rows if row[2] is None and not row[3]],
             idle_seconds=tablet.idle_limit().seconds,
         )
     )
@@ -161,8 +200,13 @@ def submit():
 def done():
     outcome = session.pop(tablet.DONE_KEY, None) or {}
     clinic = db.session.get(Clinic, outcome["clinic_id"]) if outcome else None
-    page = render_template("patient/done.html", clinic=clinic, urgent=outcome.get("urgent", False))
-    return tablet.forget(current_app.make_response(page))
+    page = render_template(
+        "patient/done.html",
+        clinic=clinic,
+        urgent=outcome.get("urgent", False),
+        done_seconds=tablet.done_seconds(),
+    )
+    return tablet.return_to_start(page)
 
 
 @bp.route("/timeout")

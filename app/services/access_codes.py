@@ -1,15 +1,23 @@
 """One-time access codes: issuing, redeeming, and slowing down guessing.
 
-A code is 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), about
-39 bits; only an HMAC of it is stored. It works once, expires, and a device or address
-that keeps entering wrong codes is first slowed, then refused for a while.
+A code is 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L), 31^8 (about
+8.5 × 10^11, 39 bits) possible codes; only an HMAC of it is stored. It works once and expires.
+
+Guessing is slowed per network address, never by anything the client keeps (a cookie can be
+dropped). Tablets behind one clinic address share it, so an address is only ever slowed, never
+locked out: after SLOW_AFTER wrong codes in ATTEMPT_WINDOW, each further code waits a few
+seconds (at most MAX_WAIT_SECONDS) after the address's last wrong code. A valid code is
+therefore never refused for long because someone else typed wrong ones, while one address can
+test at most one code per MAX_WAIT_SECONDS: with L codes live at once, hitting one takes
+31^8 / L guesses on average (README, "The tablet"). The front desk can clear the wait for the
+address it works from.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,41 +25,28 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.security.tokens import token_hash
 from app.db import utcnow
 from app.models import AccessAttempt, AccessCode, KioskSession, Screening
-from app.services.audit import record_screening_event
+from app.security.tokens import token_hash
+from app.services.audit import record_event, record_screening_event
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 ATTEMPT_WINDOW = timedelta(minutes=15)
-# After this many wrong codes in the window a device must wait before each new try…
-SLOW_AFTER = 3
-MAX_WAIT_SECONDS = 60
-# …and after this many it is refused until the window has passed.
-DEVICE_LOCK_AFTER = 10
-# Tablets in one clinic often share an address, so the address limit is looser.
-ADDRESS_LOCK_AFTER = 40
+# Wrong codes an address may enter in the window before it waits (patients mistype, and a
+# clinic's tablets share one address)…
+SLOW_AFTER = 10
+# …then 2, 4, 8 seconds after each further wrong code, and never longer than this.
+MAX_WAIT_SECONDS = 10
 
 
 class AccessCodeError(ValueError):
     """Why a code was not accepted, in words for the patient holding the tablet."""
 
 
-@dataclass(frozen=True)
-class Device:
-    """Where a code was entered from: the tablet's device cookie and its address."""
-
-    cookie_id: str
-    address: str
-
-    @property
-    def device_key(self) -> str:
-        return token_hash(self.cookie_id)
-
-    @property
-    def ip_key(self) -> str:
-        return token_hash(self.address)
+def address_key(address: str) -> str:
+    """An address is personal data: attempts keep only its hash."""
+    return token_hash(address)
 
 
 def normalise_code(code: str) -> str:
@@ -99,56 +94,69 @@ def issue_access_code(
     return code
 
 
-def _recent_failures(session: Session, column, key: str, since: datetime) -> list[datetime]:
+def _recent_failures(session: Session, address: str, now: datetime) -> list[datetime]:
     return list(
         session.scalars(
             sa.select(AccessAttempt.at)
-            .where(column == key, AccessAttempt.at >= since, AccessAttempt.is_success.is_(False))
+            .where(
+                AccessAttempt.ip_key == address_key(address),
+                AccessAttempt.at >= now - ATTEMPT_WINDOW,
+                AccessAttempt.is_success.is_(False),
+                AccessAttempt.cleared_at.is_(None),
+            )
             .order_by(AccessAttempt.at)
         )
     )
 
 
-def _check_not_throttled(session: Session, device: Device, now: datetime) -> None:
-    since = now - ATTEMPT_WINDOW
-    by_device = _recent_failures(session, AccessAttempt.device_key, device.device_key, since)
-    by_address = _recent_failures(session, AccessAttempt.ip_key, device.ip_key, since)
-    if len(by_device) >= DEVICE_LOCK_AFTER or len(by_address) >= ADDRESS_LOCK_AFTER:
-        raise AccessCodeError(
-            "Too many codes that did not work were entered on this tablet. Please ask the front desk for help."
-        )
-    if len(by_device) >= SLOW_AFTER:
-        # Each wrong code past the first few doubles the wait: 5 s, 10 s, 20 s … up to a minute.
-        wait = timedelta(seconds=min(MAX_WAIT_SECONDS, 5 * 2 ** (len(by_device) - SLOW_AFTER)))
-        remaining = by_device[-1] + wait - now
-        if remaining > timedelta(0):
-            seconds = math.ceil(remaining.total_seconds())
-            raise AccessCodeError(f"Please wait {seconds} seconds, then enter the code again.")
+@dataclass(frozen=True)
+class WrongCodes:
+    """Wrong codes an address entered in the window (not cleared), and its wait now."""
+
+    count: int
+    wait_seconds: int
+
+    @property
+    def is_slowed(self) -> bool:
+        return self.count >= SLOW_AFTER
+
+
+def wrong_codes_from(session: Session, address: str, now: datetime | None = None) -> WrongCodes:
+    now = now or utcnow()
+    failures = _recent_failures(session, address, now)
+    if len(failures) < SLOW_AFTER:
+        return WrongCodes(len(failures), 0)
+    wait = timedelta(seconds=min(MAX_WAIT_SECONDS, 2 ** (len(failures) - SLOW_AFTER + 1)))
+    return WrongCodes(len(failures), max(0, math.ceil((failures[-1] + wait - now).total_seconds())))
 
 
 def redeem_access_code(
-    session: Session, code: str, device: Device, *, secret_key: str, now: datetime | None = None
+    session: Session, code: str, address: str, *, secret_key: str, now: datetime | None = None
 ) -> tuple[Screening, str]:
     """Open the screening the code belongs to on this tablet. Returns the screening and a
     kiosk session token for the cookie. The code then stops working."""
     now = now or utcnow()
-    _check_not_throttled(session, device, now)
+    wait = wrong_codes_from(session, address, now).wait_seconds
+    if wait:
+        # Not checked and not counted: a wait is not a guess.
+        raise AccessCodeError(f"Please wait {wait} seconds, then enter the code again.")
     access = session.scalar(sa.select(AccessCode).where(AccessCode.code_hash == code_hash(secret_key, code)))
     problem = None
     if len(normalise_code(code)) != CODE_LENGTH or access is None or access.revoked_at is not None:
         problem = "That code did not work. Check the code on your card and try again."
-    elif access.used_at is not None:
+    elif access.used_at is not None or not _claim(session, access, now):
         problem = "That code has already been used. Please ask the front desk for a new one."
     elif access.expires_at <= now:
         problem = "That code has expired. Please ask the front desk for a new one."
     elif access.screening.status in ("completed", "cancelled"):
         problem = "This questionnaire is already finished. Please hand the tablet back to the front desk."
-    session.add(AccessAttempt(device_key=device.device_key, ip_key=device.ip_key, at=now, is_success=problem is None))
     if problem:
+        session.rollback()  # a claim made above is undone with the rest
+        session.add(AccessAttempt(ip_key=address_key(address), at=now, is_success=False))
         session.commit()
         raise AccessCodeError(problem)
+    session.add(AccessAttempt(ip_key=address_key(address), at=now, is_success=True))
     screening = access.screening
-    access.used_at = now
     session.execute(
         sa.update(KioskSession)
         .where(KioskSession.screening_id == screening.id, KioskSession.ended_at.is_(None))
@@ -162,3 +170,45 @@ def redeem_access_code(
     record_screening_event(session, "access_code.redeem", screening, actor_kind="kiosk")
     session.commit()
     return screening, token
+
+
+def _claim(session: Session, access: AccessCode, now: datetime) -> bool:
+    """Mark the code used, if no other request has: one conditional UPDATE, so of several
+    tablets entering one code at once exactly one opens the screening."""
+    claimed = session.execute(
+        sa.update(AccessCode)
+        .where(AccessCode.id == access.id, AccessCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    access.used_at = now
+    return True
+
+
+def clear_wrong_code_wait(
+    session: Session, address: str, *, clinic_id: int, actor_user_id: int, now: datetime | None = None
+) -> int:
+    """The front desk lets tablets at its own address enter codes again at once. Returns how
+    many wrong codes were set aside (they stay stored, marked cleared)."""
+    now = now or utcnow()
+    cleared = session.execute(
+        sa.update(AccessAttempt)
+        .where(
+            AccessAttempt.ip_key == address_key(address),
+            AccessAttempt.at >= now - ATTEMPT_WINDOW,
+            AccessAttempt.is_success.is_(False),
+            AccessAttempt.cleared_at.is_(None),
+        )
+        .values(cleared_at=now)
+    ).rowcount
+    record_event(
+        session,
+        "access_code.clear_wait",
+        clinic_id=clinic_id,
+        actor_user_id=actor_user_id,
+        details={"wrong_codes": cleared},
+    )
+    session.commit()
+    return cleared

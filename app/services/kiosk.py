@@ -1,11 +1,17 @@
 """The tablet side of a screening: its server-side session, answers saved as the patient
-goes, and the final submit."""
+goes, and the final submit.
+
+A kiosk session shows only the answers given through it. Answers saved before its code was
+redeemed stay saved and are submitted, but are never shown again: whoever redeems a new code
+(the patient, or anyone else holding it) cannot read what was answered before."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -18,6 +24,17 @@ from app.services.clinic_answers import CLINIC_QUESTIONS_ID, checked_clinic_answ
 from app.services.screenings import ScreeningError, complete_screening, raise_safety_flag
 
 
+# last_seen_at is written at most this often (a write and commit on every tablet request
+# cost a quarter of its time); idle ends are judged with this much slack, so a tablet in use
+# is never ended early, and an idle one is ended at most this much late. The tablet's page
+# clears itself on time either way (its Refresh header).
+LAST_SEEN_STEP = timedelta(seconds=30)
+
+
+def last_seen_step(idle: timedelta) -> timedelta:
+    return min(LAST_SEEN_STEP, idle / 6)
+
+
 def current_kiosk_session(
     session: Session, token: str | None, idle: timedelta, now: datetime | None = None
 ) -> KioskSession | None:
@@ -27,12 +44,14 @@ def current_kiosk_session(
     kiosk = _live_kiosk_session(session, token)
     if kiosk is None:
         return None
-    if now - kiosk.last_seen_at > idle:
+    step = last_seen_step(idle)
+    if now - kiosk.last_seen_at > idle + step:
         _end(session, kiosk, "idle", now)
         session.commit()
         return None
-    kiosk.last_seen_at = now
-    session.commit()
+    if now - kiosk.last_seen_at >= step:
+        kiosk.last_seen_at = now
+        session.commit()
     return kiosk
 
 
@@ -57,12 +76,78 @@ def end_kiosk_session(session: Session, token: str | None, reason: str, now: dat
         session.commit()
 
 
-def draft_answers(session: Session, screening_id: int) -> dict[str, dict[str, int | str | None]]:
+def draft_answers(
+    session: Session, screening_id: int, instrument_id: str | None = None
+) -> dict[str, dict[str, int | str | None]]:
+    """Every saved answer (or one instrument's), for scoring and submitting; never for display."""
     drafts: dict[str, dict[str, int | str | None]] = {}
-    for draft in session.scalars(sa.select(DraftAnswer).where(DraftAnswer.screening_id == screening_id)):
-        value = draft.text_value if draft.text_value is not None else draft.value
-        drafts.setdefault(draft.instrument_id, {})[draft.item_id] = value
+    query = sa.select(DraftAnswer).where(DraftAnswer.screening_id == screening_id)
+    if instrument_id is not None:
+        query = query.where(DraftAnswer.instrument_id == instrument_id)
+    for draft in session.scalars(query):
+        drafts.setdefault(draft.instrument_id, {})[draft.item_id] = _value(draft.value, draft.text_value)
     return drafts
+
+
+def _value(value: int | None, text: str | None) -> int | str | None:
+    return text if text is not None else value
+
+
+@dataclass(frozen=True)
+class TabletAnswers:
+    """What a kiosk session may show: the answers given through it, by instrument and item,
+    and the (instrument, item) keys of answers saved before it began, whose values stay hidden."""
+
+    shown: dict[str, dict[str, int | str | None]]
+    earlier: frozenset[tuple[str, str]]
+
+    def reached(self) -> set[tuple[str, str]]:
+        shown = {(instrument_id, item_id) for instrument_id, items in self.shown.items() for item_id in items}
+        return shown | self.earlier
+
+
+def tablet_answers(
+    session: Session, kiosk: KioskSession, instrument_id: str | None = None, item_id: str | None = None
+) -> TabletAnswers:
+    """The answers this tablet may show: all of them, or one screen's (a step loads one row)."""
+    query = sa.select(
+        DraftAnswer.instrument_id,
+        DraftAnswer.item_id,
+        DraftAnswer.value,
+        DraftAnswer.text_value,
+        DraftAnswer.updated_at,
+    ).where(DraftAnswer.screening_id == kiosk.screening_id)
+    if instrument_id is not None:
+        query = query.where(DraftAnswer.instrument_id == instrument_id, DraftAnswer.item_id == item_id)
+    shown: dict[str, dict[str, int | str | None]] = {}
+    earlier = set()
+    for row in session.execute(query):
+        if row.updated_at < kiosk.created_at:
+            earlier.add((row.instrument_id, row.item_id))
+        else:
+            shown.setdefault(row.instrument_id, {})[row.item_id] = _value(row.value, row.text_value)
+    return TabletAnswers(shown, frozenset(earlier))
+
+
+def _upsert_draft(
+    session: Session, screening: Screening, instrument_id: str, item_id: str, values: dict, keep_before: datetime | None
+) -> None:
+    """One statement, so two taps at once never both insert (the database settles it).
+    A blank answer does not replace one saved before `keep_before`: the screen showed it blank
+    only because it hides earlier answers."""
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DraftAnswer)
+    statement = insert.values(screening_id=screening.id, instrument_id=instrument_id, item_id=item_id, **values)
+    replaces = None
+    if keep_before is not None and values["value"] is None and values["text_value"] is None:
+        replaces = DraftAnswer.updated_at >= keep_before
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DraftAnswer.screening_id, DraftAnswer.instrument_id, DraftAnswer.item_id],
+            set_={name: statement.excluded[name] for name in values},
+            where=replaces,
+        )
+    )
 
 
 def save_answer(
@@ -73,9 +158,11 @@ def save_answer(
     item_id: str,
     value: int | str | None,
     now: datetime | None = None,
+    keep_before: datetime | None = None,
 ) -> None:
-    """Keep one answer (None: moved on without answering). A safety flag the answers
-    already raise marks the screening urgent at once, not at submit."""
+    """Keep one answer (None: moved on without answering; it keeps an answer saved before
+    `keep_before`). A safety flag the answers raise marks the screening urgent at once, not
+    at submit."""
     now = now or utcnow()
     if screening.status != "in_progress" or instrument_id not in screening.instrument_ids:
         raise ScreeningError("This questionnaire can no longer be changed.")
@@ -86,22 +173,13 @@ def save_answer(
         loaded = registry[instrument_id]
         check_answers(loaded.definition, {item_id: value})
         text, version = None, loaded.version
-    draft = session.scalar(
-        sa.select(DraftAnswer).where(
-            DraftAnswer.screening_id == screening.id,
-            DraftAnswer.instrument_id == instrument_id,
-            DraftAnswer.item_id == item_id,
-        )
-    )
-    if draft is None:
-        draft = DraftAnswer(screening_id=screening.id, instrument_id=instrument_id, item_id=item_id)
-        session.add(draft)
-    draft.value, draft.text_value, draft.instrument_version, draft.updated_at = value, text, version, now
-    if instrument_id == CLINIC_QUESTIONS_ID:
+    values = {"value": value, "text_value": text, "instrument_version": version, "updated_at": now}
+    _upsert_draft(session, screening, instrument_id, item_id, values, keep_before)
+    # Re-score only when this item can raise an urgent flag, and then only this instrument.
+    if instrument_id == CLINIC_QUESTIONS_ID or not loaded.definition.may_raise_urgent_flag(item_id):
         session.commit()
         return
-    session.flush()
-    answers = draft_answers(session, screening.id).get(instrument_id, {})
+    answers = draft_answers(session, screening.id, instrument_id).get(instrument_id, {})
     if not screening.is_urgent and score(loaded.definition, loaded.version, answers).is_urgent:
         raise_safety_flag(session, screening, loaded, now)
     session.commit()
@@ -135,4 +213,5 @@ __all__ = [
     "end_kiosk_session",
     "save_answer",
     "submit_from_tablet",
+    "tablet_answers",
 ]

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot, staff_sign_in
+from tests.browser.conftest import axe_violations, demo_app, screenshot, serving, staff_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -49,3 +49,28 @@ def test_adding_a_patient_with_a_taken_mrn_says_so_next_to_the_field(live_server
     assert "already registered" in page.locator(".error").inner_text()
     assert axe_violations(page) == []
     screenshot(page, "checkin-3-duplicate-mrn-phone")
+
+
+@pytest.mark.parametrize("viewport", ["tablet", "phone"])
+def test_front_desk_clears_the_wait_after_wrong_tablet_codes(tmp_path, new_page, viewport):
+    app = demo_app(tmp_path)
+    with serving(app) as base_url:
+        tablet = new_page("tablet")
+        for _ in range(11):
+            tablet.goto(f"{base_url}/kiosk/")
+            tablet.get_by_label("Your code").fill("ZZZZ-ZZZZ")
+            tablet.get_by_role("button", name="Start").click()
+        tablet.get_by_text("Please wait").wait_for()
+
+        page = new_page(viewport)
+        staff_sign_in(page, base_url, "frontdesk")
+        page.goto(f"{base_url}/check-in/")
+        page.get_by_text("Tablets on this network are being slowed").wait_for()
+        assert axe_violations(page) == []
+        screenshot(page, f"checkin-4-slowed-{viewport}")
+        page.get_by_role("link", name="Clear the wait…").click()
+        assert axe_violations(page) == []
+        screenshot(page, f"checkin-5-clear-wait-{viewport}")
+        page.get_by_role("button", name="Yes, clear the wait").click()
+        page.get_by_text("Cleared: tablets on this network can enter a code at once").wait_for()
+        assert page.get_by_text("being slowed").count() == 0

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations, demo_app, issue_code, screenshot, serving
+from tests.browser.conftest import VIEWPORTS, axe_violations, demo_app, issue_code, screenshot, serving
 
 pytestmark = pytest.mark.browser
 QUESTION = re.compile(r"Question (\d+) of (\d+)")
@@ -135,7 +135,73 @@ def test_idle_tablet_warns_then_clears_itself_and_keeps_the_answers(tmp_path, ne
         page.get_by_role("link", name="Carry on").click()
         assert page.url.endswith("/kiosk/step/1")
         page.get_by_role("button", name="Back").click()
-        assert page.locator("input[name=item_1]:checked").get_attribute("value") == "2"
+        # Kept, but not shown to whoever holds the tablet with the new code.
+        page.get_by_text("You answered this question before").wait_for()
+        assert page.locator("input[name=item_1]:checked").count() == 0
+        assert saved_answers(app) == {"1": 2, "2": None}  # question 2 passed by with Back
+
+
+def saved_answers(app) -> dict:
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import DraftAnswer
+
+    with app.app_context():
+        return dict(db.session.execute(sa.select(DraftAnswer.item_id, DraftAnswer.value)).all())
+
+
+def test_an_option_tapped_and_never_sent_survives_an_idle_clear_out(tmp_path, new_page):
+    app = demo_app(tmp_path, KIOSK_IDLE_SECONDS=6)
+    with serving(app) as base_url:
+        page = new_page("tablet")
+        enter_code(page, base_url, issue_code(app, mrn="101502", packet="Follow-up"))
+        page.get_by_role("link", name="Begin").click()
+        page.locator("label.option").nth(3).click()  # "Nearly every day", and Next is never pressed
+        page.wait_for_url(re.compile(r".*/kiosk/\?cleared=1"), timeout=12000)
+        assert saved_answers(app) == {"1": 3}
+
+        enter_code(page, base_url, issue_code_for_latest(app))
+        page.get_by_text("Welcome back").wait_for()
+        page.get_by_role("link", name="Carry on").click()
+        assert page.url.endswith("/kiosk/step/1")
+        page.get_by_role("button", name="Back").click()
+        page.get_by_text("You answered this question before").wait_for()
+
+
+SUPPORT = "A member of your care team will talk with you today"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_final_page_returns_to_the_code_screen_by_itself_and_back_shows_nothing(tmp_path, browser, javascript):
+    app = demo_app(tmp_path, KIOSK_DONE_SECONDS=3)
+    with serving(app) as base_url:
+        context = browser.new_context(viewport=VIEWPORTS["tablet"], java_script_enabled=javascript)
+        try:
+            page = context.new_page()
+            enter_code(page, base_url, issue_code(app, mrn="101502", packet="Follow-up"))
+            page.get_by_role("link", name="Begin").click()
+            while "/kiosk/step/" in page.url:
+                page.locator("label.option").nth(1).click()  # "Several days": PHQ-9 item 9 endorsed
+                page.get_by_role("button", name="Next").click()
+                page.wait_for_load_state()
+            page.get_by_role("button", name="Send my answers").click()
+            page.get_by_text(SUPPORT).wait_for()
+            assert page.get_by_role("link", name="Finished — hand the tablet back").count() == 1
+            if javascript:
+                screenshot(page, "kiosk-done-urgent-tablet")
+            page.wait_for_url(f"{base_url}/kiosk/", timeout=10000)
+            page.get_by_label("Your code").wait_for()
+            for _ in range(3):
+                page.go_back()
+                page.wait_for_load_state()
+                content = page.content()
+                assert SUPPORT not in content
+                assert "Several days" not in content
+                assert "checked" not in content
+                assert page.url.startswith(f"{base_url}/kiosk/")
+        finally:
+            context.close()
 
 
 def issue_code_for_latest(app) -> str:
@@ -168,3 +234,29 @@ def test_pages_reflow_at_320_css_pixels_without_sideways_scrolling(live_app, liv
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", ["tablet", "phone"])
+def test_answers_given_before_a_new_code_are_kept_but_not_shown(tmp_path, new_page, viewport):
+    app = demo_app(tmp_path)
+    with serving(app) as base_url:
+        page = new_page(viewport)
+        enter_code(page, base_url, issue_code(app, mrn="101502", packet="Follow-up"))
+        page.get_by_role("link", name="Begin").click()
+        for _ in range(2):
+            page.locator("label.option").nth(3).click()
+            page.get_by_role("button", name="Next").click()
+        page.goto(f"{base_url}/kiosk/timeout")
+
+        enter_code(page, base_url, issue_code_for_latest(app))
+        page.get_by_role("link", name="Carry on").click()
+        page.get_by_role("button", name="Back").click()
+        page.get_by_text("You answered this question before").wait_for()
+        assert page.locator("input:checked").count() == 0
+        assert_accessible(page)
+        screenshot(page, f"kiosk-answered-before-{viewport}")
+        page.goto(f"{base_url}/kiosk/review")
+        assert page.get_by_text("Answered before this code (saved, not shown)").count() == 2
+        assert page.get_by_text("Nearly every day").count() == 0
+        assert_accessible(page)
+        screenshot(page, f"kiosk-review-answered-before-{viewport}")

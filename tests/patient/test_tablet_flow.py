@@ -84,7 +84,10 @@ def test_answers_are_saved_page_by_page_and_survive_a_lost_tablet(start_screenin
     welcome = other.client.get("/kiosk/welcome")
     assert "Welcome back" in welcome.text
     assert 'href="/kiosk/step/2"' in welcome.text
-    assert (other.chosen(0), other.chosen(1), other.chosen(2)) == (3, 2, None)
+    # Kept, but not shown to whoever holds the new code (tests/patient/test_resume_privacy.py).
+    assert (other.chosen(0), other.chosen(1), other.chosen(2)) == (None, None, None)
+    saved = session.execute(sa.select(DraftAnswer.item_id, DraftAnswer.value).order_by(DraftAnswer.item_id)).all()
+    assert [tuple(row) for row in saved] == [("1", 3), ("2", 2)]
 
 
 def test_back_and_forward_keep_the_answers(start_screening, tablet):
@@ -218,3 +221,24 @@ def test_a_kiosk_session_reaches_no_other_screening_and_no_staff_page(start_scre
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/sign-in")
     assert tablet.client.get("/kiosk/step/999").status_code == 404
+
+
+def test_final_page_shows_the_support_message_first_then_returns_to_the_code_screen_by_itself(
+    app, start_screening, tablet, registry
+):
+    _id, code = start_screening(packet="Follow-up")
+    tablet.enter_code(code)
+    for index in range(len(steps_of(registry, ["phq9", "gad7"]))):
+        tablet.answer(index, 1)  # item 9 "Several days"
+    tablet.submit()
+    done = tablet.client.get("/kiosk/done")
+    assert app.config["KIOSK_DONE_SECONDS"] == 60
+    # Without JavaScript too: the browser itself goes back to the code screen.
+    assert done.headers["Refresh"] == "60; url=/kiosk/"
+    page = done.text
+    assert page.index("A member of your care team will talk with you today") < page.index("hand the tablet back")
+    assert "Finished — hand the tablet back" in page
+    assert 'href="/kiosk/"' in page
+    # Opened again (Back, or a reload), it shows no trace of the patient's answers.
+    again = tablet.client.get("/kiosk/done").text
+    assert "care team will talk with you today" not in again
