@@ -1,9 +1,24 @@
-"""Calm error pages. Errors we cause are logged without PHI and the session rolled back."""
+"""Calm error pages. Errors we cause are logged without PHI and the session rolled back.
+
+The 500 page must never fail itself: the transaction is rolled back (which keeps the
+signed-in user's row loadable for the navigation), and if rendering still fails, for
+instance because the database is gone, a plain page without the navigation is sent.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+
+log = logging.getLogger(__name__)
+
+PLAIN_SERVER_ERROR = (
+    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong on our side</title>"
+    "</head><body><main><h1>Something went wrong on our side</h1><p>Please try again in a moment; if it keeps "
+    "happening, tell your clinic admin.</p><p><a href=\"/\">Go to the start page</a></p></main></body></html>"
+)
 
 
 def init_app(app: Flask) -> None:
@@ -21,8 +36,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_error):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-            session.close()
-        return render_template("errors/500.html"), 500
+        session = g.get("db_session")
+        try:
+            if session is not None:
+                session.rollback()
+            return render_template("errors/500.html"), 500
+        except Exception as error:  # the page about an error must not raise one of its own
+            log.error("error page fell back to plain text: %s", type(error).__name__)
+            g.staff_user = None
+            return PLAIN_SERVER_ERROR, 500

@@ -360,9 +360,10 @@ def audit():
     return render_template("admin/audit.html", form=form, page=page, names=names, query=query)
 
 
-@bp.route("/audit.csv")
+@bp.post("/audit.csv")
 def audit_csv():
-    form = AuditFilterForm(request.args)
+    # A POST with a CSRF token (checked by CSRFProtect): another site cannot start an export.
+    form = AuditFilterForm(request.form)
     filters = _audit_filter(form)
     if filters is None:
         abort(400)
