@@ -1,3 +1,4 @@
-"""Fixtures shared with the admin tests: the demo admin signed in on the test client."""
+"""Fixtures shared with the admin and tablet tests."""
 
 from tests.admin.conftest import admin  # noqa: F401
+from tests.patient.conftest import start_screening  # noqa: F401
