@@ -8,11 +8,26 @@ instance because the database is gone, a plain page without the navigation is se
 from __future__ import annotations
 
 import logging
+import traceback
 
+import sqlalchemy as sa
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 
 log = logging.getLogger(__name__)
+
+
+def scrub_database_errors(record: logging.LogRecord) -> bool:
+    """A database error's message can quote the row it refused (PostgreSQL's "Failing row
+    contains (…)" or "Key (mrn)=(…)"): log its kind, SQLSTATE, statement and stack instead."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, sa.exc.DBAPIError):
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or "-"
+        stack = "".join(traceback.format_tb(error.__traceback__))
+        kind = f"{type(error).__name__}/{type(error.orig).__name__} (SQLSTATE {code})"
+        record.msg = f"{record.getMessage()}: {kind} in: {error.statement}\n{stack}"
+        record.args, record.exc_info, record.exc_text = None, None, None
+    return True
 
 PLAIN_SERVER_ERROR = (
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong on our side</title>"
@@ -22,6 +37,8 @@ PLAIN_SERVER_ERROR = (
 
 
 def init_app(app: Flask) -> None:
+    app.logger.addFilter(scrub_database_errors)
+
     @app.errorhandler(403)
     def forbidden(_error):
         return render_template("errors/403.html"), 403

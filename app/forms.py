@@ -17,8 +17,9 @@ from wtforms.validators import StopValidation
 
 # Line breaks and tabs are ordinary in a text area; every other C0/C1 control is refused.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
-# Every date a person types is in this range; beyond it, date arithmetic overflows.
-EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+# Within a day of year 1 or 9999, converting a local day to UTC overflows; each form's own
+# validators judge what is plausible (a date of birth, say) inside this range.
+EARLIEST_DATE, LATEST_DATE = date(2, 1, 1), date(9998, 12, 31)
 
 
 def has_control_character(text: str, allowed: frozenset[str] = frozenset()) -> bool:

@@ -31,6 +31,11 @@ class CodeForm(Form):
 
 
 class NewPasswordForm(Form):
+    token = StringField(
+        "Code from your link",
+        validators=[DataRequired(message="Open the link your clinic admin gave you, or paste its code here.")],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "data-fragment-field": "token"},
+    )
     password = PasswordField(
         "New password",
         validators=[

@@ -86,15 +86,19 @@ def sign_in_code():
     return render_template("auth/sign_in_code.html", form=form)
 
 
-@bp.route("/password/<token>", methods=["GET", "POST"])
-def set_password(token: str):
-    link = staff_accounts.find_password_link(db.session, token)
-    if link is None:
-        return render_template("auth/link_expired.html"), 404
+@bp.route("/password", methods=["GET", "POST"])
+def set_password():
+    # The token comes in the POST body, filled from the link's fragment (#token=…), which
+    # browsers never send: it never appears in a URL the server or a proxy logs.
     form = NewPasswordForm()
-    if form.validate_on_submit():
+    link = None
+    if form.is_submitted():
+        link = staff_accounts.find_password_link(db.session, form.token.data or "")
+        if link is None:
+            return render_template("auth/link_expired.html"), 404
+    if link is not None and form.validate():
         try:
-            staff_accounts.set_password_with_link(db.session, token, form.password.data)
+            staff_accounts.set_password_with_link(db.session, form.token.data, form.password.data)
         except staff.StaffError as error:
             form.password.errors.append(str(error))
         else:

@@ -25,6 +25,7 @@ class CodeForm(Form):
             "spellcheck": "false",
             "autocorrect": "off",
             "inputmode": "text",
+            "data-fragment-field": "code",
         },
     )
 

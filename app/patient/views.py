@@ -50,7 +50,9 @@ def _step_form(current, saved: dict):
 def start():
     if g.kiosk is not None:
         return redirect(url_for("patient.welcome"))
-    form = CodeForm(data={"code": request.args.get("code", "")} if request.method == "GET" else None)
+    # The QR code carries the code in the URL fragment (static/js/fragment-fill.js), never
+    # in the query string, so it never reaches an access log.
+    form = CodeForm()
     if form.validate_on_submit():
         try:
             _screening, token = access_codes.redeem_access_code(
