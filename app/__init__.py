@@ -35,8 +35,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app import cli, errors, templating
     from app.extensions import csrf, db
-    from app.security import headers, passwords, staff_auth
+    from app.security import data_keys, headers, passwords, staff_auth
 
+    data_keys.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     passwords.init_app(app)

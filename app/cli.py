@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         create_user_command,
         start_screening_command,
         verify_audit_command,
+        rotate_data_key_command,
     ):
         app.cli.add_command(command)
 
@@ -197,3 +198,22 @@ def verify_audit_command() -> None:
         )
     count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     click.echo(f"Audit trail intact: {count} events, every link checked.")
+
+
+@click.command("rotate-data-key")
+@with_appcontext
+@click.option("--new-key", is_flag=True, help="Only print a new key to put first in TALLYFORM_DATA_KEYS.")
+def rotate_data_key_command(new_key: bool) -> None:
+    """Re-encrypt the secrets kept at rest (TOTP secrets) with the first of TALLYFORM_DATA_KEYS.
+
+    To rotate: put a new key (from --new-key) in front of the old one in TALLYFORM_DATA_KEYS,
+    run this command, then remove the old key."""
+    if new_key:
+        from cryptography.fernet import Fernet
+
+        click.echo(Fernet.generate_key().decode())
+        return
+    from app.services.staff_accounts import reencrypt_totp_secrets
+
+    count = reencrypt_totp_secrets(db.session)
+    click.echo(f"Re-encrypted the two-factor secrets of {count} account(s) with the newest data key.")

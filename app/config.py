@@ -56,6 +56,12 @@ def settings_from_environment() -> dict:
         "ARGON2_TIME_COST": _int("TALLYFORM_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int("TALLYFORM_ARGON2_MEMORY_KIB", 65536),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The longest a sign-in attempt from an address with many recent failures is held.
+        "SIGN_IN_MAX_PAUSE_SECONDS": float(os.environ.get("TALLYFORM_SIGN_IN_MAX_PAUSE_SECONDS") or 2),
+        # Invalid API tokens allowed per address before it is refused with 429.
+        "API_INVALID_TOKEN_LIMIT": os.environ.get("TALLYFORM_API_INVALID_TOKEN_LIMIT") or "20 per minute",
+        # Fernet keys for secrets at rest, newest first (app/security/data_keys.py); None: instance/data_key.
+        "DATA_KEYS": [key for key in (os.environ.get("TALLYFORM_DATA_KEYS") or "").split(",") if key.strip()] or None,
         # Canonical base of our FHIR resources and of Tallyform's local code system. It names
         # things rather than locating them: change it only before the first export, because an
         # EHR keys what it received on these URLs.

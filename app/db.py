@@ -54,8 +54,10 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> sa.Engine:
+    """The engine. hide_parameters keeps the values of a failed statement (an MRN, a name, a
+    date of birth) out of its error message, and so out of every log."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -65,7 +67,7 @@ def make_engine(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:

@@ -1,12 +1,44 @@
-"""Calm error pages. Errors we cause are logged without PHI and the session rolled back."""
+"""Calm error pages. Errors we cause are logged without PHI and the session rolled back.
+
+The 500 page must never fail itself: the transaction is rolled back (which keeps the
+signed-in user's row loadable for the navigation), and if rendering still fails, for
+instance because the database is gone, a plain page without the navigation is sent.
+"""
 
 from __future__ import annotations
 
+import logging
+import traceback
+
+import sqlalchemy as sa
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
 
+log = logging.getLogger(__name__)
+
+
+def scrub_database_errors(record: logging.LogRecord) -> bool:
+    """A database error's message can quote the row it refused (PostgreSQL's "Failing row
+    contains (…)" or "Key (mrn)=(…)"): log its kind, SQLSTATE, statement and stack instead."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, sa.exc.DBAPIError):
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or "-"
+        stack = "".join(traceback.format_tb(error.__traceback__))
+        kind = f"{type(error).__name__}/{type(error.orig).__name__} (SQLSTATE {code})"
+        record.msg = f"{record.getMessage()}: {kind} in: {error.statement}\n{stack}"
+        record.args, record.exc_info, record.exc_text = None, None, None
+    return True
+
+PLAIN_SERVER_ERROR = (
+    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong on our side</title>"
+    "</head><body><main><h1>Something went wrong on our side</h1><p>Please try again in a moment; if it keeps "
+    "happening, tell your clinic admin.</p><p><a href=\"/\">Go to the start page</a></p></main></body></html>"
+)
+
 
 def init_app(app: Flask) -> None:
+    app.logger.addFilter(scrub_database_errors)
+
     @app.errorhandler(403)
     def forbidden(_error):
         return render_template("errors/403.html"), 403
@@ -21,8 +53,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_error):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-            session.close()
-        return render_template("errors/500.html"), 500
+        session = g.get("db_session")
+        try:
+            if session is not None:
+                session.rollback()
+            return render_template("errors/500.html"), 500
+        except Exception as error:  # the page about an error must not raise one of its own
+            log.error("error page fell back to plain text: %s", type(error).__name__)
+            g.staff_user = None
+            return PLAIN_SERVER_ERROR, 500

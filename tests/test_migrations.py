@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "audit_event",
     "api_token",
     "password_token",
+    "sign_in_challenge",
     "sign_in_failure",
     "screening_review",
     "referral_document",

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from app.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -26,7 +26,7 @@ def choices(pairs) -> list[SelectChoice]:
 ROLE_CHOICES = choices(ROLE_LABELS.items())
 
 
-class InstrumentSettingForm(FlaskForm):
+class InstrumentSettingForm(Form):
     is_enabled = BooleanField("Offer this instrument at this clinic")
     referral_threshold = IntegerField(
         "Referral threshold (total at or above which a screening is raised on the worklist)",
@@ -43,26 +43,30 @@ class InstrumentSettingForm(FlaskForm):
         self.referral_threshold.render_kw = {"inputmode": "numeric", "min": low, "max": high}
 
 
-class NewPacketForm(FlaskForm):
+class NewPacketForm(Form):
     name = StringField(
         "Packet name",
         validators=[DataRequired(message="Give the packet a name staff will recognise."), Length(max=120)],
     )
-    instrument = SelectField("First instrument", validate_choice=False)
+    instrument = SelectField(
+        "First instrument",
+        validate_choice=False,
+        validators=[DataRequired(message="Choose the first instrument of the packet.")],
+    )
 
 
-class PacketNameForm(FlaskForm):
+class PacketNameForm(Form):
     name = StringField(
         "Packet name",
         validators=[DataRequired(message="Give the packet a name staff will recognise."), Length(max=120)],
     )
 
 
-class PacketAddForm(FlaskForm):
+class PacketAddForm(Form):
     instrument = SelectField("Add an instrument", validate_choice=False)
 
 
-class ClinicSettingsForm(FlaskForm):
+class ClinicSettingsForm(Form):
     name = StringField(
         "Clinic name",
         validators=[DataRequired(message="Give the clinic's name as patients know it."), Length(max=200)],
@@ -90,6 +94,8 @@ class ClinicSettingsForm(FlaskForm):
             raise ValidationError(problem)
 
     def validate_referral_destinations(self, field):
+        if not isinstance(field.data, str):  # posted without the field: the clinic's list, not text
+            raise ValidationError("The list of destinations was missing; reload the page and save again.")
         lines = self.destination_list()
         if len(lines) > MAX_DESTINATIONS:
             raise ValidationError(f"List at most {MAX_DESTINATIONS} destinations.")
@@ -100,11 +106,11 @@ class ClinicSettingsForm(FlaskForm):
         return [line.strip() for line in (self.referral_destinations.data or "").splitlines() if line.strip()]
 
 
-class LogoForm(FlaskForm):
+class LogoForm(Form):
     logo = FileField("Logo (PNG or JPEG, at most 512 KB)", validators=[FileRequired(message="Choose an image file.")])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     name = StringField(
         "Name", validators=[DataRequired(message="Enter the person's name as colleagues know it."), Length(max=200)]
     )
@@ -119,11 +125,11 @@ class StaffForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form: it changes nothing
 
@@ -138,7 +144,7 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError("The end date is before the start date.")
 
 
-class ClinicQuestionForm(FlaskForm):
+class ClinicQuestionForm(Form):
     type = SelectField("Kind of answer", choices=choices(TYPE_LABELS.items()))
     text = TextAreaField(
         "Question, as the patient will read it",

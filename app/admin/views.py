@@ -270,7 +270,8 @@ def staff_new():
 
 
 def _show_link(person, token: str, purpose: str):
-    link = url_for("auth.set_password", token=token, _external=True)
+    # The token after "#": browsers never send a fragment, so it stays out of access logs.
+    link = url_for("auth.set_password", _external=True) + f"#token={token}"
     lifetime = staff_accounts.LINK_LIFETIME[purpose]
     return render_template("admin/staff_link.html", person=person, link=link, purpose=purpose, lifetime=lifetime)
 
@@ -360,9 +361,10 @@ def audit():
     return render_template("admin/audit.html", form=form, page=page, names=names, query=query)
 
 
-@bp.route("/audit.csv")
+@bp.post("/audit.csv")
 def audit_csv():
-    form = AuditFilterForm(request.args)
+    # A POST with a CSRF token (checked by CSRFProtect): another site cannot start an export.
+    form = AuditFilterForm(request.form)
     filters = _audit_filter(form)
     if filters is None:
         abort(400)

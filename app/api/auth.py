@@ -4,9 +4,10 @@ from __future__ import annotations
 
 
 from flask import current_app, g, jsonify, request
+from limits import parse as parse_limit
 
 from app.security.tokens import token_hash
-from app.extensions import db
+from app.extensions import db, limiter
 from app.fhir.codes import FHIR_JSON
 from app.fhir.outcome import operation_outcome
 from app.services.api_tokens import authenticate_api_token
@@ -28,6 +29,13 @@ def rate_limit_key() -> str:
     return "address:" + (request.remote_addr or "unknown")
 
 
+def _count_invalid_token() -> bool:
+    """Count a call with a missing or wrong token against its address (each wrong token
+    would otherwise get a limit of its own); False once the address is over its limit."""
+    limit = parse_limit(current_app.config["API_INVALID_TOKEN_LIMIT"])
+    return limiter.limiter.hit(limit, "api-invalid-token", request.remote_addr or "unknown")
+
+
 def require_api_token():
     """Before every API view: the cookie session is never consulted."""
     g.api_token = None
@@ -38,6 +46,9 @@ def require_api_token():
     if api_token is None:
         # Logged, not audited: without a valid token there is no clinic to audit it under.
         current_app.logger.warning("API call refused without a valid token: %s %s", request.method, request.path)
+        if not _count_invalid_token():
+            message = "Too many calls with invalid tokens from this address; wait a minute."
+            return api_error(429, message, code="throttled")
         response = api_error(401, "Send a valid API token: Authorization: Bearer <token>.", code="login")
         response.headers["WWW-Authenticate"] = 'Bearer realm="Tallyform API"'
         return response

@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
+from app.forms import Form
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(
         "E-mail address",
         validators=[DataRequired(message="Enter the e-mail address of your Tallyform account.")],
@@ -19,7 +19,7 @@ class SignInForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         "6-digit code from your authenticator app",
         validators=[
@@ -30,7 +30,12 @@ class CodeForm(FlaskForm):
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
+    token = StringField(
+        "Code from your link",
+        validators=[DataRequired(message="Open the link your clinic admin gave you, or paste its code here.")],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "data-fragment-field": "token"},
+    )
     password = PasswordField(
         "New password",
         validators=[

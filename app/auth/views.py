@@ -1,6 +1,6 @@
-from datetime import UTC, datetime
+import time
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from app.auth.forms import CodeForm, NewPasswordForm, SignInForm
 from app.extensions import db
@@ -25,6 +25,11 @@ def require_two_factor_where_the_clinic_does():
     return None
 
 
+def _pause(seconds: float) -> None:
+    """How a busy address is slowed: this attempt waits before it is checked."""
+    time.sleep(min(seconds, current_app.config["SIGN_IN_MAX_PAUSE_SECONDS"]))
+
+
 def _wait_message(outcome: staff.SignInOutcome) -> str:
     minutes = -(-int(outcome.retry_after.total_seconds()) // 60)
     return f"Too many failed attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
@@ -43,12 +48,14 @@ def sign_in():
         return redirect(url_for("staff.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        outcome = staff.sign_in(db.session, form.email.data, form.password.data, address=request.remote_addr or "")
+        outcome = staff.sign_in(
+            db.session, form.email.data, form.password.data, address=request.remote_addr or "", pause=_pause
+        )
         if outcome.token:
             return _signed_in(outcome.token)
         if outcome.needs_code:
             session.clear()
-            session[PENDING_KEY] = {"user_id": outcome.user.id, "at": datetime.now(UTC).timestamp()}
+            session[PENDING_KEY] = outcome.challenge  # a token for the server-side challenge only
             session["pending_next"] = request.args.get("next")
             return redirect(url_for("auth.sign_in_code"))
         form.password.errors.append(
@@ -62,16 +69,12 @@ def sign_in():
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def sign_in_code():
     pending = session.get(PENDING_KEY)
-    if pending is None:
+    if not isinstance(pending, str):
         return redirect(url_for("auth.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
         outcome = staff.sign_in_with_code(
-            db.session,
-            pending["user_id"],
-            form.code.data,
-            password_checked_at=datetime.fromtimestamp(pending["at"], UTC),
-            address=request.remote_addr or "",
+            db.session, pending, form.code.data, address=request.remote_addr or "", pause=_pause
         )
         if outcome.token:
             return _signed_in(outcome.token)
@@ -83,15 +86,19 @@ def sign_in_code():
     return render_template("auth/sign_in_code.html", form=form)
 
 
-@bp.route("/password/<token>", methods=["GET", "POST"])
-def set_password(token: str):
-    link = staff_accounts.find_password_link(db.session, token)
-    if link is None:
-        return render_template("auth/link_expired.html"), 404
+@bp.route("/password", methods=["GET", "POST"])
+def set_password():
+    # The token comes in the POST body, filled from the link's fragment (#token=…), which
+    # browsers never send: it never appears in a URL the server or a proxy logs.
     form = NewPasswordForm()
-    if form.validate_on_submit():
+    link = None
+    if form.is_submitted():
+        link = staff_accounts.find_password_link(db.session, form.token.data or "")
+        if link is None:
+            return render_template("auth/link_expired.html"), 404
+    if link is not None and form.validate():
         try:
-            staff_accounts.set_password_with_link(db.session, token, form.password.data)
+            staff_accounts.set_password_with_link(db.session, form.token.data, form.password.data)
         except staff.StaffError as error:
             form.password.errors.append(str(error))
         else:

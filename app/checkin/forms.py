@@ -1,11 +1,11 @@
 from datetime import date
 
-from flask_wtf import FlaskForm
+from app.forms import Form
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 
-class FindPatientForm(FlaskForm):
+class FindPatientForm(Form):
     """Sent by POST so that a name or MRN never appears in a URL."""
 
     query = StringField(
@@ -15,7 +15,7 @@ class FindPatientForm(FlaskForm):
     )
 
 
-class AddPatientForm(FlaskForm):
+class AddPatientForm(Form):
     mrn = StringField(
         "Medical record number (MRN)",
         validators=[
@@ -45,7 +45,7 @@ class AddPatientForm(FlaskForm):
             raise ValidationError("Check the year: it is before 1900.")
 
 
-class StartScreeningForm(FlaskForm):
+class StartScreeningForm(Form):
     packet_id = SelectField(
         "Questionnaires to give",
         coerce=int,
@@ -53,7 +53,7 @@ class StartScreeningForm(FlaskForm):
     )
 
 
-class NewCodeForm(FlaskForm):
+class NewCodeForm(Form):
     """Issuing a new code (to resume after a pause) is a POST with a CSRF token."""
 
 

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 
 from wtforms.fields.choices import SelectChoice
 
@@ -23,7 +23,6 @@ bp = Blueprint("checkin", __name__, url_prefix="/check-in")
 bp.before_request(require_staff("frontdesk", "clinician", "admin"))
 # Every check-in page names the patients a clinician must see before they leave.
 bp.context_processor(lambda: urgent_alert_context() | {"urgent_alert_box": True})
-ISSUED_CODES = "issued_codes"
 
 
 def _patient_or_404(patient_id: int):
@@ -88,7 +87,9 @@ def patient(patient_id: int):
     if form.validate_on_submit():
         packet = next(packet for packet in packets if packet.id == form.packet_id.data)
         screening = screenings.create_screening(db.session, record, packet, created_by_id=g.staff_user.id)
-        return _issue_code(screening)
+        # The code is issued by the next page's button: issuing it here would show it in
+        # the answer to this POST, and a reload would start a second screening.
+        return redirect(url_for("checkin.code", screening_id=screening.id), code=303)
     history = screenings.patient_screenings(db.session, record)
     return render_template("checkin/patient.html", patient=record, form=form, history=history, code_form=NewCodeForm())
 
@@ -101,9 +102,23 @@ def _issue_code(screening):
         lifetime=timedelta(minutes=current_app.config["ACCESS_CODE_MINUTES"]),
         created_by_id=g.staff_user.id,
     )
-    # Shown again on reload until it expires; the session is cleared at sign-out.
-    session[ISSUED_CODES] = {**session.get(ISSUED_CODES, {}), str(screening.id): code}
-    return redirect(url_for("checkin.code", screening_id=screening.id))
+    # Shown in this response only: the code is kept nowhere (not even in the session cookie);
+    # if the page is lost, the front desk issues a new one.
+    return _code_page(screening, NewCodeForm(formdata=None), code=code)
+
+
+def _code_page(screening, form, *, code: str | None = None, problem: str | None = None):
+    # The code rides in the URL fragment, which the browser never sends to the server.
+    tablet_url = url_for("patient.start", _external=True) + f"#code={code}" if code else None
+    return render_template(
+        "checkin/code.html",
+        screening=screening,
+        code=access_codes.display_code(code) if code else None,
+        qr_svg=kiosk_qr_svg(tablet_url) if tablet_url else None,
+        form=form,
+        problem=problem,
+        minutes=current_app.config["ACCESS_CODE_MINUTES"],
+    )
 
 
 @bp.route("/screenings/<int:screening_id>/code", methods=["GET", "POST"])
@@ -114,18 +129,8 @@ def code(screening_id: int):
         try:
             return _issue_code(screening)
         except access_codes.AccessCodeError as error:
-            return render_template("checkin/code.html", screening=screening, code=None, form=form, problem=str(error))
-    issued = session.get(ISSUED_CODES, {}).get(str(screening.id))
-    tablet_url = url_for("patient.start", code=issued, _external=True) if issued else None
-    return render_template(
-        "checkin/code.html",
-        screening=screening,
-        code=access_codes.display_code(issued) if issued else None,
-        qr_svg=kiosk_qr_svg(tablet_url) if tablet_url else None,
-        form=form,
-        problem=None,
-        minutes=current_app.config["ACCESS_CODE_MINUTES"],
-    )
+            return _code_page(screening, form, problem=str(error))
+    return _code_page(screening, form)
 
 
 @bp.route("/screenings/<int:screening_id>/cancel", methods=["GET", "POST"])

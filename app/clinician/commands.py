@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from app.exports.files import private_directory, write_private
 from app.extensions import db
 from app.models import Clinic, Screening
 from app.services.referrals import export_referral
@@ -31,9 +32,9 @@ def export_referrals_command(since: datetime, out_dir: Path, clinic_slug: str | 
     if clinic_slug:
         query = query.where(Clinic.slug == clinic_slug)
     rows = db.session.execute(query.order_by(Screening.completed_at, Screening.id)).all()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(out_dir)
     with click.progressbar(rows, label=f"Exporting {len(rows)} referral summaries", show_pos=True) as bar:
         for screening_id, slug in bar:
             pdf = export_referral(db.session, db.session.get(Screening, screening_id))
-            (out_dir / f"{slug}-screening-{screening_id}.pdf").write_bytes(pdf)
+            write_private(out_dir / f"{slug}-screening-{screening_id}.pdf", pdf)
     click.echo(f"Wrote {len(rows)} PDF{'s' if len(rows) != 1 else ''} to {out_dir}.")

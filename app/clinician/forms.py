@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.forms import Form
 from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -27,7 +27,7 @@ def result_choices(registry: InstrumentRegistry) -> list[SelectChoice]:
     return options
 
 
-class WorklistFilterForm(FlaskForm):
+class WorklistFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -52,14 +52,14 @@ class WorklistFilterForm(FlaskForm):
         return instrument_id or None, band or None
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(Form):
     confirm = BooleanField(
         "I have seen the safety answer and the clinic's safety protocol is being followed",
         validators=[DataRequired(message="Tick the box to confirm you have seen the safety answer.")],
     )
 
 
-class ReviewStatusForm(FlaskForm):
+class ReviewStatusForm(Form):
     status = SelectField(
         "Review status",
         choices=choices(REVIEW_STATUS_LABELS.items()),
@@ -67,7 +67,7 @@ class ReviewStatusForm(FlaskForm):
     )
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(Form):
     reason = TextAreaField(
         "Reason for referral",
         validators=[Length(max=2000, message="Keep the reason under 2,000 characters; put detail in the note.")],

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.exceptions import NotFound
 
+from app.exports.files import open_private, private_directory, write_private
 from app.cli import fail
 from app.extensions import db, instruments
 from app.fhir.codes import FhirUrls
@@ -71,10 +72,10 @@ def export_fhir_command(screening_id, since, clinic_slug, out_dir) -> None:
         return
     _clinic_id(clinic_slug)
     ids = integrations.screenings_completed_since(db.session, _midnight_utc(since), clinic_slug)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(out_dir)
     for each_id in ids:
         bundle = integrations.export_screening_bundle(db.session, each_id, _urls())
-        (out_dir / f"screening-{each_id}.json").write_text(_dump(bundle) + "\n", encoding="utf-8")
+        write_private(out_dir / f"screening-{each_id}.json", _dump(bundle) + "\n")
     click.echo(f"Wrote {len(ids)} screening bundle(s) to {out_dir}.")
 
 
@@ -115,7 +116,7 @@ def export_csv_command(since, out_file: Path, deidentify: bool, clinic_slug) -> 
         clinic_id=clinic_id,
         actor_kind="cli",
     )
-    with out_file.open("w", encoding="utf-8", newline="") as handle:
+    with open_private(out_file, "w", encoding="utf-8", newline="") as handle:
         handle.write(next(lines))
         with click.progressbar(lines, length=count, label="Exporting responses", file=sys.stderr) as bar:
             for line in bar:

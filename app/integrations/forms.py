@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
+from app.forms import Form
 from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length
 
 
-class CreateTokenForm(FlaskForm):
+class CreateTokenForm(Form):
     name = StringField(
         "Name of the system that will use it",
         validators=[
@@ -13,14 +13,12 @@ class CreateTokenForm(FlaskForm):
     )
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(Form):
     """Only its CSRF token: revoking is a change, so another site must not be able to ask for it."""
 
 
-class CsvExportForm(FlaskForm):
-    # A download changes nothing but the audit trail, so it is a GET and needs no CSRF token.
-    class Meta:
-        csrf = False
+class CsvExportForm(Form):
+    """A POST with a CSRF token: another site must not be able to start a download of PHI."""
 
     since = DateField(
         "Responses submitted on or after",

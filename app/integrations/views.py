@@ -8,7 +8,6 @@ from flask import (
     g,
     redirect,
     render_template,
-    request,
     stream_with_context,
     url_for,
 )
@@ -56,9 +55,9 @@ def revoke_token(token_id: int):
     return redirect(url_for("integrations.index"))
 
 
-@bp.get("/responses.csv")
+@bp.post("/responses.csv")
 def export_csv():
-    form = CsvExportForm(request.args)
+    form = CsvExportForm()
     if not form.validate():
         return _page(400, export_form=form)
     since = datetime.combine(form.since.data, datetime.min.time(), tzinfo=UTC)

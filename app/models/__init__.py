@@ -8,7 +8,7 @@ from app.models.clinic_question import ClinicQuestionResponse, ClinicQuestionSet
 from app.models.patient import Patient
 from app.models.review import ReferralDocument, ScreeningReview
 from app.models.screening import InstrumentVersion, Response, Screening
-from app.models.user import StaffSession, User
+from app.models.user import SignInChallenge, StaffSession, User
 from app.models.integration import ApiToken
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Response",
     "Screening",
     "ScreeningReview",
+    "SignInChallenge",
     "StaffSession",
     "User",
     "PasswordToken",

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 from app.models.clinic import Clinic
+from app.security.data_keys import EncryptedString
 
 ROLES = ("admin", "clinician", "frontdesk")
 ROLE_LABELS = {"admin": "Clinic admin", "clinician": "Clinician", "frontdesk": "Front desk"}
@@ -29,10 +30,11 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: base32 TOTP secret, set only once the user has entered a correct code from it
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
-    #: a secret offered for enrolment but not yet confirmed with a code
-    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: base32 TOTP secret, set only once the user has entered a correct code from it;
+    #: encrypted at rest with the data keys (app/security/data_keys.py)
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString)
+    #: a secret offered for enrolment but not yet confirmed with a code (encrypted too)
+    totp_pending_secret: Mapped[str | None] = mapped_column(EncryptedString)
     #: the last 30-second time step whose code was accepted: a code is never accepted twice
     totp_last_step: Mapped[int | None]
 
@@ -58,3 +60,18 @@ class StaffSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class SignInChallenge(Base):
+    """The half-signed state between a correct password and the two-factor code, held
+    server-side: the cookie carries only a random token, and the challenge is consumed once,
+    so a copy of the cookie from the password step opens nothing afterwards."""
+
+    __tablename__ = "sign_in_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the random token in the cookie
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@ the options are exactly the YAML's, in its order, with its values."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.forms import Form
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -12,7 +12,7 @@ from app.instruments.definition import Instrument, Item
 from app.services.clinic_questions import MAX_ANSWER
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         "Your code",
         validators=[
@@ -25,11 +25,12 @@ class CodeForm(FlaskForm):
             "spellcheck": "false",
             "autocorrect": "off",
             "inputmode": "text",
+            "data-fragment-field": "code",
         },
     )
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     """An instructions screen: nothing to answer, only back and forward."""
 
 
@@ -37,7 +38,7 @@ def item_field_name(item: Item) -> str:
     return f"item_{item.id}"
 
 
-def build_item_form(definition: Instrument, item: Item, **kwargs) -> FlaskForm:
+def build_item_form(definition: Instrument, item: Item, **kwargs) -> Form:
     """A form with one radio group for the item. Leaving it blank is allowed: the
     review page points blanks out, and scoring applies the instrument's missing rule."""
     choices = [SelectChoice(option.value, option.label) for option in definition.options_for(item)]
@@ -51,7 +52,7 @@ def build_item_form(definition: Instrument, item: Item, **kwargs) -> FlaskForm:
     return ItemForm(**kwargs)
 
 
-def build_clinic_item_form(item: dict, **kwargs) -> FlaskForm:
+def build_clinic_item_form(item: dict, **kwargs) -> Form:
     """A clinic question's form: the same radio rows as an instrument item for yes/no and
     single choice (the value is the option's position), a length-limited text box for short text."""
 

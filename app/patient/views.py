@@ -78,7 +78,9 @@ def _save(current, form) -> None:
 def start():
     if g.kiosk is not None:
         return redirect(url_for("patient.welcome"))
-    form = CodeForm(data={"code": request.args.get("code", "")} if request.method == "GET" else None)
+    # The QR code carries the code in the URL fragment (static/js/fragment-fill.js), never
+    # in the query string, so it never reaches an access log.
+    form = CodeForm()
     if form.validate_on_submit():
         try:
             _screening, token = access_codes.redeem_access_code(

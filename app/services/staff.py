@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.security.tokens import token_hash
 from app.db import utcnow
-from app.models import Clinic, SignInFailure, StaffSession, User
+from app.models import Clinic, SignInChallenge, SignInFailure, StaffSession, User
 from app.models.user import ROLES
 from app.security.passwords import hash_password, password_problem, verify_password
 from app.security.totp import accepted_totp_step
@@ -115,7 +117,11 @@ class ThrottlePolicy:
 # Per e-mail address tried: online guessing of one account stops after ten tries.
 ACCOUNT_THROTTLE = ThrottlePolicy(3, 10, timedelta(minutes=1), timedelta(minutes=30))
 # Per network address: generous, because a clinic's staff often share one public address.
-ADDRESS_THROTTLE = ThrottlePolicy(20, 100, timedelta(minutes=1), timedelta(minutes=30))
+# An address is only ever slowed (each attempt from it waits, at most ADDRESS_MAX_PAUSE, before
+# it is checked), never refused: a correct password is not locked out by someone else's
+# failures behind the same address. Guessing one account stays bounded by ACCOUNT_THROTTLE.
+ADDRESS_THROTTLE = ThrottlePolicy(20, 100, timedelta(seconds=2), timedelta(seconds=2))
+ADDRESS_MAX_PAUSE = timedelta(seconds=2)
 FAILURE_WINDOW = timedelta(hours=1)
 # How long the password step stays valid while the person finds their two-factor code.
 PENDING_CODE_LIFETIME = timedelta(minutes=5)
@@ -131,6 +137,8 @@ class SignInOutcome:
     token: str | None = None
     needs_code: bool = False
     retry_after: timedelta | None = None
+    #: with needs_code: the token of the server-side challenge the code step must present
+    challenge: str | None = None
 
 
 def throttle_wait(policy: ThrottlePolicy, failures: list[datetime], now: datetime) -> timedelta:
@@ -140,7 +148,8 @@ def throttle_wait(policy: ThrottlePolicy, failures: list[datetime], now: datetim
     if len(failures) >= policy.lock_after:
         delay = policy.lock_for
     else:
-        delay = min(timedelta(seconds=2 ** (len(failures) - policy.slow_after + 1)), policy.max_delay)
+        doublings = min(len(failures) - policy.slow_after + 1, 30)  # 2**30 s is past any max_delay
+        delay = min(timedelta(seconds=2**doublings), policy.max_delay)
     return max(timedelta(0), max(failures) + delay - now)
 
 
@@ -167,11 +176,15 @@ def _address_failures(session: Session, address: str, now: datetime) -> list[dat
     return list(session.scalars(query))
 
 
-def _wait_before_attempt(session: Session, email: str, user: User | None, address: str, now: datetime) -> timedelta:
-    return max(
-        throttle_wait(ACCOUNT_THROTTLE, _account_failures(session, email, user, now), now),
-        throttle_wait(ADDRESS_THROTTLE, _address_failures(session, address, now), now),
-    )
+def _wait_before_attempt(
+    session: Session, email: str, user: User | None, address: str, now: datetime, pause: Callable[[float], None]
+) -> timedelta:
+    """Slow a busy address down by pausing this attempt; the account's own failures may
+    make it wait (returned: the attempt is then not checked)."""
+    address_wait = throttle_wait(ADDRESS_THROTTLE, _address_failures(session, address, now), now)
+    if address_wait > timedelta(0):
+        pause(min(address_wait, ADDRESS_MAX_PAUSE).total_seconds())
+    return throttle_wait(ACCOUNT_THROTTLE, _account_failures(session, email, user, now), now)
 
 
 def _record_failure(session: Session, email: str, user: User | None, address: str, now: datetime, action: str) -> None:
@@ -195,13 +208,22 @@ def _open_session(session: Session, user: User, now: datetime) -> SignInOutcome:
     return SignInOutcome(user=user, token=token)
 
 
-def sign_in(session: Session, email: str, password: str, *, address: str, now: datetime | None = None) -> SignInOutcome:
-    """Check the credentials, unless earlier failures from this account or address make
-    the attempt wait. Every failure looks the same to the caller, whatever its cause, so
-    the answer never tells which part was wrong or whether the account exists."""
+def sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    address: str,
+    now: datetime | None = None,
+    pause: Callable[[float], None] = time.sleep,
+) -> SignInOutcome:
+    """Check the credentials, unless earlier failures of this account make the attempt
+    wait (failures from the address only slow it). Every failure looks the same to the
+    caller, whatever its cause, so the answer never tells which part was wrong or whether
+    the account exists."""
     now = now or utcnow()
     user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-    wait = _wait_before_attempt(session, email, user, address, now)
+    wait = _wait_before_attempt(session, email, user, address, now, pause)
     if wait > timedelta(0):
         return SignInOutcome(retry_after=wait)
     password_ok = verify_password(user.password_hash if user else None, password)
@@ -209,32 +231,55 @@ def sign_in(session: Session, email: str, password: str, *, address: str, now: d
         _record_failure(session, email, user, address, now, "staff.sign_in_failed")
         return SignInOutcome()
     if user.totp_secret:
-        return SignInOutcome(user=user, needs_code=True)
+        challenge = secrets.token_urlsafe(32)
+        session.add(SignInChallenge(token_hash=token_hash(challenge), user_id=user.id, created_at=now))
+        session.commit()
+        return SignInOutcome(user=user, needs_code=True, challenge=challenge)
     return _open_session(session, user, now)
+
+
+def _live_challenge(session: Session, challenge: str, now: datetime) -> SignInChallenge | None:
+    return session.scalar(
+        sa.select(SignInChallenge).where(
+            SignInChallenge.token_hash == token_hash(challenge),
+            SignInChallenge.consumed_at.is_(None),
+            SignInChallenge.created_at > now - PENDING_CODE_LIFETIME,
+        )
+    )
 
 
 def sign_in_with_code(
     session: Session,
-    user_id: int,
+    challenge: str,
     code: str,
     *,
-    password_checked_at: datetime,
     address: str,
     now: datetime | None = None,
+    pause: Callable[[float], None] = time.sleep,
 ) -> SignInOutcome:
-    """The second step for a user with two-factor sign-in: the code from their app,
-    within a few minutes of the password step."""
+    """The second step for a user with two-factor sign-in: the code from their app, for the
+    challenge the password step opened, within a few minutes of it. A successful code
+    consumes the challenge in the same transaction that opens the session."""
     now = now or utcnow()
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or not user.totp_secret or now - password_checked_at > PENDING_CODE_LIFETIME:
+    pending = _live_challenge(session, challenge, now) if challenge else None
+    user = pending and session.get(User, pending.user_id)
+    if user is None or not user.is_active or not user.totp_secret:
         return SignInOutcome()
-    wait = _wait_before_attempt(session, user.email, user, address, now)
+    wait = _wait_before_attempt(session, user.email, user, address, now, pause)
     if wait > timedelta(0):
         return SignInOutcome(retry_after=wait)
     step = accepted_totp_step(user.totp_secret, code, now, after=user.totp_last_step)
     if step is None:
         _record_failure(session, user.email, user, address, now, "staff.sign_in_code_failed")
-        return SignInOutcome(user=user, needs_code=True)
+        return SignInOutcome(user=user, needs_code=True, challenge=challenge)
+    consumed = session.execute(
+        sa.update(SignInChallenge)
+        .where(SignInChallenge.id == pending.id, SignInChallenge.consumed_at.is_(None))
+        .values(consumed_at=now)
+    )
+    if consumed.rowcount != 1:  # a concurrent request used it first
+        session.rollback()
+        return SignInOutcome()
     user.totp_last_step = step
     return _open_session(session, user, now)
 

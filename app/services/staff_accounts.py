@@ -235,3 +235,26 @@ def remove_staff_totp(session: Session, actor: User, user: User) -> None:
 
 def staff_email_taken(session: Session, email: str) -> bool:
     return session.scalar(sa.select(User.id).where(User.email == normalise_email(email))) is not None
+
+
+def reencrypt_totp_secrets(session: Session) -> int:
+    """Rewrite every stored TOTP secret encrypted with the newest data key (after a key is
+    put in front of TALLYFORM_DATA_KEYS); the number of accounts rewritten."""
+    from app.security import data_keys
+
+    names = ("totp_secret", "totp_pending_secret")
+    columns = [User.__table__.c[name] for name in names]
+    # The stored text itself is read and written, so no value is decoded on the way.
+    stored = [sa.type_coerce(column, sa.String).label(column.name) for column in columns]
+    query = sa.select(User.__table__.c.id, *stored).where(sa.or_(*(column.is_not(None) for column in columns)))
+    rows = session.execute(query).all()
+    for row in rows:
+        values = {
+            column: sa.type_coerce(data_keys.reencrypt(getattr(row, column.name)), sa.String)
+            for column in columns
+            if getattr(row, column.name) is not None
+        }
+        session.execute(sa.update(User.__table__).where(User.__table__.c.id == row.id).values(values))
+    record_event(session, "data_keys.rotated", clinic_id=None, actor_kind="cli", details={"accounts": len(rows)})
+    session.commit()
+    return len(rows)

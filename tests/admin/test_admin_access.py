@@ -4,7 +4,7 @@ its records (404), and sees only their own clinic's data on the list pages."""
 import pytest
 import sqlalchemy as sa
 
-from app.models import Packet, User
+from app.models import AuditEvent, Packet, User
 from tests.admin.conftest import demo_user, post_form
 
 
@@ -36,13 +36,26 @@ def test_another_clinics_admin_gets_404_on_this_clinics_records(other_clinic_adm
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/staff", "/admin/packets", "/admin/audit", "/admin/audit.csv", "/admin/settings"]
+    "path", ["/admin/staff", "/admin/packets", "/admin/audit", "/admin/settings"]
 )
 def test_another_clinics_admin_sees_only_their_own_clinic(other_clinic_admin, path):
     page = other_clinic_admin.get(path)
     assert page.status_code == 200
     for demo_detail in ("Dr Sam Patel", "clinician@example.com", "New patient", "Riverside Integrated Care"):
         assert demo_detail not in page.text
+
+
+def test_another_clinics_admin_exports_only_their_own_audit_trail(other_clinic_admin):
+    export = post_form(other_clinic_admin, "/admin/audit", {}, url="/admin/audit.csv")
+    assert export.status_code == 200
+    for demo_detail in ("Dr Sam Patel", "clinician@example.com", "screening.create"):
+        assert demo_detail not in export.text
+
+
+def test_the_audit_export_is_refused_on_get_and_without_a_csrf_token(admin, session):
+    assert admin.get("/admin/audit.csv").status_code == 405
+    assert admin.post("/admin/audit.csv").status_code == 400
+    assert session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "audit.export")) == 0
 
 
 @pytest.mark.parametrize("role", ["clinician", "frontdesk"])

@@ -14,7 +14,7 @@ from app.models import AuditEvent, Clinic, Screening
 from app.services import staff
 from app.services.audit_trail import PAGE_SIZE, spreadsheet_safe
 from app.services.patients import find_patient
-from tests.admin.conftest import demo_user
+from tests.admin.conftest import demo_user, post_form
 from tests.conftest import DEMO_PASSWORD, AuthActions
 
 
@@ -24,6 +24,11 @@ def _event_ids(html):
 
 def _csv(response):
     return list(csv.reader(io.StringIO(response.text)))
+
+
+def _export(admin, **filters):
+    """The audit page's "Export as CSV" button: a POST with the page's CSRF token."""
+    return post_form(admin, "/admin/audit", filters, url="/admin/audit.csv")
 
 
 def _clinic_today():
@@ -41,7 +46,7 @@ def test_filter_by_person_shows_only_their_events(admin, session):
 def test_filter_by_patient_mrn_finds_the_patient_and_their_screenings(admin, session, demo):
     patient = find_patient(session, demo, "100871")
     screening_ids = {str(i) for i in session.scalars(sa.select(Screening.id).where(Screening.patient_id == patient.id))}
-    rows = _csv(admin.get("/admin/audit.csv?mrn=100871"))[1:]
+    rows = _csv(_export(admin, mrn="100871"))[1:]
     assert {(row[5], row[6]) for row in rows} == {("patient", str(patient.id))} | {
         ("screening", sid) for sid in screening_ids
     }
@@ -55,7 +60,7 @@ def test_unknown_mrn_is_reported_not_treated_as_no_filter(admin):
 
 
 def test_filter_by_action(admin, session):
-    rows = _csv(admin.get("/admin/audit.csv?action=staff.create"))[1:]
+    rows = _csv(_export(admin, action="staff.create"))[1:]
     assert len(rows) == 3
     assert {row[4] for row in rows} == {"staff.create"}
 
@@ -75,7 +80,7 @@ def test_end_date_before_start_date_is_refused_with_a_message(admin):
 
 def test_trail_is_paginated_newest_first(admin, session):
     while session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) <= PAGE_SIZE:
-        admin.get("/admin/audit.csv")  # each export is an event
+        _export(admin)  # each export is an event
     first = _event_ids(admin.get("/admin/audit").text)
     second = _event_ids(admin.get("/admin/audit?page=2").text)
     assert len(first) == PAGE_SIZE
@@ -85,7 +90,7 @@ def test_trail_is_paginated_newest_first(admin, session):
 
 
 def test_csv_export_is_audited_and_keeps_the_filter(admin, session):
-    response = admin.get("/admin/audit.csv?action=staff.create")
+    response = _export(admin, action="staff.create")
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
     export = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")).one()
@@ -102,7 +107,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(admi
         )
     AuthActions(app.test_client()).sign_in("f@example.com")
 
-    rows = _csv(admin.get("/admin/audit.csv?action=staff.sign_in"))
+    rows = _csv(_export(admin, action="staff.sign_in"))
     assert ["'" + formula] == [row[2] for row in rows[1:] if formula in row[2]]
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 

@@ -16,7 +16,7 @@ from tests.admin.conftest import demo_user, post_form
 from tests.conftest import DEMO_PASSWORD, AuthActions
 
 NEW_PASSWORD = "plum orchard by the river"
-LINK = re.compile(r"readonly>http://localhost(/auth/password/[^<]+)</textarea>")
+LINK = re.compile(r"readonly>http://localhost(/auth/password#token=[^<]+)</textarea>")
 
 
 def _invite(admin, name="Casey Nguyen", email="casey@example.com", role="clinician"):
@@ -25,8 +25,19 @@ def _invite(admin, name="Casey Nguyen", email="casey@example.com", role="clinici
     return LINK.search(response.text).group(1)
 
 
+def _token(link: str) -> str:
+    return link.split("#token=", 1)[1]
+
+
 def _choose_password(client, link, password=NEW_PASSWORD, confirm=None):
-    return post_form(client, link, {"password": password, "confirm": confirm or password})
+    """What the page does: the token from the link's fragment is posted with the password."""
+    data = {"token": _token(link), "password": password, "confirm": confirm or password}
+    return post_form(client, "/auth/password", data)
+
+
+def _open(client, link):
+    """Open the link: its token posted alone (200 with the form while it works, 404 after)."""
+    return post_form(client, "/auth/password", {"token": _token(link)})
 
 
 def _user(session, email):
@@ -41,7 +52,7 @@ def test_new_colleague_chooses_their_password_through_the_one_time_link(admin, a
     assert user.password_hash is None
 
     newcomer = app.test_client()
-    assert "Casey Nguyen" in newcomer.get(link).text
+    assert "Casey Nguyen" in _open(newcomer, link).text
     response = _choose_password(newcomer, link)
     assert response.headers["Location"] == "/auth/sign-in"
     assert AuthActions(newcomer).sign_in("casey@example.com", NEW_PASSWORD).status_code == 302
@@ -49,7 +60,7 @@ def test_new_colleague_chooses_their_password_through_the_one_time_link(admin, a
 
 
 def test_link_token_is_stored_only_as_a_hash(admin, session):
-    token = _invite(admin).rsplit("/", 1)[1]
+    token = _token(_invite(admin))
     stored = session.scalars(sa.select(PasswordToken)).one()
     assert stored.token_hash != token
     assert token not in stored.token_hash
@@ -58,14 +69,14 @@ def test_link_token_is_stored_only_as_a_hash(admin, session):
 def test_link_works_once(admin, app, session):
     link = _invite(admin)
     _choose_password(app.test_client(), link)
-    second = app.test_client().get(link)
+    second = _open(app.test_client(), link)
     assert second.status_code == 404
     assert "This link no longer works" in second.text
 
 
 def test_expired_link_is_refused(app, admin, session):
     link = _invite(admin)
-    token = link.rsplit("/", 1)[1]
+    token = _token(link)
     with app.app_context():
         later = utcnow() + staff_accounts.LINK_LIFETIME["set"] + timedelta(minutes=1)
         assert staff_accounts.find_password_link(db.session, token, now=later) is None
@@ -90,7 +101,7 @@ def test_weak_or_mistyped_password_is_refused_and_the_link_still_works(admin, ap
     assert response.status_code == 200
     assert message in response.text
     assert _user(session, "casey@example.com").password_hash is None
-    assert client.get(link).status_code == 200
+    assert _open(client, link).status_code == 200
 
 
 def test_an_e_mail_address_already_in_use_is_refused(admin, session):
@@ -174,8 +185,8 @@ def test_a_newer_link_makes_the_older_one_stop_working(admin, app, session):
     url = f"/admin/staff/{person.id}/account"
     first = LINK.search(post_form(admin, f"/admin/staff/{person.id}", {"action": "reset"}, url=url).text).group(1)
     second = LINK.search(post_form(admin, f"/admin/staff/{person.id}", {"action": "reset"}, url=url).text).group(1)
-    assert app.test_client().get(first).status_code == 404
-    assert app.test_client().get(second).status_code == 200
+    assert _open(app.test_client(), first).status_code == 404
+    assert _open(app.test_client(), second).status_code == 200
 
 
 def test_staff_changes_are_audited_without_e_mail_addresses(admin, app, session):

@@ -12,7 +12,14 @@ from app.extensions import db
 from app.models import AuditEvent, StaffSession, User
 from app.security.staff_auth import session_limits
 from app.services import staff, staff_accounts
-from app.services.staff import ACCOUNT_THROTTLE, ADDRESS_THROTTLE, current_staff, sign_in, sign_in_with_code
+from app.services.staff import (
+    ACCOUNT_THROTTLE,
+    ADDRESS_MAX_PAUSE,
+    ADDRESS_THROTTLE,
+    current_staff,
+    sign_in,
+    sign_in_with_code,
+)
 from tests.conftest import DEMO_PASSWORD, csrf_token_from
 
 CLINICIAN = "clinician@example.com"
@@ -69,8 +76,14 @@ def test_many_failures_from_one_address_slow_every_account_tried_from_it_but_not
     now = utcnow()
     for n in range(ADDRESS_THROTTLE.slow_after):
         now = _fail(ctx, 1, now, email=f"guess{n}@example.com", step=timedelta(seconds=1))
-    assert sign_in(ctx, "admin@example.com", DEMO_PASSWORD, address=HERE, now=now).retry_after
-    assert sign_in(ctx, "admin@example.com", DEMO_PASSWORD, address=ELSEWHERE, now=now).token
+    pauses = []
+    assert sign_in(ctx, "admin@example.com", DEMO_PASSWORD, address=HERE, now=now, pause=pauses.append).token
+    assert 0 < pauses[0] <= ADDRESS_MAX_PAUSE.total_seconds()
+    elsewhere = []
+    assert sign_in(
+        ctx, "clinician@example.com", DEMO_PASSWORD, address=ELSEWHERE, now=now, pause=elsewhere.append
+    ).token
+    assert elsewhere == []
 
 
 def test_a_successful_sign_in_starts_the_count_again(ctx):
@@ -119,10 +132,12 @@ def test_with_two_factor_the_password_alone_opens_no_session(ctx):
     outcome = sign_in(ctx, CLINICIAN, DEMO_PASSWORD, address=HERE, now=later)
     assert outcome.needs_code
     assert outcome.token is None
-    signed_in = sign_in_with_code(
-        ctx, user.id, pyotp.TOTP(secret).at(later), password_checked_at=later, address=HERE, now=later
-    )
+    signed_in = sign_in_with_code(ctx, outcome.challenge, pyotp.TOTP(secret).at(later), address=HERE, now=later)
     assert signed_in.token
+
+
+def _challenge(ctx, now):
+    return sign_in(ctx, CLINICIAN, DEMO_PASSWORD, address=HERE, now=now).challenge
 
 
 def test_a_code_is_never_accepted_twice(ctx):
@@ -130,9 +145,21 @@ def test_a_code_is_never_accepted_twice(ctx):
     user, secret = _enrol(ctx, now=now)
     later = now + timedelta(minutes=2)
     code = pyotp.TOTP(secret).at(later)
-    assert sign_in_with_code(ctx, user.id, code, password_checked_at=later, address=HERE, now=later).token
-    replay = sign_in_with_code(ctx, user.id, code, password_checked_at=later, address=HERE, now=later)
+    assert sign_in_with_code(ctx, _challenge(ctx, later), code, address=HERE, now=later).token
+    replay = sign_in_with_code(ctx, _challenge(ctx, later), code, address=HERE, now=later)
     assert replay.token is None
+
+
+def test_a_challenge_is_consumed_by_the_sign_in_it_opens(ctx):
+    now = utcnow()
+    _user, secret = _enrol(ctx, now=now)
+    later = now + timedelta(minutes=2)
+    challenge = _challenge(ctx, later)
+    assert sign_in_with_code(ctx, challenge, pyotp.TOTP(secret).at(later), address=HERE, now=later).token
+    next_code = pyotp.TOTP(secret).at(later + timedelta(seconds=30))
+    again = sign_in_with_code(ctx, challenge, next_code, address=HERE, now=later + timedelta(seconds=30))
+    assert again.token is None
+    assert not again.needs_code
 
 
 def test_a_code_from_two_steps_ago_or_after_five_minutes_is_refused(ctx):
@@ -140,11 +167,9 @@ def test_a_code_from_two_steps_ago_or_after_five_minutes_is_refused(ctx):
     user, secret = _enrol(ctx, now=now)
     later = now + timedelta(minutes=10)
     stale_code = pyotp.TOTP(secret).at(later - timedelta(seconds=90))
-    assert sign_in_with_code(ctx, user.id, stale_code, password_checked_at=later, address=HERE, now=later).token is None
+    assert sign_in_with_code(ctx, _challenge(ctx, later), stale_code, address=HERE, now=later).token is None
     fresh = pyotp.TOTP(secret).at(later)
-    too_slow = sign_in_with_code(
-        ctx, user.id, fresh, password_checked_at=later - timedelta(minutes=6), address=HERE, now=later
-    )
+    too_slow = sign_in_with_code(ctx, _challenge(ctx, later - timedelta(minutes=6)), fresh, address=HERE, now=later)
     assert too_slow.token is None
     assert not too_slow.needs_code
 
@@ -152,12 +177,11 @@ def test_a_code_from_two_steps_ago_or_after_five_minutes_is_refused(ctx):
 def test_wrong_codes_count_towards_the_lock(ctx):
     now = utcnow()
     user, secret = _enrol(ctx, now=now)
+    challenge = _challenge(ctx, now)
     for _ in range(ACCOUNT_THROTTLE.slow_after):
         now += timedelta(minutes=1)
-        assert sign_in_with_code(ctx, user.id, "000000", password_checked_at=now, address=HERE, now=now).needs_code
-    outcome = sign_in_with_code(
-        ctx, user.id, pyotp.TOTP(secret).at(now), password_checked_at=now, address=HERE, now=now
-    )
+        assert sign_in_with_code(ctx, challenge, "000000", address=HERE, now=now).needs_code
+    outcome = sign_in_with_code(ctx, challenge, pyotp.TOTP(secret).at(now), address=HERE, now=now)
     assert outcome.retry_after
 
 

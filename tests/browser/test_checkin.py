@@ -20,7 +20,8 @@ def test_front_desk_starts_a_screening_and_the_code_opens_the_tablet(live_server
     screenshot(page, f"checkin-1-find-{viewport}")
     page.get_by_role("link", name="Daniel Weiss").click()
     page.get_by_label("Questionnaires to give").select_option(label="Follow-up")
-    page.get_by_role("button", name="Start and get a code").click()
+    page.get_by_role("button", name="Start the screening").click()
+    page.get_by_role("button", name="Show a code for the tablet").click()
 
     code = page.locator(".access-code").inner_text()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
@@ -28,10 +29,12 @@ def test_front_desk_starts_a_screening_and_the_code_opens_the_tablet(live_server
     assert axe_violations(page) == []
     screenshot(page, f"checkin-2-code-{viewport}")
 
-    # The QR code's address opens the tablet with the code filled in.
+    # The QR code's address opens the tablet with the code filled in from the URL fragment,
+    # which then leaves the address bar.
     tablet = new_page("tablet")
-    tablet.goto(f"{live_server}/kiosk/?code={code}")
+    tablet.goto(f"{live_server}/kiosk/#code={code}")
     assert tablet.get_by_label("Your code").input_value() == code
+    assert "#" not in tablet.url
     tablet.get_by_role("button", name="Start").click()
     tablet.get_by_text("17 questions").wait_for()
 

@@ -5,6 +5,7 @@ import re
 import sqlalchemy as sa
 
 from app.models import AccessCode, AuditEvent, Patient, Screening
+from app.checkin.qr import kiosk_qr_svg
 from app.services import clinics, staff
 from tests.conftest import csrf_token_from
 
@@ -64,9 +65,12 @@ def test_starting_a_screening_shows_a_large_code_and_a_qr_code_for_the_tablet(lo
     screening = session.scalar(sa.select(Screening).where(Screening.patient_id == patient.id))
     assert response.headers["Location"] == f"/check-in/screenings/{screening.id}/code"
     assert screening.instrument_ids == ["phq9", "gad7", "pss10", "ace"]
-    code_page = client.get(response.headers["Location"])
+    assert session.scalar(sa.select(sa.func.count()).select_from(AccessCode)) == 0
+    code_page = post_form(client, response.headers["Location"], {})
     code = re.search(r'class="access-code"[^>]*>([A-Z0-9]{4}-[A-Z0-9]{4})<', code_page.text).group(1)
-    assert "<svg" in code_page.text
+    # The QR code opens the tablet page with the code in the fragment, never in the query string.
+    with client.application.test_request_context():
+        assert str(kiosk_qr_svg(f"http://localhost/kiosk/#code={code.replace('-', '')}")) in code_page.text
     assert session.scalar(sa.select(sa.func.count()).select_from(AccessCode)) == 1
     assert code.replace("-", "") not in session.scalar(sa.select(AccessCode.code_hash))
     actions = session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(2)).all()

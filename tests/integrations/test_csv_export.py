@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.exports.csv_rows import ResponseRow, csv_lines
 from app.models import AuditEvent, Packet, Patient, Response
 from app.services import patients
+from tests.conftest import csrf_token_from
 from tests.integration_fixtures import by_position, complete_new_screening
 
 DOWNLOAD = "/admin/integrations/responses.csv"
@@ -97,7 +98,10 @@ def test_csv_lines_are_produced_one_at_a_time_from_an_endless_source():
 
 def test_admin_download_streams_is_scoped_to_the_clinic_and_is_audited(client, login_as, session, other_clinic):
     login_as("admin")
-    response = client.get(DOWNLOAD, query_string={"since": "2026-01-01", "deidentify": "y"}, buffered=False)
+    token = csrf_token_from(client.get("/admin/integrations/").text)
+    response = client.post(
+        DOWNLOAD, data={"since": "2026-01-01", "deidentify": "y", "csrf_token": token}, buffered=False
+    )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -122,7 +126,14 @@ def test_admin_download_streams_is_scoped_to_the_clinic_and_is_audited(client, l
 
 def test_download_without_a_date_explains_what_to_enter(client, login_as, session):
     login_as("admin")
-    response = client.get(DOWNLOAD)
+    response = client.post(DOWNLOAD, data={"csrf_token": csrf_token_from(client.get("/admin/integrations/").text)})
     assert response.status_code == 400
     assert "Enter the first date to include" in response.text
+    assert session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "responses.export_csv")) == 0
+
+
+def test_download_without_a_csrf_token_is_refused_and_not_audited(client, login_as, session):
+    login_as("admin")
+    assert client.get(DOWNLOAD, query_string={"since": "2026-01-01"}).status_code == 405
+    assert client.post(DOWNLOAD, data={"since": "2026-01-01"}).status_code == 400
     assert session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "responses.export_csv")) == 0
