@@ -64,4 +64,8 @@ def settings_from_environment() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front of the app: their X-Forwarded-For is trusted this many hops deep.
         "PROXY_HOPS": _int("TALLYFORM_PROXY_HOPS", 0),
+        # A referral summary still `rendering` after this lost its worker and is queued again.
+        "RENDER_TIMEOUT_SECONDS": _int("TALLYFORM_RENDER_TIMEOUT_SECONDS", 120),
+        # Workers write a heartbeat each minute; /readyz fails when the last is older than this.
+        "WORKER_HEARTBEAT_MAX_AGE_SECONDS": _int("TALLYFORM_WORKER_HEARTBEAT_MAX_AGE_SECONDS", 180),
     }
