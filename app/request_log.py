@@ -50,7 +50,14 @@ def configure_logging() -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        # The queue worker (huey_consumer) set up its own handler before it built the app: keep
+        # that one, formatted as ours, so each of its lines is logged once and as JSON.
+        huey_log = logging.getLogger("huey")
+        for own in huey_log.handlers:
+            own.setFormatter(JsonFormatter())
+        huey_log.propagate = not huey_log.handlers
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per layout step
 
 
 def init_app(app: Flask) -> None:
