@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import migrate, seed_demo
+from tests.conftest import DEMO_PASSWORD, csrf_token_from, migrate, seed_demo
 from tests.http_client import HttpClient
 from tests.stack import VENV_BIN, Processes, answering, free_port, issue_codes, process_env, sit_screening, wait_until
 
@@ -67,13 +67,13 @@ def test_make_run_serves_the_app_renders_a_submitted_screening_within_10_s_and_s
         print(f"\nmake run: PDF ready {elapsed:.1f} s after the tablet sent its answers")
 
         clinician = HttpClient(base_url)
-        from tests.conftest import csrf_token_from
-
         page = clinician.get("/auth/sign-in")
-        clinician.post(
-            "/auth/sign-in",
-            {"email": "clinician@example.com", "password": "demo-clinic-password", "csrf_token": csrf_token_from(page.text)},
-        )
+        sign_in = {
+            "email": "clinician@example.com",
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_token_from(page.text),
+        }
+        clinician.post("/auth/sign-in", sign_in)
         download = clinician.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf")
         assert download.status_code == 200
         assert hashlib.sha256(download.data).hexdigest() == row.sha256
@@ -87,7 +87,9 @@ def test_make_run_serves_the_app_renders_a_submitted_screening_within_10_s_and_s
         processes.stop_all()
 
     log = processes.log("honcho")
-    assert re.search(r"web\.1\s+\|", log) and re.search(r"worker\.1\s+\|", log), log
+    assert re.search(r"web\.1\s+\|", log), log
+    assert re.search(r"worker\.1\s+\|", log), log
     assert '"logger": "tallyform.request"' in log  # the app's JSON request lines, through honcho
     assert "render_referral_document" in log  # the worker's own lines
-    assert code not in log and "Stack Patient" not in log and "RUN0000" not in log
+    for secret in (code, "Stack Patient", "RUN0000"):
+        assert secret not in log

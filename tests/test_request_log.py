@@ -14,7 +14,7 @@ import yaml
 from app.config import PROJECT_ROOT
 from app.request_log import JsonFormatter
 from tests.conftest import csrf_token_from
-from tests.patient.conftest import Tablet, start_screening  # noqa: F401, F811
+from tests.patient.conftest import Tablet, start_screening  # noqa: F401
 
 
 def demo_patients_identifiers() -> set[str]:
@@ -42,18 +42,13 @@ def captured_log():
 
 
 def test_representative_flows_log_one_json_line_per_request_and_no_phi_codes_or_tokens(
-    app,
-    client,
-    auth,
-    demo,
-    start_screening,
-    captured_log,  # noqa: F811
+    app, client, auth, demo, request, captured_log
 ):
     auth.sign_in("frontdesk@example.com")
     page = client.get("/check-in/")
     client.post("/check-in/", data={"query": "Maria Alvarez", "csrf_token": csrf_token_from(page.text)})
     client.post("/check-in/", data={"query": "100234", "csrf_token": csrf_token_from(page.text)})
-    screening_id, code = start_screening(mrn="100234", packet="Follow-up")
+    screening_id, code = request.getfixturevalue("start_screening")(mrn="100234", packet="Follow-up")
     client.get(f"/check-in/screenings/{screening_id}/code")
     auth.sign_out()
 
