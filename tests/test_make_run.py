@@ -30,7 +30,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_make_run_serves_the_app_renders_a_submitted_screening_within_10_s_and_stops_on_ctrl_c(tmp_path):
+def test_make_run_serves_the_app_renders_a_submitted_screening_within_10_s_and_stops_on_ctrl_c(tmp_path, capsys):
     database_url = f"sqlite:///{tmp_path / 'tallyform.sqlite3'}"
     migrate(database_url)
     seed_demo(database_url)
@@ -64,7 +64,8 @@ def test_make_run_serves_the_app_renders_a_submitted_screening_within_10_s_and_s
         row = stored()
         engine.dispose()
         assert hashlib.sha256(row.pdf).hexdigest() == row.sha256
-        print(f"\nmake run: PDF ready {elapsed:.1f} s after the tablet sent its answers")
+        with capsys.disabled():
+            print(f"\nmake run: PDF ready {elapsed:.1f} s after the tablet sent its answers")
 
         clinician = HttpClient(base_url)
         page = clinician.get("/auth/sign-in")
