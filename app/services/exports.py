@@ -28,8 +28,9 @@ def export_item_ids(registry: InstrumentRegistry) -> list[str]:
 
 
 def _responses_since(since: datetime, clinic_id: int | None):
-    """One row per response with just the columns a CSV line needs: a single Core query whose
-    rows stream straight into lines, with no ORM object built per row."""
+    """One row per response with just the columns a CSV line needs (ResponseRow's fields, in
+    its order): a single Core query whose rows stream straight into lines, with no ORM object
+    built per row."""
     query = (
         sa.select(
             Screening.clinic_id,
@@ -69,7 +70,7 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     with session.get_bind().connect() as reader:
         result = reader.execution_options(yield_per=BATCH_SIZE).execute(query)
         for row in result:
-            yield ResponseRow(**row._mapping)
+            yield ResponseRow(*row)  # the query's columns are ResponseRow's fields, in order
 
 
 def start_csv_export(
