@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """Where templates, static files, instruments, migrations and seeds are: beside the package
+    in a checkout, or under <prefix>/share/tallyform when installed with `pip install .`."""
+    checkout = Path(__file__).resolve().parent.parent
+    installed = Path(sys.prefix) / "share" / "tallyform"
+    if not (checkout / "questionnaires").is_dir() and (installed / "questionnaires").is_dir():
+        return installed
+    return checkout
+
+
+PROJECT_ROOT = _project_root()
 
 
 def _int(name: str, default: int) -> int:
