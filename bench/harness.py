@@ -4,6 +4,7 @@ the median ratio decides "met"."""
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -55,13 +56,18 @@ def compare(
 ):
     """Each measure returns one figure (seconds, or a rate); both run `warmup` times unrecorded,
     then `rounds` times each, alternating."""
+
+    def measured(measure: Callable[[], float]) -> float:
+        gc.collect()  # outside the timing: one side's garbage must not be collected on the other's clock
+        return measure()
+
     for _ in range(warmup):
-        measure_a()
-        measure_b()
+        measured(measure_a)
+        measured(measure_b)
     a, b = [], []
     for _ in range(rounds):
-        a.append(measure_a())
-        b.append(measure_b())
+        a.append(measured(measure_a))
+        b.append(measured(measure_b))
     outcome = Outcome(figure, a, b)
     report(outcome)
     return outcome

@@ -102,7 +102,10 @@ def issue_codes(database_url: str, secret_key: str, count: int, packet: str, mrn
         chosen = db.session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == packet))
         for number in range(count):
             patient = patients.add_patient(
-                db.session, clinic.id, mrn=f"{mrn_prefix}{number:04d}", name=f"Stack Patient {number}",
+                db.session,
+                clinic.id,
+                mrn=f"{mrn_prefix}{number:04d}",
+                name=f"Stack Patient {number}",
                 date_of_birth=date(1970 + number % 40, 1 + number % 12, 1 + number % 28),
             )
             screening = screenings.create_screening(db.session, patient, chosen, created_by_id=None)
