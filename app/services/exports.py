@@ -27,10 +27,21 @@ def export_item_ids(registry: InstrumentRegistry) -> list[str]:
     return list(seen)
 
 
-def _responses_since(since: datetime, clinic_id: int | None):
+# The score's flags joined by ";" in the database, in their order: decoding each row's whole
+# score as JSON just to read its flags was a third of an export's time.
+_JOINED_FLAGS = {
+    "sqlite": "(SELECT group_concat(value, ';') FROM json_each(response.score, '$.flags'))",
+    "postgresql": (
+        "(SELECT string_agg(flag.value, ';' ORDER BY flag.ordinality) "
+        "FROM json_array_elements_text(response.score -> 'flags') WITH ORDINALITY AS flag)"
+    ),
+}
+
+
+def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
     """One row per response with just the columns a CSV line needs (ResponseRow's fields, in
-    its order): a single Core query whose rows stream straight into lines, with no ORM object
-    built per row."""
+    its order, the flags as one string): a single Core query whose rows stream straight into
+    lines, with no ORM object built per row."""
     query = (
         sa.select(
             Screening.clinic_id,
@@ -46,7 +57,7 @@ def _responses_since(since: datetime, clinic_id: int | None):
             Response.total,
             Response.band,
             Response.is_complete,
-            Response.score["flags"].label("flags"),
+            sa.literal_column(_JOINED_FLAGS[dialect], sa.String).label("flags"),
             Screening.created_at.label("screening_created_at"),
             Response.submitted_at,
         )
@@ -60,17 +71,19 @@ def _responses_since(since: datetime, clinic_id: int | None):
 
 
 def count_responses(session: Session, since: datetime, clinic_id: int | None = None) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(_responses_since(since, clinic_id).subquery()))
+    query = _responses_since(since, clinic_id, session.get_bind().dialect.name)
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
 def response_rows(session: Session, since: datetime, clinic_id: int | None = None) -> Iterator[ResponseRow]:
     """Rows read in batches through a connection of their own, closed when the rows run out or
     the reader stops: a streamed download outlives the request that started it."""
-    query = _responses_since(since, clinic_id).order_by(Response.submitted_at, Response.id)
-    with session.get_bind().connect() as reader:
-        result = reader.execution_options(yield_per=BATCH_SIZE).execute(query)
-        for row in result:
-            yield ResponseRow(*row)  # the query's columns are ResponseRow's fields, in order
+    bind = session.get_bind()
+    query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
+    with bind.connect() as reader:
+        for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
+            *fields, flags, created_at, submitted_at = row  # the query's columns are ResponseRow's fields
+            yield ResponseRow(*fields, flags.split(";") if flags else [], created_at, submitted_at)
 
 
 def start_csv_export(
