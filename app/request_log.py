@@ -58,6 +58,7 @@ def configure_logging() -> None:
         huey_log.propagate = not huey_log.handlers
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per layout step
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, every migrate
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ with its target, on SQLite and, when a server is named, on PostgreSQL.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -77,6 +78,7 @@ def prepare(url: str) -> dict:
 
     config = alembic_config(url)
     config.attributes["skip_logging"] = True
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the bench prints its own figures only
     command.upgrade(config, "head")
     app = bench_app(url)
     ids = {}
