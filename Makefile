@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 INSTALLED := $(VENV)/.installed-requirements
+PORT ?= 5000
 
 .PHONY: setup run test bench lint clean
 
@@ -17,13 +18,14 @@ setup: $(INSTALLED)
 	$(FLASK) migrate
 	$(FLASK) seed-demo
 
+# The app and the PDF worker (Procfile), with both logs; one Ctrl-C stops both.
 run: setup
 	@echo ""
-	@echo "Tallyform is at http://127.0.0.1:5000"
+	@echo "Tallyform is at http://127.0.0.1:$(PORT)"
 	@echo "Demo sign-ins (password demo-clinic-password):"
 	@echo "  admin@example.com  clinician@example.com  frontdesk@example.com"
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/honcho start --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest

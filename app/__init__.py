@@ -33,11 +33,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise SystemExit(f"Tallyform cannot start: questionnaire error: {error}") from None
     app.extensions["tallyform.instruments"] = registry
 
-    from app import cli, errors, templating
+    from app import cli, errors, request_log, templating
     from app.extensions import csrf, db
     from app.security import data_keys, headers, passwords, staff_auth
 
     data_keys.init_app(app)
+    request_log.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     passwords.init_app(app)
@@ -60,12 +61,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.checkin import bp as checkin_bp
     from app.clinician import bp as clinician_bp
+    from app.health import bp as health_bp
     from app.integrations import bp as integrations_bp
     from app.patient import bp as patient_bp
     from app.staff import bp as staff_bp
 
     csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)
-    for blueprint in (auth_bp, staff_bp, checkin_bp, patient_bp, clinician_bp, admin_bp, integrations_bp, api_bp):
+    blueprints = (auth_bp, staff_bp, checkin_bp, patient_bp, clinician_bp, admin_bp, integrations_bp, api_bp, health_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         start_screening_command,
         verify_audit_command,
         rotate_data_key_command,
+        check_config_command,
     ):
         app.cli.add_command(command)
 
@@ -217,3 +218,37 @@ def rotate_data_key_command(new_key: bool) -> None:
 
     count = reencrypt_totp_secrets(db.session)
     click.echo(f"Re-encrypted the two-factor secrets of {count} account(s) with the newest data key.")
+
+
+@click.command("check-config")
+@with_appcontext
+@click.option(
+    "--servers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    envvar="TALLYFORM_APP_SERVERS",
+    help="How many machines (or containers) run the app. [env TALLYFORM_APP_SERVERS]",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    envvar="WEB_CONCURRENCY",
+    help="gunicorn worker processes on each. [env WEB_CONCURRENCY, which gunicorn reads too]",
+)
+def check_config_command(servers: int, workers: int) -> None:
+    """Refuse settings that would hurt in production, saying exactly what to set."""
+    import os
+
+    from app.config_check import production_problems, production_warnings
+
+    for warning in production_warnings(current_app.config):
+        click.echo(f"Warning: {warning}", err=True)
+    problems = production_problems(current_app.config, os.environ, servers=servers, workers=workers)
+    if problems:
+        for problem in problems:
+            click.echo(f"Refused: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Configuration fit for production: {servers} app server(s) of {workers} worker(s).")

@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """Where templates, static files, instruments, migrations and seeds are: beside the package
+    in a checkout, or under <prefix>/share/tallyform when installed with `pip install .`."""
+    checkout = Path(__file__).resolve().parent.parent
+    installed = Path(sys.prefix) / "share" / "tallyform"
+    if not (checkout / "questionnaires").is_dir() and (installed / "questionnaires").is_dir():
+        return installed
+    return checkout
+
+
+PROJECT_ROOT = _project_root()
 
 
 def _int(name: str, default: int) -> int:
@@ -72,4 +84,8 @@ def settings_from_environment() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front of the app: their X-Forwarded-For is trusted this many hops deep.
         "PROXY_HOPS": _int("TALLYFORM_PROXY_HOPS", 0),
+        # A referral summary still `rendering` after this lost its worker and is queued again.
+        "RENDER_TIMEOUT_SECONDS": _int("TALLYFORM_RENDER_TIMEOUT_SECONDS", 120),
+        # Workers write a heartbeat each minute; /readyz fails when the last is older than this.
+        "WORKER_HEARTBEAT_MAX_AGE_SECONDS": _int("TALLYFORM_WORKER_HEARTBEAT_MAX_AGE_SECONDS", 180),
     }

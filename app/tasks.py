@@ -1,22 +1,26 @@
 """Background jobs, behind one small interface: `enqueue_referral_render`.
 
 The queue is Huey. Storage comes from TALLYFORM_QUEUE_URL: a SQLite file under instance/
-by default (one machine), `redis://…` (needs the redis package) or a PostgreSQL URL (needs
-peewee, through huey.contrib.sql_huey). Tests, and TALLYFORM_QUEUE_IMMEDIATE=1, run jobs at
-once in the calling process. The worker is `huey_consumer app.tasks.huey`; each job builds
-or reuses its own app, takes ids, and reloads what it needs.
+by default (one machine), or `redis://…` (several machines; the production stack). Tests,
+and TALLYFORM_QUEUE_IMMEDIATE=1, run jobs at once in the calling process. The worker is
+`huey_consumer app.tasks.huey`; each job builds or reuses its own app, takes ids, and
+reloads what it needs. Every worker also runs two jobs each minute: a heartbeat that
+`/readyz` checks, and the re-queue of referral summaries whose job was lost.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from app.config import PROJECT_ROOT
 
 QUEUE_NAME = "tallyform"
+HEARTBEAT_KEY = "tallyform.worker-heartbeat"
 
 
 def queue_from_url(url: str | None) -> Huey:
@@ -28,13 +32,7 @@ def queue_from_url(url: str | None) -> Huey:
         return SqliteHuey(QUEUE_NAME, filename=url.removeprefix("sqlite:///"), results=False)
     if url.startswith(("redis://", "rediss://")):
         return RedisHuey(QUEUE_NAME, url=url, results=False)
-    if url.startswith(("postgresql://", "postgres://")):
-        from huey.contrib.sql_huey import SqlHuey
-
-        return SqlHuey(QUEUE_NAME, database=url, results=False)
-    raise SystemExit(
-        f"Tallyform cannot start: TALLYFORM_QUEUE_URL {url!r} is not sqlite:///, redis:// or postgresql://"
-    )
+    raise SystemExit(f"Tallyform cannot start: TALLYFORM_QUEUE_URL {url!r} is not sqlite:/// or redis://")
 
 
 huey = queue_from_url(os.environ.get("TALLYFORM_QUEUE_URL"))
@@ -72,3 +70,32 @@ def render_referral_document(screening_id: int, generation: int) -> str:
 
 def enqueue_referral_render(screening_id: int, generation: int) -> None:
     render_referral_document(screening_id, generation)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def requeue_stuck_referrals() -> int:
+    from app.extensions import db
+    from app.services import referrals
+
+    app = _app()
+    with app.app_context():
+        return referrals.requeue_stuck_referrals(db.session, timedelta(seconds=app.config["RENDER_TIMEOUT_SECONDS"]))
+
+
+@huey.on_startup()
+def write_heartbeat() -> None:
+    """Written when a worker starts and each minute after, in the queue's own storage: a
+    fresh one shows a worker is running and can reach the queue."""
+    huey.put(HEARTBEAT_KEY, time.time())
+
+
+@huey.periodic_task(crontab(minute="*"))
+def worker_heartbeat() -> None:
+    write_heartbeat()
+
+
+def last_heartbeat_age() -> float | None:
+    """Seconds since a worker last wrote its heartbeat; None if none ever did. Reads the
+    queue's storage, so a queue that cannot be reached raises."""
+    beat = huey.get(HEARTBEAT_KEY, peek=True)
+    return None if beat is None else max(0.0, time.time() - beat)

@@ -1,96 +1,342 @@
-"""`make bench`: run every benchmark and print its figures."""
+"""`make bench`: each figure a ratio of two things measured side by side (bench/harness.py),
+with its target, on SQLite and, when a server is named, on PostgreSQL.
+
+    TALLYFORM_BENCH_DATABASE_URL  a PostgreSQL server (else TALLYFORM_TEST_DATABASE_URL); the
+                                  bench creates its own scratch database there and drops it after
+    python -m bench --only worklist,pdf   some figures only
+"""
 
 from __future__ import annotations
 
-import statistics
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
 
 from app.config import PROJECT_ROOT
-from app.instruments.registry import InstrumentRegistry
-from app.instruments.scoring import score
+from bench.harness import Figure, Outcome, compare, seconds
+
+SECRET_KEY = "bench-" + "k" * 58
+FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}
+BIG, SMALL, CSV_SCREENINGS = 100_000, 1_000, 5_000  # the CSV clinic: 2 responses each, 10,000 rows
+TABLETS = 50
+QUICK_PACKET = ("Quick check", ["phq2"])
+FIGURES = ("worklist", "tablet", "pdf", "csv", "startup")
 
 
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+@contextmanager
+def databases(workdir: Path):
+    """(label, url) of each database to measure on; scratch PostgreSQL databases are dropped after."""
+    yield_list = [("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}")]
+    server = os.environ.get("TALLYFORM_BENCH_DATABASE_URL") or os.environ.get("TALLYFORM_TEST_DATABASE_URL")
+    admin = None
+    name = f"tallyform_bench_{uuid.uuid4().hex[:8]}"
+    if server:
+        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield_list.append(("PostgreSQL", sa.make_url(server).set(database=name).render_as_string(hide_password=False)))
+    else:
+        print("PostgreSQL: skipped (set TALLYFORM_BENCH_DATABASE_URL to a server the bench may create a database on)")
+    try:
+        yield yield_list
+    finally:
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
-def bench_scoring() -> None:
-    registry = InstrumentRegistry.from_directory(PROJECT_ROOT / "questionnaires")
-    print("Scoring one complete response (median of 2,000):")
-    for _instrument_id, loaded in sorted(registry.items()):
-        definition = loaded.definition
-        answers = {item.id: definition.options_for(item)[-1].value for item in definition.items}
-        seconds = median_seconds(lambda d=definition, v=loaded.version, a=answers: score(d, v, a), 2000)
-        print(f"  {definition.short_title:<8} {seconds * 1e6:8.1f} µs")
-
-
-def bench_referral_pdf(repeat: int = 11) -> None:
-    """The demo's urgent referral summary: our full rendering next to WeasyPrint alone on the same
-    HTML, and the time to download it through the app once it is stored."""
-    import re
-    import tempfile
-    from pathlib import Path
-
-    import sqlalchemy as sa
-    from alembic import command
-    from weasyprint import HTML
-
+def bench_app(url: str):
     from app import create_app
+
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "QUEUE_IMMEDIATE": True, **FAST_HASHING})
+
+
+def prepare(url: str) -> dict:
+    """Migrate, load the demo clinic, and seed the benchmark clinics; returns their ids."""
+    from alembic import command
+
     from app.cli import alembic_config
-    from app.db import utcnow
     from app.extensions import db, instruments
-    from app.models import Patient, Screening
-    from app.reports.context import referral_context
-    from app.reports.render import BASE_URL, referral_html, render_referral
+    from app.models import Clinic, User
     from app.seeding import load_demo_clinic
+    from app.services.clinics import save_packet
+    from bench.bare_app import metadata
+    from bench.seed import seed_clinic_history
 
-    with tempfile.TemporaryDirectory() as directory:
-        url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-        config = alembic_config(url)
-        config.attributes["skip_logging"] = True
-        command.upgrade(config, "head")
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "QUEUE_IMMEDIATE": True})
-        with app.app_context():
-            load_demo_clinic(db.session, instruments(), PROJECT_ROOT / "seeds" / "demo_clinic.yaml")
-            screening_id = db.session.scalar(
-                sa.select(Screening.id)
-                .join(Patient, Patient.id == Screening.patient_id)
-                .where(Patient.name == "James Okafor")
-                .order_by(Screening.created_at.desc())
-                .limit(1)
+    config = alembic_config(url)
+    config.attributes["skip_logging"] = True
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the bench prints its own figures only
+    command.upgrade(config, "head")
+    app = bench_app(url)
+    ids = {}
+    with app.app_context():
+        demo = load_demo_clinic(db.session, instruments(), PROJECT_ROOT / "seeds" / "demo_clinic.yaml")
+        save_packet(db.session, instruments(), db.session.get(Clinic, demo.id), *QUICK_PACKET)
+        reviewer = db.session.scalar(sa.select(User.id).where(User.clinic_id == demo.id, User.role == "clinician"))
+        metadata.create_all(db.engine)
+        for key, count in (("small", SMALL), ("csv", CSV_SCREENINGS), ("big", BIG)):
+            took = seconds(
+                lambda k=key, c=count: ids.__setitem__(
+                    k, seed_clinic_history(db.session, instruments(), f"bench-{k}", c, reviewer)
+                )
             )
-            html = referral_html(referral_context(db.session, screening_id, generated_at=utcnow()))
-            ours = median_seconds(lambda: render_referral(db.session, screening_id, generated_at=utcnow()), repeat)
-            bare = median_seconds(lambda: HTML(string=html, base_url=BASE_URL).write_pdf(), repeat)
+            print(
+                f"  seeded {count:,} completed screenings (bulk Core inserts) in {took:.1f} s"
+                + (" (target < 120 s)" if count == BIG else "")
+            )
+    app.extensions["tallyform.engine"].dispose()
+    return ids
 
-        client = app.test_client()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/auth/sign-in").text)
-        client.post(
-            "/auth/sign-in",
-            data={"email": "clinician@example.com", "password": "demo-clinic-password", "csrf_token": token.group(1)},
-        )
-        pdf_url = f"/clinician/screenings/{screening_id}/referral-summary.pdf"
-        assert client.get(pdf_url).status_code == 200  # rendered and stored once
-        download = median_seconds(lambda: client.get(pdf_url), 51)
+
+def figure_worklist(url: str, ids: dict) -> Outcome:
+    from app.extensions import db, instruments
+    from app.models import Clinic
+    from app.services.reviews import WorklistFilters, worklist
+
+    app = bench_app(url)
+
+    def first_page(clinic_id: int) -> float:
+        with app.app_context():
+            clinic = db.session.get(Clinic, clinic_id)
+            return seconds(lambda: worklist(db.session, instruments(), clinic, WorklistFilters()))
+
+    figure = Figure(
+        "Worklist, first page", f"at {BIG:,} completed screenings", f"at {SMALL:,} completed screenings", 1.5
+    )
+    try:
+        return compare(figure, lambda: first_page(ids["big"]), lambda: first_page(ids["small"]), rounds=9, warmup=2)
+    finally:
         app.extensions["tallyform.engine"].dispose()
 
-    print(f"Referral summary PDF, demo urgent screening (median of {repeat}):")
-    print(f"  Tallyform (context, template, locked fetcher) {ours * 1e3:8.1f} ms")
-    print(f"  WeasyPrint alone, same HTML                   {bare * 1e3:8.1f} ms")
-    print(f"  ratio                                         {ours / bare:8.2f}x (target <= 1.3x)")
-    print(f"  download of the stored PDF through the app    {download * 1e3:8.1f} ms (median of 51)")
+
+def figure_pdf(url: str, ids: dict) -> Outcome:
+    from weasyprint import HTML
+
+    from app.db import utcnow
+    from app.extensions import db
+    from app.models import Patient, Screening
+    from app.reports.context import referral_context
+    from app.reports.fetcher import PackagedAssetFetcher
+    from app.reports.render import BASE_URL, referral_html, render_referral
+
+    app = bench_app(url)
+    with app.app_context():
+        screening_id = db.session.scalar(
+            sa.select(Screening.id)
+            .join(Patient, Patient.id == Screening.patient_id)
+            .where(Patient.name == "James Okafor")
+            .order_by(Screening.created_at.desc())
+            .limit(1)
+        )
+        html = referral_html(referral_context(db.session, screening_id, generated_at=utcnow()))
+
+        def ours() -> float:
+            return seconds(lambda: render_referral(db.session, screening_id, generated_at=utcnow()))
+
+        def weasyprint_alone() -> float:
+            return seconds(lambda: HTML(string=html, base_url=BASE_URL, url_fetcher=PackagedAssetFetcher()).write_pdf())
+
+        figure = Figure(
+            "Referral summary PDF, the demo's urgent screening",
+            "Tallyform: context from the database, template, WeasyPrint",
+            "WeasyPrint alone on the same HTML, same URL fetcher",
+            1.05,
+        )
+        outcome = compare(figure, ours, weasyprint_alone, rounds=9, warmup=2)
+    app.extensions["tallyform.engine"].dispose()
+    return outcome
+
+
+def _dump_sql(dialect: str, clinic_id: int) -> str:
+    flags = "json_extract(r.score, '$.flags')" if dialect == "sqlite" else "r.score -> 'flags'"
+    return (
+        "SELECT s.clinic_id, s.id, r.id, p.mrn, p.name, p.date_of_birth, s.packet_name, r.instrument_id, "  # noqa: S608
+        f"r.instrument_version, r.answers, r.total, r.band, r.is_complete, {flags}, s.created_at, r.submitted_at "
+        "FROM response r JOIN screening s ON s.id = r.screening_id JOIN patient p ON p.id = s.patient_id "
+        f"WHERE s.clinic_id = {int(clinic_id)} ORDER BY r.submitted_at, r.id"
+    )
+
+
+def figure_csv(url: str, ids: dict, workdir: Path) -> Outcome:
+    from app.extensions import db, instruments
+    from app.services.exports import start_csv_export
+
+    app = bench_app(url)
+    out = workdir / "export.csv"
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        dump = ["sqlite3", "-csv", parsed.database, _dump_sql("sqlite", ids["csv"])]
+        baseline = "sqlite3 -csv of the same join"
+    else:
+        libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        dump = ["psql", "-q", libpq, "-c", f"\\copy ({_dump_sql('postgresql', ids['csv'])}) TO '{out}.db' CSV"]
+        baseline = "psql \\copy of the same join"
+
+    def ours() -> float:
+        with app.app_context(), out.open("w") as file:
+            since = datetime(2000, 1, 1, tzinfo=UTC)
+            return seconds(
+                lambda: file.writelines(
+                    start_csv_export(
+                        db.session,
+                        instruments(),
+                        since=since,
+                        deidentify=False,
+                        secret_key=SECRET_KEY,
+                        clinic_id=ids["csv"],
+                        actor_kind="cli",
+                    )
+                )
+            )
+
+    def database_dump() -> float:
+        with open(f"{out}.db", "w") as file:
+            return seconds(lambda: subprocess.run(dump, stdout=file, check=True))  # noqa: S603 - our own command
+
+    figure = Figure("CSV export, per 10,000 rows", "Tallyform export-csv (streamed lines)", baseline, 3.0)
+    try:
+        return compare(figure, ours, database_dump, rounds=7, warmup=1)
+    finally:
+        app.extensions["tallyform.engine"].dispose()
+
+
+def figure_startup(url: str) -> Outcome:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    memory: dict[str, list[int]] = {"app": [], "bench.bare_app": []}
+
+    # The child reports its own peak memory: a forked child's rusage would count the bench's.
+    probe = (
+        "import resource, sys\nfrom flask.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)\n"
+    )
+
+    def start(module: str) -> float:
+        command = [sys.executable, "-c", probe, "--app", module, "routes"]
+        begun = time.perf_counter()
+        done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # noqa: S603
+        took = time.perf_counter() - begun
+        assert done.returncode == 0, f"flask --app {module} routes failed: {done.stderr}"
+        memory[module].append(int(done.stderr.split()[-1]))
+        return took
+
+    figure = Figure("App start-up, `flask routes`", "flask --app app routes", "flask --app bench.bare_app routes", 3.0)
+    outcome = compare(figure, lambda: start("app"), lambda: start("bench.bare_app"), rounds=5, warmup=1)
+    print(
+        f"    peak memory: app {sorted(memory['app'])[len(memory['app']) // 2]} MiB, "
+        f"bare {sorted(memory['bench.bare_app'])[len(memory['bench.bare_app']) // 2]} MiB"
+    )
+    return outcome
+
+
+def figure_tablet(url: str, workdir: Path) -> Outcome:
+    from app.instruments.registry import InstrumentRegistry
+    from app.patient.flow import build_steps
+    from tests.http_client import HttpClient
+    from tests.stack import Processes, answering, free_port, issue_codes, process_env, sit_screening, wait_until
+
+    rounds, warmup = 3, 1
+    codes = iter(issue_codes(url, SECRET_KEY, TABLETS * (rounds + warmup), QUICK_PACKET[0], f"T{uuid.uuid4().hex[:4]}"))
+    registry = InstrumentRegistry.from_directory(PROJECT_ROOT / "questionnaires")
+    # A sitting's requests, in GET+POST pairs: the code, each screen, the review and "Send".
+    pairs = 2 + len(build_steps(registry, QUICK_PACKET[1]))
+    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind"]
+    env = process_env(
+        DATABASE_URL=url, SECRET_KEY=SECRET_KEY, TALLYFORM_QUEUE_URL=f"sqlite:///{workdir / 'queue.sqlite3'}"
+    )
+    processes = Processes(workdir)
+    ours, bare = free_port(), free_port()
+    processes.start("tablet-app", [*gunicorn, f"127.0.0.1:{ours}", "app:create_app()"], env)
+    processes.start("tablet-bare", [*gunicorn, f"127.0.0.1:{bare}", "bench.bare_app:create_app()"], env)
+
+    def sittings_per_second(sit) -> float:
+        with ThreadPoolExecutor(max_workers=TABLETS) as tablets:
+            took = seconds(lambda: [done.result() for done in [tablets.submit(sit, n) for n in range(TABLETS)]])
+        return TABLETS / took
+
+    def tablet_sitting(n: int) -> None:
+        _, code = next(codes)
+        sit_screening(f"http://127.0.0.1:{ours}", code, seed=n)
+
+    def bare_sitting(_n: int) -> None:
+        client = HttpClient(f"http://127.0.0.1:{bare}")
+        for step in range(pairs):
+            client.get(f"/step/{step}")
+            assert client.post(f"/step/{step}", {"value": "1"}).status_code == 302
+
+    try:
+        wait_until(lambda: answering(f"http://127.0.0.1:{ours}"), 60, what="the app under gunicorn")
+        wait_until(lambda: answering(f"http://127.0.0.1:{bare}", "/step/0"), 60, what="the bare app under gunicorn")
+        figure = Figure(
+            f"Tablet sittings per second, {TABLETS} tablets at once (gunicorn, 2 workers)",
+            f"Tallyform tablet, packet {QUICK_PACKET[0]!r} ({pairs} GET+POST pairs a sitting)",
+            f"bare Flask app, {pairs} GET+POST pairs, one row stored per POST",
+            0.5,
+            higher_is_better=True,
+            unit="sittings/s",
+        )
+        return compare(
+            figure,
+            lambda: sittings_per_second(tablet_sitting),
+            lambda: sittings_per_second(bare_sitting),
+            rounds=rounds,
+            warmup=warmup,
+        )
+    finally:
+        processes.stop_all()
+
+
+def run_figure(name: str, url: str, ids: dict, workdir: Path) -> Outcome:
+    if name == "worklist":
+        return figure_worklist(url, ids)
+    if name == "tablet":
+        return figure_tablet(url, workdir)
+    if name == "pdf":
+        return figure_pdf(url, ids)
+    if name == "csv":
+        return figure_csv(url, ids, workdir)
+    return figure_startup(url)
 
 
 def main() -> None:
-    bench_scoring()
-    bench_referral_pdf()
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", default=",".join(FIGURES), help=f"comma-separated, of {', '.join(FIGURES)}")
+    wanted = set(parser.parse_args().only.split(","))
+    outcomes: list[tuple[str, Outcome]] = []
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as directory, databases(Path(directory)) as targets:
+        for label, url in targets:
+            print(f"\n== {label} ==")
+            workdir = Path(directory) / label
+            workdir.mkdir()
+            ids = prepare(url) if wanted & {"worklist", "tablet", "pdf", "csv"} else {}
+            for name in FIGURES:
+                if name in wanted:
+                    outcomes.append((label, run_figure(name, url, ids, workdir)))
+    print(f"\nSummary ({time.monotonic() - started:.0f} s):")
+    for label, outcome in outcomes:
+        figure = outcome.figure
+        sign = ">=" if figure.higher_is_better else "<="
+        print(
+            f"  {label:<10} {figure.name:<75} {outcome.median:6.2f}x (target {sign} {figure.target}x) "
+            f"{'met' if outcome.met else 'not met'}"
+        )
 
 
 if __name__ == "__main__":
+    if shutil.which("sqlite3") is None:
+        sys.exit("make bench needs the sqlite3 command (Debian: apt-get install sqlite3) for the CSV baseline")
     main()

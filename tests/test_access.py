@@ -116,6 +116,10 @@ ACCESS |= {
     ),
     "admin.clinic_questions_editor": ("GET", "/admin/clinic-questions", ADMIN_ONLY),
     "admin.clinic_questions_change": ("POST", "/admin/clinic-questions/change", REFUSED_WITHOUT_CSRF),
+    # Probes for the load balancer: no sign-in, nothing about a clinic. No queue worker runs in
+    # these tests, so readiness is refused for want of a worker heartbeat.
+    "health.healthz": ("GET", "/healthz", PUBLIC),
+    "health.readyz": ("GET", "/readyz", dict.fromkeys(ROLES, 503)),
 }
 NOT_PAGES = {"static"}
 

@@ -63,7 +63,7 @@ class ReferralDocument(Base):
 
     __tablename__ = "referral_document"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('queued', 'ready', 'failed')", name="status"),
+        sa.CheckConstraint("status IN ('queued', 'rendering', 'ready', 'failed')", name="status"),
         sa.CheckConstraint("(status = 'ready') = (pdf IS NOT NULL)", name="pdf_iff_ready"),
         sa.CheckConstraint("(pdf IS NULL) = (sha256 IS NULL)", name="sha256_iff_pdf"),
         sa.CheckConstraint("generation >= 1", name="generation_positive"),
@@ -75,6 +75,8 @@ class ReferralDocument(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="queued")
     generation: Mapped[int] = mapped_column(default=1)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when a worker took the current generation; one still `rendering` long after died mid-render
+    render_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     #: hex SHA-256 of `pdf`, checked again before every download

@@ -11,50 +11,21 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.config import PROJECT_ROOT
 from app.reports.context import referral_context
 
 REPORTS_DIR = Path(__file__).resolve().parent
-FONTS_DIR = REPORTS_DIR / "fonts"
 BASE_URL = REPORTS_DIR.as_uri() + "/"
-FONT_TYPES = {".ttf": "font/ttf"}
 
 _templates = Environment(
     loader=FileSystemLoader(PROJECT_ROOT / "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
 )
-
-
-class RefusedResourceError(ValueError):
-    """The summary tried to load something other than a packaged font or a data: URI."""
-
-
-class PackagedAssetFetcher(URLFetcher):
-    """Serves data: URIs and the packaged fonts; refuses everything else, and remembers what."""
-
-    def __init__(self):
-        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        scheme = url.split(":", 1)[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(url2pathname(urlsplit(url).path)).resolve()
-            if path.parent == FONTS_DIR and path.suffix in FONT_TYPES and path.is_file():
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": FONT_TYPES[path.suffix]})
-        self.refused.append(url)
-        raise RefusedResourceError(f"only packaged fonts and data: URIs may be loaded, not {scheme}: resources")
 
 
 @dataclass(frozen=True)
@@ -65,6 +36,12 @@ class RenderedPdf:
 
 
 def render_pdf(html: str) -> RenderedPdf:
+    # WeasyPrint is imported when a summary is first rendered, not with this module: every web
+    # worker imports the services that queue summaries, and only the queue's workers render.
+    from weasyprint import HTML
+
+    from app.reports.fetcher import PackagedAssetFetcher
+
     fetcher = PackagedAssetFetcher()
     pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
     return RenderedPdf(pdf, hashlib.sha256(pdf).hexdigest(), tuple(fetcher.refused))

@@ -19,9 +19,17 @@ _PADDING = re.compile(r"[\d\W_]+$")
 def init_app(app: Flask) -> None:
     hasher = PasswordHasher(time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_KIB"])
     app.extensions["tallyform.password_hasher"] = hasher
-    # Verifying against this when no account matches keeps a wrong e-mail address as slow
-    # as a wrong password, so response time does not reveal which addresses exist.
-    app.extensions["tallyform.dummy_hash"] = hasher.hash("no account has this password")
+
+
+def _dummy_hash() -> str:
+    """Verifying against this when no account matches keeps a wrong e-mail address as slow
+    as a wrong password, so response time does not reveal which addresses exist. Made on the
+    first sign-in that needs it, not at start-up: a 64 MiB hash in every process that never
+    signs anyone in (workers, commands) is wasted."""
+    extensions = current_app.extensions
+    if "tallyform.dummy_hash" not in extensions:
+        extensions["tallyform.dummy_hash"] = _hasher().hash("no account has this password")
+    return extensions["tallyform.dummy_hash"]
 
 
 def _hasher() -> PasswordHasher:
@@ -33,7 +41,7 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    candidate = password_hash or current_app.extensions["tallyform.dummy_hash"]
+    candidate = password_hash or _dummy_hash()
     try:
         _hasher().verify(candidate, password)
     except (VerificationError, InvalidHashError):

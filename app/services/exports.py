@@ -27,9 +27,40 @@ def export_item_ids(registry: InstrumentRegistry) -> list[str]:
     return list(seen)
 
 
-def _responses_since(since: datetime, clinic_id: int | None):
+# The score's flags joined by ";" in the database, in their order: decoding each row's whole
+# score as JSON just to read its flags was a third of an export's time.
+_JOINED_FLAGS = {
+    "sqlite": "(SELECT group_concat(value, ';') FROM json_each(response.score, '$.flags'))",
+    "postgresql": (
+        "(SELECT string_agg(flag.value, ';' ORDER BY flag.ordinality) "
+        "FROM json_array_elements_text(response.score -> 'flags') WITH ORDINALITY AS flag)"
+    ),
+}
+
+
+def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
+    """One row per response with just the columns a CSV line needs (ResponseRow's fields, in
+    its order, the flags as one string): a single Core query whose rows stream straight into
+    lines, with no ORM object built per row."""
     query = (
-        sa.select(Response, Screening, Patient)
+        sa.select(
+            Screening.clinic_id,
+            Screening.id.label("screening_id"),
+            Response.id.label("response_id"),
+            Patient.mrn,
+            Patient.name.label("patient_name"),
+            Patient.date_of_birth,
+            Screening.packet_name.label("packet"),
+            Response.instrument_id.label("instrument"),
+            Response.instrument_version,
+            Response.answers,
+            Response.total,
+            Response.band,
+            Response.is_complete,
+            sa.literal_column(_JOINED_FLAGS[dialect], sa.String).label("flags"),
+            Screening.created_at.label("screening_created_at"),
+            Response.submitted_at,
+        )
         .join(Screening, Screening.id == Response.screening_id)
         .join(Patient, Patient.id == Screening.patient_id)
         .where(Response.submitted_at >= since)
@@ -40,37 +71,19 @@ def _responses_since(since: datetime, clinic_id: int | None):
 
 
 def count_responses(session: Session, since: datetime, clinic_id: int | None = None) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(_responses_since(since, clinic_id).subquery()))
+    query = _responses_since(since, clinic_id, session.get_bind().dialect.name)
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
 def response_rows(session: Session, since: datetime, clinic_id: int | None = None) -> Iterator[ResponseRow]:
-    """Rows read in batches through a session of their own, closed when the rows run out or
+    """Rows read in batches through a connection of their own, closed when the rows run out or
     the reader stops: a streamed download outlives the request that started it."""
-    query = _responses_since(since, clinic_id).order_by(Response.submitted_at, Response.id)
-    with Session(session.get_bind()) as reader:
-        yield from _rows(reader.execute(query.execution_options(yield_per=BATCH_SIZE)))
-
-
-def _rows(result) -> Iterator[ResponseRow]:
-    for response, screening, patient in result:
-        yield ResponseRow(
-            clinic_id=screening.clinic_id,
-            screening_id=screening.id,
-            response_id=response.id,
-            mrn=patient.mrn,
-            patient_name=patient.name,
-            date_of_birth=patient.date_of_birth,
-            packet=screening.packet_name,
-            instrument=response.instrument_id,
-            instrument_version=response.instrument_version,
-            answers=response.answers,
-            total=response.total,
-            band=response.band,
-            is_complete=response.is_complete,
-            flags=response.score.get("flags", []),
-            screening_created_at=screening.created_at,
-            submitted_at=response.submitted_at,
-        )
+    bind = session.get_bind()
+    query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
+    with bind.connect() as reader:
+        for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
+            *fields, flags, created_at, submitted_at = row  # the query's columns are ResponseRow's fields
+            yield ResponseRow(*fields, flags.split(";") if flags else [], created_at, submitted_at)
 
 
 def start_csv_export(

@@ -18,8 +18,12 @@ from app.reports.render import RenderedPdf, render_referral
 from app.services.audit import record_event, record_staff_event
 
 log = logging.getLogger(__name__)
-# A summary renders in about a second; one still queued after this was lost (worker stopped).
+# A summary renders in about a second; one still queued after this was lost (worker stopped
+# or its queue emptied). Generous: a long queue after a busy clinic morning is not a loss.
 LOST_AFTER = timedelta(minutes=10)
+# A worker renders one summary in seconds; one still `rendering` after this died mid-render
+# (killed, out of memory, machine restarted). TALLYFORM_RENDER_TIMEOUT_SECONDS overrides it.
+RENDER_TIMEOUT = timedelta(minutes=2)
 
 
 class ReferralIntegrityError(RuntimeError):
@@ -40,7 +44,7 @@ def request_referral_document(session: Session, screening: Screening) -> Referra
     else:
         document.generation += 1
         document.status, document.pdf, document.sha256, document.byte_size = "queued", None, None, None
-        document.requested_at, document.rendered_at = utcnow(), None
+        document.requested_at, document.render_started_at, document.rendered_at = utcnow(), None, None
     session.commit()
     try:
         tasks.enqueue_referral_render(screening.id, document.generation)
@@ -53,20 +57,59 @@ def request_referral_document(session: Session, screening: Screening) -> Referra
     return document
 
 
+def _stuck(render_timeout: timedelta, now):
+    """Summaries whose job was lost: queued for too long, or taken by a worker that never finished."""
+    return sa.or_(
+        sa.and_(ReferralDocument.status == "queued", ReferralDocument.requested_at < now - LOST_AFTER),
+        sa.and_(ReferralDocument.status == "rendering", ReferralDocument.render_started_at < now - render_timeout),
+    )
+
+
 def referral_document(session: Session, screening: Screening) -> ReferralDocument:
     """The screening's summary, queued now if it was never requested (screenings completed
     before summaries existed, or loaded in bulk) or if its last rendering failed."""
     document = _document(session, screening.id)
     # Opening the page again retries a failure, or a job lost with a stopped worker.
-    lost = document is not None and document.status == "queued" and utcnow() - document.requested_at > LOST_AFTER
+    lost = document is not None and session.scalar(
+        sa.select(sa.exists().where(ReferralDocument.id == document.id, _stuck(RENDER_TIMEOUT, utcnow())))
+    )
     if document is None or document.status == "failed" or lost:
         document = request_referral_document(session, screening)
     return document
 
 
+def requeue_stuck_referrals(session: Session, render_timeout: timedelta = RENDER_TIMEOUT) -> int:
+    """Queue again every summary whose job was lost, so a worker killed mid-render never leaves
+    a screening without its PDF until someone opens it. Run every minute by the queue's
+    workers (app.tasks). Returns how many were queued again."""
+    screening_ids = list(
+        session.scalars(sa.select(ReferralDocument.screening_id).where(_stuck(render_timeout, utcnow())))
+    )
+    for screening_id in screening_ids:
+        # The new generation supersedes the lost one, should its worker come back after all.
+        request_referral_document(session, session.get(Screening, screening_id))
+        log.warning("referral summary of screening %s was stuck; queued again", screening_id)
+    return len(screening_ids)
+
+
 def store_rendered_referral(session: Session, screening_id: int, generation: int) -> str:
     """Render one requested summary and keep it, unless a newer request superseded it.
-    Returns what happened: "stored", "superseded" or "failed"."""
+    Returns what happened: "stored", "superseded" (by a newer request, or done already by a
+    job delivered twice) or "failed"."""
+    # Marked before the slow part, so a worker that dies while rendering leaves a trace the
+    # periodic re-queue finds; a job for a superseded or finished generation stops here.
+    taken = session.execute(
+        sa.update(ReferralDocument)
+        .where(
+            ReferralDocument.screening_id == screening_id,
+            ReferralDocument.generation == generation,
+            ReferralDocument.status.in_(("queued", "rendering")),
+        )
+        .values(status="rendering", render_started_at=utcnow())
+    ).rowcount
+    session.commit()
+    if not taken:
+        return "superseded"
     try:
         rendered = render_referral(session, screening_id, generated_at=utcnow())
     except Exception:

@@ -143,3 +143,78 @@ def test_screening_page_shows_when_a_ready_summary_was_prepared_in_clinic_time(l
     assert page.status_code == 200
     assert "Prepared " in page.text
     assert stored.sha256 in page.text
+
+
+def _as_left_by_a_lost_job(session, screening_id: int, status: str, minutes_ago: int) -> int:
+    """The summary's state after its job was lost `minutes_ago` (a worker killed mid-render
+    leaves `rendering`; a queue that lost its message leaves `queued`)."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    document = _document(session, screening_id)
+    document.status, document.pdf, document.sha256, document.byte_size = status, None, None, None
+    document.requested_at = document.render_started_at = utcnow() - timedelta(minutes=minutes_ago)
+    session.commit()
+    return document.generation
+
+
+def test_the_periodic_job_requeues_summaries_whose_worker_died_and_leaves_live_ones(app, session, demo):
+    from app.tasks import requeue_stuck_referrals
+
+    killed = latest_screening_id(session, "James Okafor")
+    lost_in_queue = latest_screening_id(session, "Maria Alvarez")
+    still_rendering = latest_screening_id(session, "Linh Tran")
+    with app.app_context():
+        from app.extensions import db
+        from app.services.referrals import referral_document
+
+        for screening_id in (killed, lost_in_queue, still_rendering):
+            referral_document(db.session, db.session.get(Screening, screening_id))
+        assert requeue_stuck_referrals.call_local() == 0
+    killed_generation = _as_left_by_a_lost_job(session, killed, "rendering", minutes_ago=5)
+    lost_generation = _as_left_by_a_lost_job(session, lost_in_queue, "queued", minutes_ago=30)
+    live_generation = _as_left_by_a_lost_job(session, still_rendering, "rendering", minutes_ago=0)
+
+    with app.app_context():
+        assert requeue_stuck_referrals.call_local() == 2
+
+    for screening_id, generation in ((killed, killed_generation), (lost_in_queue, lost_generation)):
+        document = _document(session, screening_id)
+        pdf = session.scalar(sa.select(ReferralDocument.pdf).where(ReferralDocument.id == document.id))
+        assert (document.status, document.generation) == ("ready", generation + 1)
+        assert hashlib.sha256(pdf).hexdigest() == document.sha256
+    live = _document(session, still_rendering)
+    assert (live.status, live.generation) == ("rendering", live_generation)
+
+
+def test_a_worker_marks_the_summary_rendering_before_it_renders(app, session, demo, monkeypatch):
+    from app.extensions import db
+    from app.services import referrals
+
+    screening_id = latest_screening_id(session, "Maria Alvarez")
+    seen = []
+
+    def render(_session, rendered_id, *, generated_at):
+        seen.append((_document(session, rendered_id).status, _document(session, rendered_id).render_started_at))
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(referrals, "render_referral", render)
+    with app.app_context():
+        document = referrals.referral_document(db.session, db.session.get(Screening, screening_id))
+    assert seen[0][0] == "rendering"
+    assert seen[0][1] is not None
+    assert document.status == "failed"
+
+
+def test_a_job_for_a_summary_already_stored_renders_nothing_again(app, session, demo, monkeypatch):
+    from app.extensions import db
+    from app.services import referrals
+
+    screening_id = latest_screening_id(session, "Maria Alvarez")
+    with app.app_context():
+        document = referrals.referral_document(db.session, db.session.get(Screening, screening_id))
+    assert document.status == "ready"
+    monkeypatch.setattr(referrals, "render_referral", lambda *a, **k: pytest.fail("rendered a second time"))
+    with app.app_context():
+        assert referrals.store_rendered_referral(db.session, screening_id, document.generation) == "superseded"

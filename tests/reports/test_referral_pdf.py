@@ -19,7 +19,8 @@ from app.config import PROJECT_ROOT
 from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic
-from app.reports.render import FONTS_DIR, PackagedAssetFetcher, RefusedResourceError, render_pdf, render_referral
+from app.reports.fetcher import FONTS_DIR, PackagedAssetFetcher, RefusedResourceError
+from app.reports.render import render_pdf, render_referral
 from tests.clinician.conftest import at, latest_screening_id
 
 ITEM9 = "Thoughts that you would be better off dead or of hurting yourself in some way"
