@@ -129,7 +129,9 @@ def test_unscored_item_carries_no_ordinal_value_and_reversed_items_carry_the_rev
     pss10 = registry["pss10"].definition
     questionnaire = build_questionnaire(pss10, registry["pss10"].version, URLS)
     item4 = next(item for item in questionnaire["item"] if item["linkId"] == "pss10-4")
-    ordinals = {o["valueCoding"]["display"]: o["valueCoding"]["extension"][0]["valueDecimal"] for o in item4["answerOption"]}
+    ordinals = {
+        o["valueCoding"]["display"]: o["valueCoding"]["extension"][0]["valueDecimal"] for o in item4["answerOption"]
+    }
     never = pss10.options_for(pss10.item("4"))[0]
     assert never.value == 0
     assert ordinals[never.label] == 4  # "Never" on a positively stated item adds 4
