@@ -20,7 +20,7 @@ from app.fhir.score_input import ScoreInputError, match_instrument, questionnair
 from app.instruments.definition import Instrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import AnswerError, score
-from app.models import ApiToken, Clinic, InstrumentVersion, Screening
+from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Screening
 from app.services.api_tokens import record_api_call
 from app.services.audit import record_event
 
@@ -120,20 +120,23 @@ class PinnedDefinitions:
         return self._cache[version]
 
 
+def patient_record(patient: Patient, clinic: Clinic, urls: FhirUrls) -> PatientRecord:
+    return PatientRecord(
+        id=patient.id,
+        mrn=patient.mrn,
+        mrn_system=urls.mrn_system(clinic.slug),
+        name=patient.name,
+        date_of_birth=patient.date_of_birth,
+    )
+
+
 def screening_record(screening: Screening, clinic: Clinic, definitions: PinnedDefinitions, urls: FhirUrls):
-    patient = screening.patient
     return ScreeningRecord(
         id=screening.id,
         status=screening.status,
         created_at=screening.created_at,
         completed_at=screening.completed_at,
-        patient=PatientRecord(
-            id=patient.id,
-            mrn=patient.mrn,
-            mrn_system=urls.mrn_system(clinic.slug),
-            name=patient.name,
-            date_of_birth=patient.date_of_birth,
-        ),
+        patient=patient_record(screening.patient, clinic, urls),
         responses=tuple(
             ResponseRecord(
                 id=response.id,
