@@ -13,6 +13,7 @@ from app.exports.csv_rows import ResponseRow, csv_lines
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening
 from app.services.audit import record_event
+from app.services.integrations import PinnedDefinitions
 
 #: rows fetched from the database at a time
 BATCH_SIZE = 500
@@ -70,6 +71,7 @@ def _rows(result) -> Iterator[ResponseRow]:
             flags=response.score.get("flags", []),
             screening_created_at=screening.created_at,
             submitted_at=response.submitted_at,
+            clinician_inputs=response.clinician_inputs or {},
         )
 
 
@@ -81,6 +83,7 @@ def start_csv_export(
     deidentify: bool,
     secret_key: str,
     clinic_id: int | None,
+    layout: str = "wide",
     actor_user_id: int | None = None,
     actor_kind: str = "user",
 ) -> Iterator[str]:
@@ -94,7 +97,7 @@ def start_csv_export(
             clinic_id=audited_clinic,
             actor_user_id=actor_user_id,
             actor_kind=actor_kind,
-            details={"since": since.isoformat(), "deidentified": deidentify},
+            details={"since": since.isoformat(), "deidentified": deidentify, "layout": layout},
         )
     session.commit()
     return csv_lines(
@@ -102,4 +105,6 @@ def start_csv_export(
         export_item_ids(registry),
         deidentify=deidentify,
         secret_key=secret_key,
+        layout=layout,
+        definitions=PinnedDefinitions(session).get,
     )
