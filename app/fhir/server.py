@@ -61,8 +61,10 @@ INCLUDES = {
     "DocumentReference": ("DocumentReference:subject", "DocumentReference:patient"),
 }
 RESOURCE_TYPES = tuple(SEARCH_PARAMETERS)
-#: parameters a client may send that change nothing in what we return
-IGNORED_PARAMETERS = {"_format", "_pretty"}
+#: parameters a client may send that change nothing in what we return: the format is
+#: checked before a search runs, and `total` is always the exact count (fhirpy asks for it
+#: with _totalMethod, FHIR with _total)
+IGNORED_PARAMETERS = {"_format", "_pretty", "_total", "_totalMethod"}
 
 
 class SearchError(ValueError):
