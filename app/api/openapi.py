@@ -98,6 +98,25 @@ SCHEMAS = {
             },
         },
     },
+    "Parameters": {
+        "type": "object",
+        "required": ["resourceType", "parameter"],
+        "description": "A FHIR Parameters resource holding the QuestionnaireResponse as the parameter named response.",
+        "properties": {
+            "resourceType": {"const": "Parameters"},
+            "parameter": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "resource": {"$ref": "#/components/schemas/QuestionnaireResponse"},
+                    },
+                },
+            },
+        },
+    },
     "QuestionnaireResponse": {
         "type": "object",
         "required": ["resourceType", "questionnaire"],
@@ -107,7 +126,10 @@ SCHEMAS = {
             "id": {"type": "string"},
             "questionnaire": {
                 "type": "string",
-                "description": "Our canonical URL (optionally |version) or a LOINC panel code, e.g. http://loinc.org/q/44249-1.",
+                "description": (
+                    "Our canonical URL (optionally |version) or a LOINC panel code, e.g. "
+                    "http://loinc.org/q/44249-1 or LHC-Forms' Questionnaire/44249-1-x."
+                ),
             },
             "status": {"type": "string"},
             "authored": {"type": "string"},
@@ -129,6 +151,8 @@ SCHEMAS = {
                             "type": "object",
                             "properties": {"system": {"type": "string"}, "code": {"type": "string"}},
                         },
+                        "valueInteger": {"type": "integer", "description": "The value of the option chosen."},
+                        "valueString": {"type": "string", "description": "The exact wording of the option chosen."},
                         "item": {"type": "array", "items": {"$ref": "#/components/schemas/QuestionnaireResponseItem"}},
                     },
                 },
@@ -392,11 +416,25 @@ def openapi_document() -> dict:
                     "operationId": "scoreQuestionnaireResponse",
                     "requestBody": {
                         "required": True,
-                        "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/QuestionnaireResponse"}}},
+                        "content": {
+                            FHIR_JSON: {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/QuestionnaireResponse"},
+                                        {"$ref": "#/components/schemas/Parameters"},
+                                    ]
+                                }
+                            }
+                        },
                     },
                     "responses": {
-                        "200": _fhir("A collection Bundle of Observations (total score, raised flags).", "Bundle"),
-                        **_fhir_errors(401, 422, 429),
+                        "200": _fhir(
+                            "A collection Bundle of Observations (total score, raised flags), then an "
+                            "OperationOutcome of warnings when the response is incomplete or its own total "
+                            "disagrees with ours.",
+                            "Bundle",
+                        ),
+                        **_fhir_errors(401, 406, 422, 429),
                     },
                 }
             },
