@@ -54,7 +54,8 @@ def settings_from_environment() -> dict:
         "ARGON2_TIME_COST": _int("TALLYFORM_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int("TALLYFORM_ARGON2_MEMORY_KIB", 65536),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        # Canonical base of our FHIR resources and of Tallyform's local code system. It names
+        # Canonical base of our FHIR Questionnaires and MRN identifier systems (not of the local
+        # code system, whose URL is fixed: app/fhir/codes.py). It names
         # things rather than locating them: change it only before the first export, because an
         # EHR keys what it received on these URLs.
         "FHIR_BASE_URL": (os.environ.get("TALLYFORM_FHIR_BASE_URL") or "https://tallyform.org/fhir").rstrip("/"),

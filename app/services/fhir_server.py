@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.fhir.codes import FhirUrls, resource_id
 from app.fhir.questionnaire import build_questionnaire
+from app.fhir.records import ResponseRecord
 from app.fhir.resources import build_observations, build_patient, build_questionnaire_response
 from app.fhir.server import (
     Found,
@@ -92,61 +93,39 @@ class ClinicRecords:
             select = select.where(Screening.id == screening_id)
         if response_id is not None:
             select = select.where(Screening.responses.any(Response.id == response_id))
-        patient_sets = query.patients if query else ()
-        for wanted in patient_sets:
-            numbers = {n for n in (_number(PATIENT_ID, value) for value in wanted) if n}
-            select = select.where(Screening.patient_id.in_(numbers))
+        for wanted in query.patients if query else ():
+            select = select.where(Screening.patient_id.in_(_patient_numbers(wanted)))
         return self.session.scalars(select)
 
-    def responses(self, query: SearchQuery | None = None, *, response_id: int | None = None) -> Iterator[Found]:
+    def _response_records(self, query: SearchQuery | None, response_id: int | None):
+        """(patient id, response record) for each response, read as the screening Bundle reads it."""
         for screening in self._screenings(query, response_id=response_id):
             record = screening_record(screening, self.clinic, self.definitions, self.urls)
-            subject = _patient_reference(screening.patient_id)
             for response in record.responses:
-                if response_id is not None and response.id != response_id:
-                    continue
-                resource = build_questionnaire_response(response, self.urls, subject=subject)
-                yield Found(
-                    resource,
-                    response.submitted_at,
-                    "1",
-                    patient_id=resource_id("patient", screening.patient_id),
-                    at=response.submitted_at,
-                    tokens={
-                        "status": frozenset({resource["status"]}),
-                        "questionnaire": frozenset(
-                            {resource["questionnaire"], resource["questionnaire"].partition("|")[0]}
-                        ),
-                    },
-                )
+                if response_id is None or response.id == response_id:
+                    yield screening.patient_id, response
+
+    def responses(self, query: SearchQuery | None = None, *, response_id: int | None = None) -> Iterator[Found]:
+        for patient_id, response in self._response_records(query, response_id):
+            resource = build_questionnaire_response(response, self.urls, subject=_patient_reference(patient_id))
+            canonical = resource["questionnaire"]
+            yield _of_response(
+                resource, patient_id, response, questionnaire=frozenset({canonical, canonical.partition("|")[0]})
+            )
 
     def observations(self, query: SearchQuery | None = None, *, response_id: int | None = None) -> Iterator[Found]:
-        for screening in self._screenings(query, response_id=response_id):
-            record = screening_record(screening, self.clinic, self.definitions, self.urls)
-            subject = _patient_reference(screening.patient_id)
-            for response in record.responses:
-                if response_id is not None and response.id != response_id:
-                    continue
-                for observation in build_observations(
-                    response.instrument,
-                    response.score,
-                    self.urls,
-                    id_prefix=resource_id("response", response.id),
-                    subject=subject,
-                    derived_from=f"QuestionnaireResponse/{resource_id('response', response.id)}",
-                    effective=response.submitted_at.isoformat(timespec="seconds"),
-                ):
-                    yield Found(
-                        observation,
-                        response.submitted_at,
-                        "1",
-                        patient_id=resource_id("patient", screening.patient_id),
-                        at=response.submitted_at,
-                        tokens={
-                            "code": token_values(*observation["code"]["coding"]),
-                            "status": frozenset({observation["status"]}),
-                        },
-                    )
+        for patient_id, response in self._response_records(query, response_id):
+            observations = build_observations(
+                response.instrument,
+                response.score,
+                self.urls,
+                id_prefix=resource_id("response", response.id),
+                subject=_patient_reference(patient_id),
+                derived_from=f"QuestionnaireResponse/{resource_id('response', response.id)}",
+                effective=response.submitted_at.isoformat(timespec="seconds"),
+            )
+            for observation in observations:
+                yield _of_response(observation, patient_id, response, code=token_values(*observation["code"]["coding"]))
 
     # Referral summaries ------------------------------------------------------------------------
     def documents(self, query: SearchQuery | None = None, *, screening_id: int | None = None) -> Iterator[Found]:
@@ -159,7 +138,7 @@ class ClinicRecords:
         if screening_id is not None:
             select = select.where(ReferralDocument.screening_id == screening_id)
         for wanted in query.patients if query else ():
-            select = select.where(Screening.patient_id.in_({n for n in map(_patient_number, wanted) if n}))
+            select = select.where(Screening.patient_id.in_(_patient_numbers(wanted)))
         for document, patient_id in self.session.execute(select):
             pdf = self.session.scalar(sa.select(ReferralDocument.pdf).where(ReferralDocument.id == document.id))
             if hashlib.sha256(pdf).hexdigest() != document.sha256:
@@ -230,8 +209,20 @@ def _natural(value: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", value))
 
 
-def _patient_number(value: str) -> int | None:
-    return _number(PATIENT_ID, value)
+def _of_response(resource: dict, patient_id: int, response: ResponseRecord, **tokens: frozenset[str]) -> Found:
+    """A resource made from a stored response: dated when it was submitted, never changed."""
+    return Found(
+        resource,
+        response.submitted_at,
+        "1",
+        patient_id=resource_id("patient", patient_id),
+        at=response.submitted_at,
+        tokens={"status": frozenset({resource["status"]}), **tokens},
+    )
+
+
+def _patient_numbers(values) -> set[int]:
+    return {n for n in (_number(PATIENT_ID, value) for value in values) if n}
 
 
 def definitions_published(registry: InstrumentRegistry) -> datetime:
@@ -283,7 +274,7 @@ def search_resources(
     )
     subjects = {}
     if query.include_subject:
-        numbers = {n for n in (_patient_number(item.patient_id or "") for item in found) if n}
+        numbers = _patient_numbers(item.patient_id for item in found if item.patient_id)
         subjects = {item.resource["id"]: item for item in records.patients(numbers)}
     record_api_call(session, api_token, "api.fhir_search", details={"type": query.resource_type, "count": len(found)})
     return found, subjects

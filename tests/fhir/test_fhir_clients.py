@@ -5,8 +5,6 @@ version."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import sqlalchemy as sa
 from fhirclient import client as smart
@@ -19,12 +17,7 @@ from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome as FhirpyOutcome
 from fhirpy.base.exceptions import ResourceNotFound
 
-from app.config import PROJECT_ROOT
-from app.extensions import db
-from app.instruments.loader import load_instrument
 from app.models import Response, Screening
-from app.services.referrals import request_referral_document
-from app.services.screenings import pin_instrument_version
 from tests.browser.conftest import serving
 from tests.integration_fixtures import parse_fhir
 
@@ -36,28 +29,6 @@ def served(app, demo, token):
     app.config["API_RATE_LIMIT"] = "100000 per minute"
     with serving(app) as url:
         yield f"{url}/fhir"
-
-
-@pytest.fixture
-def earlier_gad7(app, tmp_path):
-    """A GAD-7 version a response pinned before the wording changed."""
-    changed = tmp_path / "questionnaires"
-    shutil.copytree(PROJECT_ROOT / "questionnaires", changed)
-    path = changed / "gad7.yaml"
-    path.write_text(path.read_text().replace("title: ", "title: Earlier wording of ", 1))
-    earlier = load_instrument(path)
-    with app.app_context():
-        pin_instrument_version(db.session, earlier)
-        db.session.commit()
-    return earlier.version
-
-
-@pytest.fixture
-def ready_summary(app, session, demo) -> int:
-    screening = session.scalars(sa.select(Screening).where(Screening.clinic_id == demo, Screening.is_urgent)).first()
-    with app.app_context():
-        request_referral_document(db.session, db.session.get(Screening, screening.id))
-    return screening.id
 
 
 def _fhirpy(served, token):

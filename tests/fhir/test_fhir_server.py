@@ -4,19 +4,15 @@ Every body is read by the fhir.resources R4B model of its type."""
 
 from __future__ import annotations
 
-import shutil
+import base64
+import hashlib
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
-from app.config import PROJECT_ROOT
-from app.extensions import db
 from app.fhir.codes import LOCAL_CODE_SYSTEM
-from app.instruments.loader import load_instrument
 from app.models import Patient, ReferralDocument, Response, Screening
-from app.services.referrals import request_referral_document
-from app.services.screenings import pin_instrument_version
 from tests.integration_fixtures import bearer, complete_follow_up, parse_fhir
 
 FHIR_JSON = "application/fhir+json"
@@ -90,13 +86,8 @@ def test_reads_every_type_with_etag_last_modified_and_meta(app, client, demo, se
     assert qr["subject"]["reference"] == f"Patient/patient-{demo_patient.id}"
 
 
-def test_referral_summary_is_a_document_reference_carrying_the_pdf_and_its_hash(app, client, demo, session, token):
-    import base64
-    import hashlib
-
-    screening = session.scalars(sa.select(Screening).where(Screening.clinic_id == demo, Screening.is_urgent)).first()
-    with app.app_context():
-        request_referral_document(db.session, db.session.get(Screening, screening.id))
+def test_referral_summary_is_a_document_reference_carrying_the_pdf_and_its_hash(client, session, token, ready_summary):
+    screening = session.get(Screening, ready_summary)
     stored = session.scalar(sa.select(ReferralDocument).where(ReferralDocument.screening_id == screening.id))
     assert stored.status == "ready"
     document = _get(client, token, f"/fhir/DocumentReference/referral-summary-{screening.id}")
@@ -176,28 +167,19 @@ def test_another_clinics_token_sees_none_of_this_clinics_records(client, demo, s
     assert _all_pages(client, theirs, "/fhir/QuestionnaireResponse", patient=f"patient-{demo_patient.id}")[0] == 0
 
 
-def test_old_questionnaire_versions_are_in_history_and_found_by_url_and_version(
-    app, client, session, registry, token, tmp_path
-):
-    changed = tmp_path / "questionnaires"
-    shutil.copytree(PROJECT_ROOT / "questionnaires", changed)
-    path = changed / "gad7.yaml"
-    path.write_text(path.read_text().replace("title: ", "title: Earlier wording of ", 1))
-    earlier = load_instrument(path)
-    with app.app_context():
-        pin_instrument_version(db.session, earlier)
-        db.session.commit()
+def test_old_questionnaire_versions_are_in_history_and_found_by_url_and_version(client, registry, token, earlier_gad7):
+    earlier_version = earlier_gad7
     current = registry["gad7"].version
     history = _get(client, token, "/fhir/Questionnaire/gad7/_history")
-    assert {e["resource"]["meta"]["versionId"] for e in history["entry"]} >= {earlier.version, current}
-    old = _get(client, token, f"/fhir/Questionnaire/gad7/_history/{earlier.version}")
-    assert old["version"] == earlier.version
+    assert {e["resource"]["meta"]["versionId"] for e in history["entry"]} >= {earlier_version, current}
+    old = _get(client, token, f"/fhir/Questionnaire/gad7/_history/{earlier_version}")
+    assert old["version"] == earlier_version
     assert old["title"].startswith("Earlier wording of ")
     url = "https://tallyform.org/fhir/Questionnaire/gad7"
-    pinned = _get(client, token, "/fhir/Questionnaire", url=f"{url}|{earlier.version}")
-    assert [e["resource"]["version"] for e in pinned["entry"]] == [earlier.version]
+    pinned = _get(client, token, "/fhir/Questionnaire", url=f"{url}|{earlier_version}")
+    assert [e["resource"]["version"] for e in pinned["entry"]] == [earlier_version]
     assert [e["resource"]["version"] for e in _get(client, token, "/fhir/Questionnaire", url=url)["entry"]] == [current]
-    assert _get(client, token, "/fhir/Questionnaire", version=earlier.version)["total"] == 1
+    assert _get(client, token, "/fhir/Questionnaire", version=earlier_version)["total"] == 1
 
 
 def test_code_system_is_served_under_a_url_that_does_not_follow_the_base_url(app, client, demo, session, token):
