@@ -74,7 +74,8 @@ def settings_from_environment() -> dict:
         "API_INVALID_TOKEN_LIMIT": os.environ.get("TALLYFORM_API_INVALID_TOKEN_LIMIT") or "20 per minute",
         # Fernet keys for secrets at rest, newest first (app/security/data_keys.py); None: instance/data_key.
         "DATA_KEYS": [key for key in (os.environ.get("TALLYFORM_DATA_KEYS") or "").split(",") if key.strip()] or None,
-        # Canonical base of our FHIR resources and of Tallyform's local code system. It names
+        # Canonical base of our FHIR Questionnaires and MRN identifier systems (not of the local
+        # code system, whose URL is fixed: app/fhir/codes.py). It names
         # things rather than locating them: change it only before the first export, because an
         # EHR keys what it received on these URLs.
         "FHIR_BASE_URL": (os.environ.get("TALLYFORM_FHIR_BASE_URL") or "https://tallyform.org/fhir").rstrip("/"),

@@ -11,7 +11,8 @@ import logging
 import traceback
 
 import sqlalchemy as sa
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
 from flask_wtf.csrf import CSRFError
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,27 @@ PLAIN_SERVER_ERROR = (
 
 def init_app(app: Flask) -> None:
     app.logger.addFilter(scrub_database_errors)
+    from app.api.auth import http_error_response, is_api_path
+
+    # Under /fhir and /api an error is answered in the API's shape (an OperationOutcome under
+    # /fhir), also for paths no route matches and methods no route takes: a FHIR client
+    # cannot read an HTML page.
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if is_api_path(request.path):
+            return http_error_response(error)
+        return error
 
     @app.errorhandler(403)
-    def forbidden(_error):
+    def forbidden(error):
+        if is_api_path(request.path):
+            return http_error_response(error)
         return render_template("errors/403.html"), 403
 
     @app.errorhandler(404)
-    def not_found(_error):
+    def not_found(error):
+        if is_api_path(request.path):
+            return http_error_response(error)
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(CSRFError)
@@ -53,10 +68,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_error):
-        session = g.get("db_session")
         try:
+            session = g.get("db_session")
             if session is not None:
                 session.rollback()
+            if is_api_path(request.path):
+                return http_error_response(InternalServerError())
             return render_template("errors/500.html"), 500
         except Exception as error:  # the page about an error must not raise one of its own
             log.error("error page fell back to plain text: %s", type(error).__name__)

@@ -2,6 +2,8 @@
 
 import pytest
 
+from app.fhir.server import RESOURCE_TYPES as FHIR_TYPES
+
 ROLES = ("anonymous", "frontdesk", "clinician", "admin")
 SIGN_IN = "sign-in"
 KIOSK_START = "kiosk-start"
@@ -36,8 +38,12 @@ ACCESS = {
     "patient.done": ("GET", "/kiosk/done", EVERYONE),
     "patient.timeout": ("GET", "/kiosk/timeout", dict.fromkeys(ROLES, 302)),
     # API: a bearer token only; a staff cookie opens nothing (and needs no CSRF token to be refused)
-    "api.questionnaires": ("GET", "/fhir/Questionnaire", TOKEN_ONLY),
-    "api.questionnaire": ("GET", "/fhir/Questionnaire/phq9", TOKEN_ONLY),
+    # FHIR server: read and search of each type need a token; its CapabilityStatement does not
+    "api.metadata": ("GET", "/fhir/metadata", PUBLIC),
+    **{f"api.search_{t}": ("GET", f"/fhir/{t}", TOKEN_ONLY) for t in FHIR_TYPES},
+    **{f"api.read_{t}": ("GET", f"/fhir/{t}/1", TOKEN_ONLY) for t in FHIR_TYPES},
+    "api.history_Questionnaire": ("GET", "/fhir/Questionnaire/phq9/_history", TOKEN_ONLY),
+    "api.vread_Questionnaire": ("GET", "/fhir/Questionnaire/phq9/_history/1", TOKEN_ONLY),
     "api.screening_bundle": ("GET", "/fhir/screenings/1", TOKEN_ONLY),
     "api.score_questionnaire_response": ("POST", "/fhir/QuestionnaireResponse/$score", TOKEN_ONLY),
     "api.screenings": ("GET", "/api/screenings", TOKEN_ONLY),

@@ -4,6 +4,7 @@ Only an API token (Authorization: Bearer …) opens it; a staff sign-in cookie d
 CSRF, which protects cookie-authenticated forms, does not apply here.
 """
 
+from app.api import fhir_views  # noqa: F401 - registers the FHIR server's routes on bp
 from app.api.views import bp
 
 __all__ = ["bp"]

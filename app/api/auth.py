@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 from limits import parse as parse_limit
+from werkzeug.exceptions import HTTPException
 
 from app.security.tokens import token_hash
 from app.extensions import db, limiter
@@ -12,7 +13,7 @@ from app.fhir.codes import FHIR_JSON
 from app.fhir.outcome import operation_outcome
 from app.services.api_tokens import authenticate_api_token
 
-PUBLIC_ENDPOINTS = {"api.openapi"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.metadata"}
 
 
 def _bearer() -> str | None:
@@ -56,9 +57,51 @@ def require_api_token():
     return None
 
 
+#: the OperationOutcome issue type for each HTTP status an API error has
+ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    410: "deleted",
+    413: "too-costly",
+    415: "not-supported",
+    422: "processing",
+    429: "throttled",
+}
+MESSAGES = {
+    404: "No such resource here.",
+    405: "This server is read-only: that method is not supported here.",
+    413: "The request body is too large.",
+    429: "Too many requests for this token; wait a minute and try again.",
+    500: "Something went wrong on our side; the request changed nothing.",
+}
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/fhir" or path.startswith(("/fhir/", "/api/"))
+
+
+def http_error_response(error: HTTPException):
+    """Any HTTP error under /fhir or /api in the API's own shape (an OperationOutcome under /fhir)."""
+    status = error.code or 500
+    default = type(error).description
+    message = error.description if error.description and error.description != default else None
+    response = api_error(
+        status,
+        message or MESSAGES.get(status) or default or "The request cannot be answered.",
+        code=ISSUE_CODES.get(status, "exception"),
+    )
+    if getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
 def api_error(status: int, message: str, *, code: str = "processing", expression: str | None = None):
     """An OperationOutcome under /fhir/, a plain JSON error under /api/."""
-    if request.path.startswith("/fhir/"):
+    if request.path == "/fhir" or request.path.startswith("/fhir/"):
         response = jsonify(operation_outcome(message, code=code, expression=expression))
         response.mimetype = FHIR_JSON
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.fhir.server import COMMON_PARAMETERS, INCLUDES, SEARCH_PARAMETERS
+from app.fhir.server import MAX_PAGE_SIZE as MAX_FHIR_PAGE_SIZE
 from app.services.integrations import MAX_ID, MAX_PAGE_SIZE
 
 FHIR_JSON = "application/fhir+json"
@@ -30,8 +32,10 @@ def _error(description: str) -> dict:
 
 def _fhir_errors(*statuses: int) -> dict:
     text = {
+        400: "A search parameter is unknown or malformed; the OperationOutcome says which.",
         401: "No valid API token.",
         404: "No such resource for this token's clinic.",
+        406: "A format other than JSON was asked for (Accept or _format).",
         422: "Not a response we can score; the OperationOutcome names the problem. Nothing is stored.",
         429: "Rate limit reached for this token.",
     }
@@ -94,6 +98,25 @@ SCHEMAS = {
             },
         },
     },
+    "Parameters": {
+        "type": "object",
+        "required": ["resourceType", "parameter"],
+        "description": "A FHIR Parameters resource holding the QuestionnaireResponse as the parameter named response.",
+        "properties": {
+            "resourceType": {"const": "Parameters"},
+            "parameter": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "resource": {"$ref": "#/components/schemas/QuestionnaireResponse"},
+                    },
+                },
+            },
+        },
+    },
     "QuestionnaireResponse": {
         "type": "object",
         "required": ["resourceType", "questionnaire"],
@@ -103,7 +126,10 @@ SCHEMAS = {
             "id": {"type": "string"},
             "questionnaire": {
                 "type": "string",
-                "description": "Our canonical URL (optionally |version) or a LOINC panel code, e.g. http://loinc.org/q/44249-1.",
+                "description": (
+                    "Our canonical URL (optionally |version) or a LOINC panel code, e.g. "
+                    "http://loinc.org/q/44249-1 or LHC-Forms' Questionnaire/44249-1-x."
+                ),
             },
             "status": {"type": "string"},
             "authored": {"type": "string"},
@@ -125,6 +151,8 @@ SCHEMAS = {
                             "type": "object",
                             "properties": {"system": {"type": "string"}, "code": {"type": "string"}},
                         },
+                        "valueInteger": {"type": "integer", "description": "The value of the option chosen."},
+                        "valueString": {"type": "string", "description": "The exact wording of the option chosen."},
                         "item": {"type": "array", "items": {"$ref": "#/components/schemas/QuestionnaireResponseItem"}},
                     },
                 },
@@ -206,6 +234,112 @@ SCHEMAS = {
 }
 
 
+RESOURCE_ID = {
+    "name": "resource_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9.-]{1,64}$"},
+}
+SEARCH_SCHEMAS = {
+    "_count": {"type": "integer", "minimum": 0, "maximum": MAX_FHIR_PAGE_SIZE, "default": 20},
+    "_summary": {"type": "string", "enum": ["count"]},
+}
+SEARCH_DESCRIPTIONS = {
+    "date": "A FHIR date, optionally prefixed: 2026-11-02, ge2026-11, lt2026-11-02T09:00:00Z.",
+    "_lastUpdated": "A FHIR date, optionally prefixed, as for date.",
+    "patient": "Patient/<id> or <id>; comma-separated ids mean any of them.",
+    "subject": "Patient/<id> or <id>.",
+    "code": "<code> or <system>|<code>.",
+}
+READ_HEADERS = {
+    "ETag": {"description": 'W/"<meta.versionId>"', "schema": {"type": "string"}},
+    "Last-Modified": {"description": "meta.lastUpdated as an HTTP date.", "schema": {"type": "string"}},
+}
+
+
+def _fhir_read(resource_type: str, parameters: list[dict], summary: str) -> dict:
+    ok = _fhir(f"The {resource_type}, with meta.versionId and meta.lastUpdated.", resource_type)
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": f"read{resource_type}" if parameters == [RESOURCE_ID] else f"vread{resource_type}",
+            "parameters": parameters,
+            "responses": {
+                "200": {**ok, "headers": READ_HEADERS},
+                "304": {"description": "Not modified since the version named in If-None-Match."},
+                **_fhir_errors(401, 404, 406, 429),
+            },
+        }
+    }
+
+
+def fhir_server_paths() -> dict:
+    paths = {
+        "/fhir/metadata": {
+            "get": {
+                "summary": "The CapabilityStatement: what this server reads and searches",
+                "operationId": "capabilities",
+                "security": [],
+                "responses": {
+                    "200": _fhir("The CapabilityStatement.", "CapabilityStatement"),
+                    **_fhir_errors(406, 429),
+                },
+            }
+        }
+    }
+    for resource_type, own in SEARCH_PARAMETERS.items():
+        parameters = [
+            {
+                "name": name,
+                "in": "query",
+                **({"description": SEARCH_DESCRIPTIONS[name]} if name in SEARCH_DESCRIPTIONS else {}),
+                "schema": SEARCH_SCHEMAS.get(name, {"type": "string"}),
+            }
+            for name in {**COMMON_PARAMETERS, **own}
+        ]
+        if resource_type in INCLUDES:
+            parameters.append(
+                {"name": "_include", "in": "query", "schema": {"type": "string", "enum": list(INCLUDES[resource_type])}}
+            )
+        parameters.append(
+            {
+                "name": "_offset",
+                "in": "query",
+                "description": "Where a page starts; given in the Bundle's next link.",
+                "schema": {"type": "integer", "minimum": 0, "maximum": 10**9},
+            }
+        )
+        paths[f"/fhir/{resource_type}"] = {
+            "get": {
+                "summary": f"Search {resource_type} (searchset Bundle with total and next link)",
+                "operationId": f"search{resource_type}",
+                "parameters": parameters,
+                "responses": {"200": _fhir("A searchset Bundle.", "Bundle"), **_fhir_errors(400, 401, 406, 429)},
+            }
+        }
+        paths[f"/fhir/{resource_type}/{{resource_id}}"] = _fhir_read(
+            resource_type, [RESOURCE_ID], f"Read one {resource_type}"
+        )
+    questionnaire_id = {**RESOURCE_ID, "name": "questionnaire_id"}
+    paths["/fhir/Questionnaire/{questionnaire_id}/_history"] = {
+        "get": {
+            "summary": "Every version of a Questionnaire: the installed one and each one a response pinned",
+            "operationId": "historyQuestionnaire",
+            "parameters": [questionnaire_id],
+            "responses": {
+                "200": _fhir("A history Bundle, newest first.", "Bundle"),
+                **_fhir_errors(401, 404, 406, 429),
+            },
+        }
+    }
+    paths["/fhir/Questionnaire/{questionnaire_id}/_history/{version_id}"] = _fhir_read(
+        "Questionnaire",
+        [questionnaire_id, {**RESOURCE_ID, "name": "version_id"}],
+        "One version of a Questionnaire (its content hash), as a response pins it by url|version",
+    )
+    return paths
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -268,29 +402,6 @@ def openapi_document() -> dict:
                     },
                 }
             },
-            "/fhir/Questionnaire": {
-                "get": {
-                    "summary": "Every installed instrument as a FHIR Questionnaire (searchset Bundle)",
-                    "operationId": "listQuestionnaires",
-                    "responses": {"200": _fhir("A searchset Bundle.", "Bundle"), **_fhir_errors(401, 429)},
-                }
-            },
-            "/fhir/Questionnaire/{questionnaire_id}": {
-                "get": {
-                    "summary": "One instrument as a FHIR Questionnaire",
-                    "operationId": "getQuestionnaire",
-                    "parameters": [
-                        {
-                            "name": "questionnaire_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9.-]{1,64}$"},
-                            "examples": {"phq9": {"value": "phq9"}},
-                        }
-                    ],
-                    "responses": {"200": _fhir("The Questionnaire.", "Questionnaire"), **_fhir_errors(401, 404, 429)},
-                }
-            },
             "/fhir/screenings/{screening_id}": {
                 "get": {
                     "summary": "A screening as a FHIR Bundle: Patient, QuestionnaireResponses, Observations",
@@ -305,14 +416,29 @@ def openapi_document() -> dict:
                     "operationId": "scoreQuestionnaireResponse",
                     "requestBody": {
                         "required": True,
-                        "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/QuestionnaireResponse"}}},
+                        "content": {
+                            FHIR_JSON: {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/QuestionnaireResponse"},
+                                        {"$ref": "#/components/schemas/Parameters"},
+                                    ]
+                                }
+                            }
+                        },
                     },
                     "responses": {
-                        "200": _fhir("A collection Bundle of Observations (total score, raised flags).", "Bundle"),
-                        **_fhir_errors(401, 422, 429),
+                        "200": _fhir(
+                            "A collection Bundle of Observations (total score, raised flags), then an "
+                            "OperationOutcome of warnings when the response is incomplete or its own total "
+                            "disagrees with ours.",
+                            "Bundle",
+                        ),
+                        **_fhir_errors(401, 406, 422, 429),
                     },
                 }
             },
+            **fhir_server_paths(),
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -2,17 +2,15 @@ import json
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import BadRequest, NotFound, TooManyRequests
+from werkzeug.exceptions import BadRequest, HTTPException
 
-from app.api.auth import api_error, rate_limit_key, require_api_token
+from app.api.auth import api_error, http_error_response, rate_limit_key, require_api_token
 from app.api.openapi import openapi_document
 from app.api.representations import screening_json
 from app.extensions import db, instruments, limiter
 from app.fhir.codes import FHIR_JSON, FhirUrls
-from app.fhir.questionnaire import build_questionnaire, build_questionnaire_bundle
 from app.fhir.score_input import ScoreInputError
 from app.services import integrations
-from app.services.api_tokens import record_api_call
 
 bp = Blueprint("api", __name__)
 bp.before_request(require_api_token)
@@ -27,40 +25,9 @@ def fhir_response(resource: dict, status: int = 200) -> Response:
     return Response(json.dumps(resource, ensure_ascii=False), status=status, mimetype=FHIR_JSON)
 
 
-@bp.errorhandler(NotFound)
-def not_found(_error):
-    return api_error(404, "No such resource here.", code="not-found")
-
-
-@bp.errorhandler(TooManyRequests)
-def too_many_requests(_error):
-    return api_error(429, "Too many requests for this token; wait a minute and try again.", code="throttled")
-
-
-@bp.errorhandler(BadRequest)
-def bad_request(error):
-    return api_error(400, error.description or "The request is malformed.", code="invalid")
-
-
-@bp.get("/fhir/Questionnaire")
-def questionnaires():
-    record_api_call(db.session, g.api_token, "api.questionnaire_list")
-    registry = instruments()
-    return fhir_response(
-        build_questionnaire_bundle(
-            build_questionnaire(loaded.definition, loaded.version, fhir_urls()) for loaded in registry.values()
-        )
-    )
-
-
-@bp.get("/fhir/Questionnaire/<questionnaire_id>")
-def questionnaire(questionnaire_id: str):
-    registry = instruments()
-    record_api_call(db.session, g.api_token, "api.questionnaire_read", details={"found": questionnaire_id in registry})
-    if questionnaire_id not in registry:
-        raise NotFound()
-    loaded = registry[questionnaire_id]
-    return fhir_response(build_questionnaire(loaded.definition, loaded.version, fhir_urls()))
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return http_error_response(error)
 
 
 @bp.get("/fhir/screenings/<int:screening_id>")

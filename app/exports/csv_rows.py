@@ -1,9 +1,15 @@
 """Responses as CSV lines, one line at a time so that an export of any size streams.
 
-De-identified files leave out name and date of birth and carry, instead of the MRN, a
-keyed hash of it: stable within a clinic (one patient's responses can be followed over
-time) but not reversible without the server's secret, and different in every clinic.
-Service dates stay, so such a file is pseudonymised, not anonymous.
+Two layouts (docs/csv-codebook.md describes every column): wide, one line per response
+with a column per item id; long, one line per answer (and per clinician input) with the
+item's LOINC code, the value given and the value it adds to the total.
+
+De-identified files leave out name, date of birth and every id the API accepts (screening,
+response, patient), and carry instead of the MRN a keyed hash of it: stable within a clinic
+(one patient's responses can be followed over time) but not reversible without the
+server's secret, and different in every clinic. Dates are cut to the month, with the days
+since the patient's first response in the file, so intervals survive but days do not. Such a
+file is pseudonymised, not anonymous: the codebook says what remains.
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ import csv
 import hashlib
 import hmac
 import io
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from app.instruments.definition import Instrument
+from app.instruments.scoring import item_contribution
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection);
 # tab and carriage return can hide such a start.
@@ -39,6 +48,8 @@ class ResponseRow:
     flags: Sequence[str]
     screening_created_at: datetime
     submitted_at: datetime
+    #: facts staff gave that some bands need (the ACE tier's AAHC status)
+    clinician_inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each one character: a set lookup is the fast test
@@ -65,70 +76,136 @@ def pseudonymise_mrn(key: bytes, mrn: str) -> str:
     return hmac.new(key, mrn.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def header(item_ids: Sequence[str], *, deidentify: bool) -> list[str]:
-    who = ["patient_pseudonym"] if deidentify else ["mrn", "patient_name", "date_of_birth"]
+LAYOUTS = ("wide", "long")
+
+
+class Identity:
+    """Who and when, as a row may show them: in full, or de-identified. De-identified
+    rows carry a per-clinic pseudonym, the month, and the days since that patient's first
+    response in this file (responses come oldest first)."""
+
+    def __init__(self, *, deidentify: bool, secret_key: str):
+        self.deidentify = deidentify
+        self.secret_key = secret_key
+        self._keys: dict[int, bytes] = {}
+        self._first: dict[str, date] = {}
+        self._sittings: dict[str, dict[object, int]] = {}
+
+    def columns(self) -> list[str]:
+        if self.deidentify:
+            return ["patient_pseudonym", "sitting", "submitted_month", "days_since_first_response"]
+        return ["screening_id", "response_id", "mrn", "patient_name", "date_of_birth"]
+
+    def dated_columns(self) -> list[str]:
+        return [] if self.deidentify else ["screening_created_at", "submitted_at"]
+
+    def cells(self, row: ResponseRow) -> list:
+        if not self.deidentify:
+            return [row.screening_id, row.response_id, row.mrn, row.patient_name, row.date_of_birth.isoformat()]
+        key = self._keys.setdefault(row.clinic_id, pseudonym_key(self.secret_key, row.clinic_id))
+        pseudonym = pseudonymise_mrn(key, row.mrn)
+        day = row.submitted_at.date()
+        first = self._first.setdefault(pseudonym, day)
+        # the patient's sittings numbered 1, 2 … in this file, in place of the screening id
+        sittings = self._sittings.setdefault(pseudonym, {})
+        sitting = sittings.setdefault(row.screening_id, len(sittings) + 1)
+        return [pseudonym, sitting, day.strftime("%Y-%m"), (day - first).days]
+
+    def dated_cells(self, row: ResponseRow) -> list:
+        if self.deidentify:
+            return []
+        return [row.screening_created_at.isoformat(timespec="seconds"), row.submitted_at.isoformat(timespec="seconds")]
+
+
+def _inputs(row: ResponseRow) -> str:
+    return ";".join(f"{key}={value}" for key, value in sorted(row.clinician_inputs.items()))
+
+
+def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
     return [
-        "screening_id",
-        "response_id",
-        *who,
+        *identity.columns(),
         "packet",
         "instrument",
         "instrument_version",
-        "screening_created_at",
-        "submitted_at",
+        *identity.dated_columns(),
         "complete",
         "total",
         "band",
         "flags",
+        "clinician_inputs",
         *(f"item_{item_id}" for item_id in item_ids),
         "other_answers",
     ]
 
 
+def wide_cells(row: ResponseRow, item_ids: Sequence[str], identity: Identity) -> list:
+    known = set(item_ids)
+    other = ";".join(f"{item}={value}" for item, value in row.answers.items() if item not in known)
+    return [
+        *identity.cells(row),
+        row.packet,
+        row.instrument,
+        row.instrument_version,
+        *identity.dated_cells(row),
+        "yes" if row.is_complete else "no",
+        row.total,
+        row.band,
+        ";".join(row.flags),
+        _inputs(row),
+        *(row.answers.get(item_id) for item_id in item_ids),
+        other,
+    ]
+
+
+LONG_COLUMNS = ["kind", "item", "item_position", "loinc_code", "value", "answer_label", "scored_value"]
+
+
+def long_header(identity: Identity) -> list[str]:
+    return [*identity.columns(), "instrument", "instrument_version", *identity.dated_columns(), *LONG_COLUMNS]
+
+
+def long_cells(row: ResponseRow, definition: Instrument, identity: Identity) -> Iterator[list]:
+    """One line per answer given, in item order, then one per clinician input: the scored
+    values of a complete response add up to its total."""
+    head = [*identity.cells(row), row.instrument, row.instrument_version, *identity.dated_cells(row)]
+    for position, item in enumerate(definition.items, start=1):
+        if item.id not in row.answers:
+            continue
+        value = row.answers[item.id]
+        label = next((o.label for o in definition.options_for(item) if o.value == value), None)
+        scored = item_contribution(definition, item, value)
+        yield [*head, "answer", item.id, position, item.code, value, label, scored]
+    for key, value in sorted(row.clinician_inputs.items()):
+        yield [*head, "clinician_input", key, None, None, value, None, None]
+
+
 def csv_lines(
-    rows: Iterable[ResponseRow], item_ids: Sequence[str], *, deidentify: bool, secret_key: str
+    rows: Iterable[ResponseRow],
+    item_ids: Sequence[str],
+    *,
+    deidentify: bool,
+    secret_key: str,
+    layout: str = "wide",
+    definitions: Callable[[str], Instrument] | None = None,
 ) -> Iterator[str]:
-    """The header line, then one line per response, each produced only when asked for."""
+    """The header line, then the lines of each response, each produced only when asked for.
+    The long layout needs `definitions`: version -> the instrument definition it pinned."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    keys: dict[int, bytes] = {}
+    identity = Identity(deidentify=deidentify, secret_key=secret_key)
 
-    def line(values: list[str]) -> str:
+    def line(cells: list) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(values)
+        writer.writerow([neutralise(cell) for cell in cells])
         return buffer.getvalue()
 
-    yield line([neutralise(cell) for cell in header(item_ids, deidentify=deidentify)])
-    known = set(item_ids)
+    if layout == "long":
+        yield line(long_header(identity))
+        for row in rows:
+            for cells in long_cells(row, definitions(row.instrument_version), identity):
+                yield line(cells)
+        return
+    yield line(wide_header(item_ids, identity))
     for row in rows:
-        if deidentify:
-            key = keys.setdefault(row.clinic_id, pseudonym_key(secret_key, row.clinic_id))
-            who = [pseudonymise_mrn(key, row.mrn)]
-        else:
-            who = [row.mrn, row.patient_name, row.date_of_birth.isoformat()]
-        other = ";".join(f"{item}={value}" for item, value in row.answers.items() if item not in known)
-        answers = row.answers
-        cells = [
-            neutralise(cell)
-            for cell in (
-                row.screening_id,
-                row.response_id,
-                *who,
-                row.packet,
-                row.instrument,
-                row.instrument_version,
-                row.screening_created_at.isoformat(timespec="seconds"),
-                row.submitted_at.isoformat(timespec="seconds"),
-                "yes" if row.is_complete else "no",
-                row.total,
-                row.band,
-                ";".join(row.flags),
-            )
-        ]
-        # The item answers are most of a line and are small ints: the common case inline.
-        for item_id in item_ids:
-            value = answers.get(item_id)
-            cells.append(str(value) if value.__class__ is int and value >= 0 else neutralise(value))
-        cells.append(neutralise(other))
-        yield line(cells)
+        yield line(wide_cells(row, item_ids, identity))

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from app.instruments.definition import Coding, Instrument, Item, Option
+from app.instruments.scoring import item_contribution
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -15,7 +16,11 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 QUESTIONNAIRE_HIDDEN = "http://hl7.org/fhir/StructureDefinition/questionnaire-hidden"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+SDC_CALCULATED_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
 FHIR_JSON = "application/fhir+json"
+#: Tallyform's own code system. A code system URL names the codes, not a server: it stays the
+#: same whatever TALLYFORM_FHIR_BASE_URL says, so a code received once keeps its meaning.
+LOCAL_CODE_SYSTEM = "https://tallyform.org/fhir/CodeSystem/tallyform"
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class FhirUrls:
     def local_code_system(self) -> str:
         """Tallyform's own code system: codes for what has no verified LOINC code (PSS-10 and
         ACE panels and totals, band and flag codes, answers without a LOINC answer code)."""
-        return f"{self.base}/CodeSystem/tallyform"
+        return LOCAL_CODE_SYSTEM
 
     def questionnaire(self, instrument_id: str) -> str:
         return f"{self.base}/Questionnaire/{instrument_id}"
@@ -78,12 +83,16 @@ def ordinal(value: int) -> list[dict]:
 
 
 def option_coding(instrument: Instrument, item: Item, option: Option, urls: FhirUrls) -> dict:
-    """The answer as a coding: LOINC answer code where verified, else ours; with its scored value."""
+    """The answer as a coding: LOINC answer code where verified, else ours. Its ordinalValue is
+    what the answer adds to the total (reversed where the item is reversed); an item that is
+    never scored carries none, so a form filler summing ordinalValues gets our total."""
     if option.code:
         result = {"system": LOINC, "code": option.code}
     else:
         result = {"system": urls.local_code_system, "code": local_option_code(instrument, item, option)}
-    return {"extension": ordinal(option.value), **result, "display": option.label}
+    contribution = item_contribution(instrument, item, option.value)
+    hint = {"extension": ordinal(contribution)} if contribution is not None else {}
+    return {**hint, **result, "display": option.label}
 
 
 def input_coding(instrument: Instrument, value: str, urls: FhirUrls) -> dict:

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from app.fhir.codes import (
     LOINC,
+    ORDINAL_VALUE,
     QUESTIONNAIRE_HIDDEN,
+    SDC_CALCULATED_EXPRESSION,
     FhirUrls,
     coding,
     input_coding,
@@ -90,9 +92,47 @@ def _clinician_input_items(instrument: Instrument, urls: FhirUrls) -> list[dict]
     ]
 
 
+#: The total rules an ordinalValue sum reproduces: each answer adds its own share
+#: (app.instruments.scoring.item_contribution), whatever the other answers are.
+ADDITIVE_RULE_FIELDS = {"method", "count_value", "reverse_items", "reverse_from"}
+
+
+def total_expression(instrument: Instrument) -> str:
+    """SDC calculatedExpression (FHIRPath) of the total: the sum of the ordinalValue of each
+    scored item's answer, looked up in this Questionnaire (%questionnaire), so it works for a
+    filler that copies only system and code into the response. FHIRPath arithmetic on an
+    empty operand is empty, so an unanswered scored item gives no total: no proration.
+
+    Refuses a total rule it cannot express as such a sum, rather than publish a hint that
+    disagrees with the scorer."""
+    rule = instrument.scoring.total
+    unknown = {name for name in rule.model_fields_set if name not in ADDITIVE_RULE_FIELDS}
+    if rule.method not in ("sum", "count_at_least") or unknown:
+        raise ValueError(f"{instrument.id}: no FHIRPath total for rule {rule.method!r} {sorted(unknown)}")
+    return " + ".join(_answer_ordinal(item_link_id(instrument, item)) for item in instrument.scored_items)
+
+
+def _answer_ordinal(link_id: str) -> str:
+    return (
+        f"%questionnaire.repeat(item).where(linkId = '{link_id}').answerOption.valueCoding"
+        f".where(code = %resource.repeat(item).where(linkId = '{link_id}').answer.valueCoding.code)"
+        f".extension('{ORDINAL_VALUE}').valueDecimal"
+    )
+
+
 def _total_item(instrument: Instrument, urls: FhirUrls) -> dict:
     low, high = instrument.total_range
     return {
+        "extension": [
+            {
+                "url": SDC_CALCULATED_EXPRESSION,
+                "valueExpression": {
+                    "description": "Total score: sum of the scored answers' ordinalValue; none while any is unanswered",
+                    "language": "text/fhirpath",
+                    "expression": total_expression(instrument),
+                },
+            }
+        ],
         "linkId": total_link_id(instrument),
         "code": [total_coding(instrument, urls)],
         "text": f"{instrument.short_title} total ({low}–{high})",

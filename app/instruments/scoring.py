@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.instruments.definition import Band, Flag, Instrument
+from app.instruments.definition import Band, Flag, Instrument, Item
 
 
 class AnswerError(ValueError):
@@ -154,15 +154,23 @@ def _is_raised(flag: Flag, given: Mapping[str, int], total: int | None) -> bool:
     return flag.item in given and given[flag.item] >= flag.item_at_least
 
 
-def _total(instrument: Instrument, given: Mapping[str, int]) -> int:
+def item_contribution(instrument: Instrument, item: Item, value: int) -> int | None:
+    """What one answer adds to the total under the instrument's rule: reversed where the
+    item is reversed, 1 or 0 for a counted item, None for an item that is never scored.
+    The total is the sum of these, and the FHIR scoring hints (ordinalValue) are these,
+    so a form filler that sums them gets our total."""
+    if not item.scored:
+        return None
     rule = instrument.scoring.total
-    values = [given[item.id] for item in instrument.scored_items]
     if rule.method == "count_at_least":
-        return sum(1 for value in values if value >= rule.count_value)
-    return sum(
-        rule.reverse_from - given[item.id] if item.id in rule.reverse_items else given[item.id]
-        for item in instrument.scored_items
-    )
+        return 1 if value >= rule.count_value else 0
+    if item.id in rule.reverse_items:
+        return rule.reverse_from - value
+    return value
+
+
+def _total(instrument: Instrument, given: Mapping[str, int]) -> int:
+    return sum(item_contribution(instrument, item, given[item.id]) for item in instrument.scored_items)
 
 
 def band_for_total(instrument: Instrument, total: int) -> Band | None:

@@ -100,10 +100,21 @@ def score_fhir_command(path: Path) -> None:
 @with_appcontext
 @click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (UTC).")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--deidentify", is_flag=True, help="Leave out name and date of birth; replace the MRN with a keyed hash.")
+@click.option(
+    "--deidentify",
+    is_flag=True,
+    help="Leave out name, date of birth and ids; replace the MRN with a keyed hash; cut dates to the month.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["wide", "long"]),
+    default="wide",
+    show_default=True,
+    help="wide: a row per response; long: a row per answer (docs/csv-codebook.md).",
+)
 @CLINIC
-def export_csv_command(since, out_file: Path, deidentify: bool, clinic_slug) -> None:
-    """Write one CSV row per response submitted since that day."""
+def export_csv_command(since, out_file: Path, deidentify: bool, layout: str, clinic_slug) -> None:
+    """Write the responses submitted since that day as CSV (docs/csv-codebook.md)."""
     clinic_id = _clinic_id(clinic_slug)
     since = _midnight_utc(since)
     count = exports.count_responses(db.session, since, clinic_id)
@@ -114,11 +125,13 @@ def export_csv_command(since, out_file: Path, deidentify: bool, clinic_slug) -> 
         deidentify=deidentify,
         secret_key=current_app.config["SECRET_KEY"],
         clinic_id=clinic_id,
+        layout=layout,
         actor_kind="cli",
     )
     with open_private(out_file, "w", encoding="utf-8", newline="") as handle:
         handle.write(next(lines))
-        with click.progressbar(lines, length=count, label="Exporting responses", file=sys.stderr) as bar:
+        label = "Exporting responses" if layout == "wide" else "Exporting answers"
+        with click.progressbar(lines, length=None if layout == "long" else count, label=label, file=sys.stderr) as bar:
             for line in bar:
                 handle.write(line)
     click.echo(f"Wrote {count} response(s) to {out_file}.")

@@ -1,5 +1,6 @@
+from wtforms import BooleanField, DateField, RadioField, SelectChoice, StringField
+
 from app.forms import Form
-from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -24,4 +25,11 @@ class CsvExportForm(Form):
         "Responses submitted on or after",
         validators=[DataRequired(message="Enter the first date to include, such as 2026-01-01.")],
     )
-    deidentify = BooleanField("De-identify: leave out name and date of birth, replace the MRN with a code")
+    deidentify = BooleanField(
+        "De-identify: leave out name, date of birth and ids, replace the MRN with a code, dates to the month"
+    )
+    layout = RadioField(
+        "Layout",
+        choices=[SelectChoice("wide", "One row per response"), SelectChoice("long", "One row per answer")],
+        default="wide",
+    )

@@ -68,10 +68,12 @@ def export_csv():
         deidentify=form.deidentify.data,
         secret_key=current_app.config["SECRET_KEY"],
         clinic_id=g.staff_user.clinic_id,
+        layout=form.layout.data,
         actor_user_id=g.staff_user.id,
     )
     kind = "deidentified" if form.deidentify.data else "identified"
-    filename = f"tallyform-responses-{kind}-since-{form.since.data.isoformat()}.csv"
+    rows = "answers" if form.layout.data == "long" else "responses"
+    filename = f"tallyform-{rows}-{kind}-since-{form.since.data.isoformat()}.csv"
     return Response(
         stream_with_context(lines),
         mimetype="text/csv",

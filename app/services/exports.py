@@ -13,6 +13,7 @@ from app.exports.csv_rows import ResponseRow, csv_lines
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening
 from app.services.audit import record_event
+from app.services.integrations import PinnedDefinitions
 
 #: rows fetched from the database at a time
 BATCH_SIZE = 500
@@ -60,6 +61,7 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
             sa.literal_column(_JOINED_FLAGS[dialect], sa.String).label("flags"),
             Screening.created_at.label("screening_created_at"),
             Response.submitted_at,
+            Response.clinician_inputs,
         )
         .join(Screening, Screening.id == Response.screening_id)
         .join(Patient, Patient.id == Screening.patient_id)
@@ -82,8 +84,8 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
     with bind.connect() as reader:
         for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
-            *fields, flags, created_at, submitted_at = row  # the query's columns are ResponseRow's fields
-            yield ResponseRow(*fields, flags.split(";") if flags else [], created_at, submitted_at)
+            *fields, flags, created_at, submitted_at, inputs = row  # the query's columns are ResponseRow's fields
+            yield ResponseRow(*fields, flags.split(";") if flags else [], created_at, submitted_at, inputs or {})
 
 
 def start_csv_export(
@@ -94,6 +96,7 @@ def start_csv_export(
     deidentify: bool,
     secret_key: str,
     clinic_id: int | None,
+    layout: str = "wide",
     actor_user_id: int | None = None,
     actor_kind: str = "user",
 ) -> Iterator[str]:
@@ -107,7 +110,7 @@ def start_csv_export(
             clinic_id=audited_clinic,
             actor_user_id=actor_user_id,
             actor_kind=actor_kind,
-            details={"since": since.isoformat(), "deidentified": deidentify},
+            details={"since": since.isoformat(), "deidentified": deidentify, "layout": layout},
         )
     session.commit()
     return csv_lines(
@@ -115,4 +118,6 @@ def start_csv_export(
         export_item_ids(registry),
         deidentify=deidentify,
         secret_key=secret_key,
+        layout=layout,
+        definitions=PinnedDefinitions(session).get,
     )

@@ -16,11 +16,19 @@ from werkzeug.exceptions import NotFound
 from app.fhir.codes import FhirUrls
 from app.fhir.records import PatientRecord, ResponseRecord, ScreeningRecord
 from app.fhir.resources import build_observations, build_screening_bundle
-from app.fhir.score_input import ScoreInputError, match_instrument, questionnaire_reference, read_answers
+from app.fhir.outcome import outcome_of
+from app.fhir.score_input import (
+    ScoreInputError,
+    match_instrument,
+    questionnaire_reference,
+    read_answers,
+    score_warnings,
+    unwrap_response,
+)
 from app.instruments.definition import Instrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import AnswerError, score
-from app.models import ApiToken, Clinic, InstrumentVersion, Screening
+from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Screening
 from app.services.api_tokens import record_api_call
 from app.services.audit import record_event
 
@@ -120,20 +128,23 @@ class PinnedDefinitions:
         return self._cache[version]
 
 
+def patient_record(patient: Patient, clinic: Clinic, urls: FhirUrls) -> PatientRecord:
+    return PatientRecord(
+        id=patient.id,
+        mrn=patient.mrn,
+        mrn_system=urls.mrn_system(clinic.slug),
+        name=patient.name,
+        date_of_birth=patient.date_of_birth,
+    )
+
+
 def screening_record(screening: Screening, clinic: Clinic, definitions: PinnedDefinitions, urls: FhirUrls):
-    patient = screening.patient
     return ScreeningRecord(
         id=screening.id,
         status=screening.status,
         created_at=screening.created_at,
         completed_at=screening.completed_at,
-        patient=PatientRecord(
-            id=patient.id,
-            mrn=patient.mrn,
-            mrn_system=urls.mrn_system(clinic.slug),
-            name=patient.name,
-            date_of_birth=patient.date_of_birth,
-        ),
+        patient=patient_record(screening.patient, clinic, urls),
         responses=tuple(
             ResponseRecord(
                 id=response.id,
@@ -185,31 +196,40 @@ def export_screening_bundle(session: Session, screening_id: int, urls: FhirUrls)
 def score_questionnaire_response(
     session: Session,
     registry: InstrumentRegistry,
-    resource: object,
+    body: object,
     urls: FhirUrls,
     *,
     api_token: ApiToken | None = None,
 ) -> dict:
-    """Score a QuestionnaireResponse for one of our instruments and return the Observations
-    as a collection Bundle. Nothing is stored (but the API call is audited)."""
+    """Score a QuestionnaireResponse (the body, or inside a Parameters) for one of our
+    instruments and return the Observations as a collection Bundle, followed by an
+    OperationOutcome of warnings when there are any (incomplete, a disagreeing total).
+    Nothing is stored (but the API call is audited)."""
     instrument_id = None
     try:
+        resource = unwrap_response(body)
         reference = questionnaire_reference(resource)
         instrument_id = match_instrument(reference, {key: loaded.definition for key, loaded in registry.items()}, urls)
         definition, version = _definition_for(session, registry, instrument_id, reference.version)
-        answers, inputs = read_answers(definition, resource, urls)
-        result = score(definition, version, answers, inputs).to_dict()
+        given = read_answers(definition, resource, urls)
+        result = score(definition, version, given.answers, given.clinician_inputs).to_dict()
     except (ScoreInputError, AnswerError) as error:
         if api_token is not None:
             record_api_call(session, api_token, "api.score", details={"instrument": instrument_id, "accepted": False})
         if isinstance(error, AnswerError):
             raise ScoreInputError(str(error)) from error
         raise
+    warnings = score_warnings(definition, result, given.sender_total)
     if api_token is not None:
-        record_api_call(session, api_token, "api.score", details={"instrument": instrument_id, "accepted": True})
+        record_api_call(
+            session,
+            api_token,
+            "api.score",
+            details={"instrument": instrument_id, "accepted": True, "warnings": len(warnings)},
+        )
     subject = resource.get("subject")
     response_id = resource.get("id")
-    observations = build_observations(
+    resources = build_observations(
         definition,
         result,
         urls,
@@ -218,10 +238,12 @@ def score_questionnaire_response(
         derived_from=f"QuestionnaireResponse/{response_id}" if isinstance(response_id, str) else None,
         effective=_authored(resource),
     )
+    if warnings:
+        resources.append(outcome_of(warnings))
     return {
         "resourceType": "Bundle",
         "type": "collection",
-        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": observation} for observation in observations],
+        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": resource} for resource in resources],
     }
 
 

@@ -23,6 +23,8 @@ def _summary(bundle):
     for entry in bundle["entry"]:
         obs = entry["resource"]
         parse_fhir(obs)
+        if obs["resourceType"] == "OperationOutcome":
+            continue
         if "valueInteger" in obs:
             total = obs["valueInteger"]
             band = obs.get("interpretation", [{}])[0].get("coding", [{}])[0].get("code")
@@ -121,9 +123,24 @@ REFUSALS = {
         "QuestionnaireResponse.item[0].answer[0].valueCoding",
     ),
     "answer of the wrong type": (
-        lambda r: r | {"item": [{"linkId": "69725-0", "answer": [{"valueInteger": 2}]}]},
-        "must be answered with a valueCoding (got valueInteger)",
+        lambda r: r | {"item": [{"linkId": "69725-0", "answer": [{"valueBoolean": True}]}]},
+        "must be answered with a valueCoding, valueInteger or valueString (got valueBoolean)",
         "QuestionnaireResponse.item[0].answer[0]",
+    ),
+    "a value no option has": (
+        lambda r: r | {"item": [{"linkId": "69725-0", "answer": [{"valueInteger": 7}]}]},
+        "7 is not the value of one of its options",
+        "QuestionnaireResponse.item[0].answer[0].valueInteger",
+    ),
+    "entered in error": (
+        lambda r: r | {"status": "entered-in-error"},
+        "marked entered-in-error",
+        "QuestionnaireResponse.status",
+    ),
+    "a Parameters without the response": (
+        lambda r: {"resourceType": "Parameters", "parameter": [{"name": "other", "resource": r}]},
+        "exactly one parameter named 'response'",
+        "Parameters.parameter",
     ),
     "answer that is not a list": (
         lambda r: r | {"item": [{"linkId": "69725-0", "answer": 5}]},
