@@ -2,7 +2,7 @@
 by the front desk
 
 Revision ID: 0060
-Revises: 0040
+Revises: 0050
 Create Date: 2026-11-25 17:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0060'
-down_revision = '0040'
+down_revision = '0050'
 branch_labels = None
 depends_on = None
 
