@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
@@ -58,8 +58,11 @@ def current_kiosk_session(
 def _live_kiosk_session(session: Session, token: str | None) -> KioskSession | None:
     if not token:
         return None
+    # Every tablet request needs the screening too: one query, not two.
     return session.scalar(
-        sa.select(KioskSession).where(KioskSession.token_hash == token_hash(token), KioskSession.ended_at.is_(None))
+        sa.select(KioskSession)
+        .options(joinedload(KioskSession.screening))
+        .where(KioskSession.token_hash == token_hash(token), KioskSession.ended_at.is_(None))
     )
 
 

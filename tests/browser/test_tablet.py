@@ -130,15 +130,20 @@ def test_idle_tablet_warns_then_clears_itself_and_keeps_the_answers(tmp_path, ne
         assert "checked" not in page.content()
 
         # Staff issue a new code; the patient carries on where they stopped.
-        enter_code(page, base_url, issue_code_for_latest(app))
-        page.get_by_text("Welcome back").wait_for()
-        page.get_by_role("link", name="Carry on").click()
-        assert page.url.endswith("/kiosk/step/1")
-        page.get_by_role("button", name="Back").click()
-        # Kept, but not shown to whoever holds the tablet with the new code.
-        page.get_by_text("You answered this question before").wait_for()
+        carry_on_then_back_to_the_first_answer(page, base_url, app)
         assert page.locator("input[name=item_1]:checked").count() == 0
         assert saved_answers(app) == {"1": 2, "2": None}  # question 2 passed by with Back
+
+
+def carry_on_then_back_to_the_first_answer(page, base_url, app) -> None:
+    """With a new code, resume at question 2 and go back to question 1, answered before the
+    code: kept, but not shown to whoever holds the tablet now."""
+    enter_code(page, base_url, issue_code_for_latest(app))
+    page.get_by_text("Welcome back").wait_for()
+    page.get_by_role("link", name="Carry on").click()
+    assert page.url.endswith("/kiosk/step/1")
+    page.get_by_role("button", name="Back").click()
+    page.get_by_text("You answered this question before").wait_for()
 
 
 def saved_answers(app) -> dict:
@@ -161,12 +166,7 @@ def test_an_option_tapped_and_never_sent_survives_an_idle_clear_out(tmp_path, ne
         page.wait_for_url(re.compile(r".*/kiosk/\?cleared=1"), timeout=12000)
         assert saved_answers(app) == {"1": 3}
 
-        enter_code(page, base_url, issue_code_for_latest(app))
-        page.get_by_text("Welcome back").wait_for()
-        page.get_by_role("link", name="Carry on").click()
-        assert page.url.endswith("/kiosk/step/1")
-        page.get_by_role("button", name="Back").click()
-        page.get_by_text("You answered this question before").wait_for()
+        carry_on_then_back_to_the_first_answer(page, base_url, app)
 
 
 SUPPORT = "A member of your care team will talk with you today"
