@@ -117,7 +117,7 @@ def figure_worklist(url: str, ids: dict) -> Outcome:
         "Worklist, first page", f"at {BIG:,} completed screenings", f"at {SMALL:,} completed screenings", 1.5
     )
     try:
-        return compare(figure, lambda: first_page(ids["big"]), lambda: first_page(ids["small"]), rounds=9, warmup=2)
+        return compare(figure, lambda: first_page(ids["big"]), lambda: first_page(ids["small"]), rounds=7, warmup=1)
     finally:
         app.extensions["tallyform.engine"].dispose()
 
@@ -160,7 +160,7 @@ def figure_pdf(url: str, ids: dict) -> Outcome:
             1.05,
             unit="ms CPU",
         )
-        outcome = compare(figure, ours, weasyprint_alone, rounds=9, warmup=1)
+        outcome = compare(figure, ours, weasyprint_alone, rounds=7, warmup=1)
     app.extensions["tallyform.engine"].dispose()
     return outcome
 
