@@ -220,24 +220,16 @@ def rotate_data_key_command(new_key: bool) -> None:
     click.echo(f"Re-encrypted the two-factor secrets of {count} account(s) with the newest data key.")
 
 
+def _process_count(flag: str, envvar: str, what: str):
+    return click.option(
+        flag, type=click.IntRange(min=1), default=1, show_default=True, envvar=envvar, help=f"{what} [env {envvar}]"
+    )
+
+
 @click.command("check-config")
 @with_appcontext
-@click.option(
-    "--servers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    envvar="TALLYFORM_APP_SERVERS",
-    help="How many machines (or containers) run the app. [env TALLYFORM_APP_SERVERS]",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    envvar="WEB_CONCURRENCY",
-    help="gunicorn worker processes on each. [env WEB_CONCURRENCY, which gunicorn reads too]",
-)
+@_process_count("--servers", "TALLYFORM_APP_SERVERS", "How many machines (or containers) run the app.")
+@_process_count("--workers", "WEB_CONCURRENCY", "gunicorn worker processes on each (gunicorn reads the same variable).")
 def check_config_command(servers: int, workers: int) -> None:
     """Refuse settings that would hurt in production, saying exactly what to set."""
     import os

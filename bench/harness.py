@@ -51,6 +51,12 @@ def seconds(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds(action: Callable[[], object]) -> float:
+    start = time.process_time()
+    action()
+    return time.process_time() - start
+
+
 def compare(
     figure: Figure, measure_a: Callable[[], float], measure_b: Callable[[], float], rounds: int, warmup: int = 1
 ):
@@ -74,7 +80,7 @@ def compare(
 
 
 def _shown(value: float, unit: str) -> str:
-    return f"{value * 1000:9.1f} ms" if unit == "ms" else f"{value:9.2f} {unit}"
+    return f"{value * 1000:9.1f} {unit}" if unit.startswith("ms") else f"{value:9.2f} {unit}"
 
 
 def report(outcome: Outcome) -> None:

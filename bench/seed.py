@@ -15,7 +15,9 @@ from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
 from app.models import Clinic, Patient, Response, Screening, ScreeningReview
 from app.services.clinics import create_clinic, save_packet
+from app.services.clinic_settings import referral_thresholds
 from app.services.screenings import pin_instrument_version
+from app.services.urgency import PINNED, ROUTINE, recompute_clinic_priorities
 
 BATCH = 5_000
 INSTRUMENTS = ("phq9", "gad7")
@@ -113,6 +115,8 @@ def seed_clinic_history(
                 instrument_id: patterns[instrument_id][n % len(patterns[instrument_id])]
                 for instrument_id in INSTRUMENTS
             }
+            is_urgent = any(pattern["is_urgent"] for pattern in chosen.values())
+            is_reviewed = n < screenings - 300 and reviewer_id is not None
             screening_rows.append(
                 {
                     "clinic_id": clinic.id,
@@ -121,7 +125,10 @@ def seed_clinic_history(
                     "packet_name": PACKET,
                     "instrument_ids": list(INSTRUMENTS),
                     "status": "completed",
-                    "is_urgent": any(pattern["is_urgent"] for pattern in chosen.values()),
+                    "is_urgent": is_urgent,
+                    "urgent_at": taken if is_urgent else None,
+                    # as the app keeps it: over-threshold rows are sorted once, after the load
+                    "worklist_priority": PINNED if is_urgent and not is_reviewed else ROUTINE,
                     "created_at": taken,
                     "started_at": taken,
                     "completed_at": taken + timedelta(minutes=6),
@@ -140,25 +147,29 @@ def seed_clinic_history(
                 for pattern in chosen.values()
             ],
         )
-        # Reviewed, except the newest few hundred: a clinic keeps up with its worklist.
-        reviewed = [
-            {
-                "screening_id": screening_id,
-                "clinic_id": clinic.id,
-                "status": "reviewed",
-                "status_by_id": reviewer_id,
-                "status_at": now,
-                "urgent_acknowledged_by_id": reviewer_id if row["is_urgent"] else None,
-                "urgent_acknowledged_at": now if row["is_urgent"] else None,
-            }
-            for screening_id, row, n in zip(screening_ids, screening_rows, chunk, strict=True)
-            if n < screenings - 300 and reviewer_id is not None
-        ]
-        if reviewed:
-            connection.execute(sa.insert(ScreeningReview), reviewed)
+        # Reviewed, except the newest few hundred: a clinic keeps up with its worklist. Every
+        # listed screening has its review row, as the app keeps it.
+        reviews = []
+        for screening_id, row, n in zip(screening_ids, screening_rows, chunk, strict=True):
+            is_reviewed = n < screenings - 300 and reviewer_id is not None
+            acknowledged = is_reviewed and row["is_urgent"]
+            reviews.append(
+                {
+                    "screening_id": screening_id,
+                    "clinic_id": clinic.id,
+                    "status": "reviewed" if is_reviewed else "needs_review",
+                    "status_by_id": reviewer_id if is_reviewed else None,
+                    "status_at": now if is_reviewed else None,
+                    "urgent_acknowledged_by_id": reviewer_id if acknowledged else None,
+                    "urgent_acknowledged_at": now if acknowledged else None,
+                }
+            )
+        connection.execute(sa.insert(ScreeningReview), reviews)
         connection.commit()
     connection.close()
     engine.dispose()
+    recompute_clinic_priorities(session, clinic.id, referral_thresholds(session, registry, clinic.id))
+    session.commit()
     return clinic.id
 
 

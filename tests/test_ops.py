@@ -22,6 +22,14 @@ PRODUCTION = {
 }
 
 
+@pytest.fixture(autouse=True)
+def no_heartbeat_left_behind():
+    """The immediate-mode queue keeps one in-memory store for the whole run: a heartbeat left
+    here would make /readyz ready in every later test."""
+    yield
+    tasks.huey.delete(tasks.HEARTBEAT_KEY)
+
+
 def check_config(runner, monkeypatch, environ: dict, *args: str):
     for name in ("SECRET_KEY", "TALLYFORM_QUEUE_URL", "TALLYFORM_QUEUE_IMMEDIATE", "WEB_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
