@@ -36,6 +36,8 @@ class Screening(Base):
         # a completed screening has a completion time, and only a completed one does
         sa.CheckConstraint("(status = 'completed') = (completed_at IS NOT NULL)", name="completed_at_iff_completed"),
         sa.Index("ix_screening_clinic_worklist", "clinic_id", "is_urgent", "created_at"),
+        # the clinic dashboard reads one clinic's screenings by date range
+        sa.Index("ix_screening_clinic_created", "clinic_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

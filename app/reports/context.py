@@ -160,15 +160,14 @@ def instrument_histories(
             for row in history_rows
             if row["result"]["total"] is not None
         ]
-        chart = None
+        chart = chart_compact = None
         if is_trended and len(points) > 1:
             bands = [ChartBand(band.label, band.min, band.max) for band in latest.scoring.bands]
-            chart = trend_chart(
-                f"{chart_prefix}-{instrument_id}",
-                f"{latest.short_title} totals over time, {points[0].label} to {points[-1].label}",
-                points,
-                bands,
-                latest.total_range,
+            title = f"{latest.short_title} totals over time, {points[0].label} to {points[-1].label}"
+            chart = trend_chart(f"{chart_prefix}-{instrument_id}", title, points, bands, latest.total_range)
+            # the same chart laid out for a phone's width; the history page shows one of the two
+            chart_compact = trend_chart(
+                f"{chart_prefix}-{instrument_id}-compact", title, points, bands, latest.total_range, compact=True
             )
         histories.append(
             {
@@ -179,6 +178,7 @@ def instrument_histories(
                 # a score of a history, not a state (ACE), is shown once: its latest answer
                 "rows": history_rows if is_trended else history_rows[-1:],
                 "chart": chart,
+                "chart_compact": chart_compact,
                 "bands_note": latest.scoring.bands_note,
                 "reliable_change_rule": reliable_change_rule(latest),
             }
