@@ -183,9 +183,10 @@ def _percentile(ranked, value, fraction: tuple[int, int]) -> sa.ColumnElement:
     default) over `ranked` rows carrying a 0-based `rank` and the row count `n`; written with
     integer arithmetic so SQLite, which has no percentile function, computes it too."""
     numerator, denominator = fraction
-    position = (ranked.c.n - 1) * numerator
-    low = position // denominator  # integer division on both databases
-    weight = sa.cast(position - low * denominator, sa.Float) / denominator
+    low = (ranked.c.n - 1) * numerator // denominator  # integer division on both databases
+    rows = sa.func.max(ranked.c.n)  # the same on every row: aggregated only to be read once
+    weight = sa.cast((rows - 1) * numerator - ((rows - 1) * numerator // denominator) * denominator, sa.Float)
+    weight = weight / float(denominator)
     low_value = sa.func.max(sa.case((ranked.c.rank == low, value), else_=None))
     high_value = sa.func.max(sa.case((ranked.c.rank == low + 1, value), else_=None))
     return low_value + weight * (sa.func.coalesce(high_value, low_value) - low_value)
