@@ -13,7 +13,7 @@ from app.clinician.forms import (
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
 from app.services import dashboard as dashboards
-from app.services import referrals, reviews
+from app.services import referrals, reviews, score_changes
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", cli_group=None)
 # Front desk staff book screenings but see no results: every page here shows scores or answers.
@@ -39,8 +39,10 @@ def worklist():
     page = reviews.worklist(
         db.session, instruments(), g.staff_user.clinic, filters, page=request.args.get("page", 1, type=int)
     )
+    screenings = [row.screening for row in page.rows]
+    changes = score_changes.changes_since_last_screening(db.session, instruments(), screenings)
     args = {key: value for key, value in request.args.items() if key != "page"}
-    return render_template("clinician/worklist.html", form=form, worklist=page, args=args)
+    return render_template("clinician/worklist.html", form=form, worklist=page, args=args, changes=changes)
 
 
 @bp.route("/patients/<int:patient_id>")

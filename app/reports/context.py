@@ -102,7 +102,9 @@ def result_summary(definition: Instrument, response: Response) -> dict:
     }
 
 
-def _change(definition: Instrument, previous: int | None, total: int | None) -> dict | None:
+def change_between(definition: Instrument, previous: int | None, total: int | None) -> dict | None:
+    """A total's change since the previous complete one, marked reliable where the
+    instrument gives a threshold (None: no mark, not "unreliable")."""
     if previous is None or total is None:
         return None
     delta = total - previous
@@ -149,7 +151,7 @@ def instrument_histories(
                     "screening_id": response.screening_id,
                     "date": local_time(completed_at, clinic.timezone, DATE),
                     "result": result_summary(definition, response),
-                    "change": _change(definition, previous_total, response.total),
+                    "change": change_between(definition, previous_total, response.total),
                 }
             )
             if response.total is not None:

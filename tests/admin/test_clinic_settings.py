@@ -48,7 +48,7 @@ def test_time_zone_is_used_to_show_times(admin, session):
     post_form(admin, "/admin/settings", {**VALID, "timezone": "Asia/Tokyo"})
     assert _clinic(session).timezone == "Asia/Tokyo"
     # The demo's 2026-11-10 15:45 UTC screening is 00:45 the next day in Tokyo.
-    assert "11 Nov 2026, 00:45" in admin.get("/clinician/").text
+    assert "11 Nov 2026, 00:45" in admin.get("/clinician/?date_from=2026-11-10&date_to=2026-11-11").text
 
 
 @pytest.mark.parametrize(

@@ -178,3 +178,44 @@ def test_front_desk_sees_no_worklist_history_or_pdf(login_as, client, session):
     assert client.get(f"/clinician/patients/{patient_id(session, 'James Okafor')}").status_code == 403
     assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 403
     assert "Worklist" not in client.get("/check-in/").text
+
+
+def test_each_result_shows_its_change_since_the_last_screening_marked_reliable_where_defined(
+    login_as, client, demo_clinic
+):
+    patient = demo_clinic.patient("Cara Change", "900010")
+    demo_clinic.screening(patient, {"phq9": phq9_total(20), "gad7": [1, 1, 1, 1, 0, 0, 0]}, at(2025, 4, 1))
+    demo_clinic.screening(patient, {"phq9": phq9_total(10), "gad7": [1, 1, 1, 1, 1, 0, 0]}, at(2025, 4, 29))
+    login_as("clinician")
+    listed = rows(client.get("/clinician/?date_from=2025-04-01&date_to=2025-04-30").text)
+    latest = [row for row in listed if "29 Apr 2025" in row][0]
+    # PHQ-9 20 -> 10: 10 points down, over its 6-point threshold; GAD-7 4 -> 5: up 1, under its 4
+    assert "PHQ-9: 10 Moderate ↓ −10 since the last screening , reliable change" in latest
+    assert "GAD-7: 5 Mild ↑ +1 since the last screening" in latest
+    assert "+1 since the last screening , reliable" not in latest
+    first = [row for row in listed if "01 Apr 2025" in row][0]
+    assert "since the last screening" not in first
+
+
+def test_worklist_changes_cost_one_query_for_the_whole_page(login_as, client, demo_clinic, count_queries):
+    from app.extensions import db, instruments
+    from app.services.reviews import WorklistFilters, worklist
+    from app.services.score_changes import changes_since_last_screening
+
+    login_as("clinician")
+    with demo_clinic.app.app_context():
+        from app.models import Clinic
+
+        page = worklist(db.session, instruments(), db.session.get(Clinic, demo_clinic.clinic_id), WorklistFilters())
+        with count_queries() as statements:
+            changes = changes_since_last_screening(db.session, instruments(), [row.screening for row in page.rows])
+    assert len(statements) == 1
+    assert changes
+
+
+def phq9_total(total: int) -> list[int]:
+    items, rest = [], total
+    for _ in range(8):
+        items.append(min(3, rest))
+        rest -= items[-1]
+    return [*items, 0, 0]
