@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.models.clinic import DEFAULT_CRISIS_TEXT
 from app.models import AuditEvent
 from tests.admin.conftest import demo_clinic, post_form
 from tests.conftest import csrf_token_from
@@ -41,7 +42,13 @@ def test_valid_settings_are_saved_and_destinations_kept_in_order(admin, session)
     assert clinic.referral_destinations == ["Behavioral health – Dr Kim", "Community counselling"]
     assert "Clinic settings saved." in admin.get("/admin/settings").text
     event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "clinic.settings")).one()
-    assert event.details == {"changed": ["address", "crisis_text", "paper_size", "referral_destinations"]}
+    assert event.details["changed"] == ["address", "crisis_text", "paper_size", "referral_destinations"]
+    # each changed setting's old and new value, so the trail says what the wording was
+    assert event.details["old"]["crisis_text"] == DEFAULT_CRISIS_TEXT
+    assert event.details["new"]["crisis_text"] == VALID["crisis_text"]
+    assert event.details["old"]["paper_size"] == "Letter"
+    assert event.details["new"]["referral_destinations"] == ["Behavioral health – Dr Kim", "Community counselling"]
+    assert set(event.details["old"]) == set(event.details["changed"])
 
 
 def test_time_zone_is_used_to_show_times(admin, session):
