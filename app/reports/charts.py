@@ -178,10 +178,10 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], maximum: float | None 
     """Horizontal bars, one per row, each with its label above it and its value written at
     its end: nothing depends on colour, and it reads the same at any width (the table beside
     it gives the same figures)."""
-    width, row, left = 340, 44, 4
+    width, row, left = 300, 44, 4
     height = max(len(bars), 1) * row + 8
     top_value = maximum if maximum is not None else max((bar.value for bar in bars), default=0)
-    scale = (width - 2 * left - 130) / top_value if top_value else 0
+    scale = (width - 2 * left - 120) / top_value if top_value else 0
     cid = escape(chart_id)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="bar-chart" role="img" '
