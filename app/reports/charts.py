@@ -32,7 +32,8 @@ class Layout:
 
 
 WIDE = Layout(640, 240, 36, 190, 16, 36, 26)
-COMPACT = Layout(340, 240, 30, 0, 16, 36, 22)
+COMPACT = Layout(340, 220, 30, 0, 16, 36, 22)
+LEGEND_ROW = 20  # the compact layout's key of bands, under the chart
 
 # (fill, hatching path in a 8x8 tile or None): lighter bands first, so "higher" reads as "denser".
 BAND_LOOKS = (
@@ -83,8 +84,9 @@ def trend_chart(
         return look.left + look.inset + (inner / 2 if len(points) == 1 else index * inner / (len(points) - 1))
 
     cid = escape(chart_id)
+    total_height = look.height + (0 if look.right else 8 + LEGEND_ROW * len(bands))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {look.width} {look.height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {look.width} {total_height}" '
         f'class="trend-chart {"compact" if compact else "wide"}" role="img" aria-labelledby="{cid}-title" '
         f'font-family="{FONT_FAMILY}">',
         f'<title id="{cid}-title">{escape(title)}</title>',
@@ -119,10 +121,18 @@ def trend_chart(
                 f"{text}</text>"
             )
         else:
-            # over the hatching: a white outline keeps each letter readable
+            # a key under the chart, highest band first, each with its own swatch: inside the
+            # plot a label would sit under the points it describes
+            key_x, key_y = look.left, look.height + 6 + (len(bands) - 1 - index) * LEGEND_ROW
             labels.append(
-                f'<text x="{look.left + 4}" y="{label_y:.1f}" font-size="{SMALL_FONT_SIZE}" fill="#1b1b1b" '
-                f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{text}</text>'
+                f'<rect x="{key_x}" y="{key_y}" width="14" height="14" fill="{fill}" stroke="#1b1b1b" '
+                f'stroke-width="0.7"/>'
+                + (
+                    f'<rect x="{key_x}" y="{key_y}" width="14" height="14" fill="url(#{cid}-p{index})"/>'
+                    if hatch
+                    else ""
+                )
+                + f'<text x="{key_x + 19}" y="{key_y + 12}" font-size="{SMALL_FONT_SIZE}" fill="#1b1b1b">{text}</text>'
             )
     parts += labels
     parts.append(

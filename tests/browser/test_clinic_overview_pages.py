@@ -63,6 +63,7 @@ def test_worklist_shows_changes_and_on_a_phone_urgent_rows_before_the_filters(li
         assert not filters.evaluate("d => d.open")
         first_row = page.locator("tbody tr").first.bounding_box()
         assert first_row["y"] < page.viewport_size["height"]  # an urgent row on the first screen
+        screenshot(page, "clinician-worklist-phone-filters-folded")
         page.get_by_text("Filters", exact=True).focus()
         page.keyboard.press("Enter")
         assert page.get_by_label("From").is_visible()
