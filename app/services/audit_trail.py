@@ -65,7 +65,7 @@ ACTION_LABELS = {
     "referral.export": "Exported a referral summary",
     "referral.save": "Saved a referral",
     "responses.export_csv": "Exported responses as CSV",
-    "screening.complete": "Answers sent from the tablet",
+    "screening.complete": "Completed a screening",
     "screening.create": "Started a screening",
     "screening.export_fhir": "Exported a screening as FHIR",
     "screening.review_status": "Changed a screening's review status",

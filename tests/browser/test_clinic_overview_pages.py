@@ -3,7 +3,7 @@ off-screen, readable chart text, and axe-clean (WCAG 2.1 AA, and unique landmark
 
 import pytest
 
-from tests.browser.conftest import axe_violations, screenshot, staff_sign_in
+from tests.browser.conftest import axe_violations, demo_app, screenshot, serving, staff_sign_in
 
 pytestmark = pytest.mark.browser
 SIZES = ["desktop", "tablet", "phone"]
@@ -72,14 +72,34 @@ def test_worklist_shows_changes_and_on_a_phone_urgent_rows_before_the_filters(li
     _check(page, "clinician-worklist", viewport)
 
 
+@pytest.fixture(scope="module")
+def settings_server(tmp_path_factory):
+    """A demo clinic of this module's own, whose crisis text the audit test changes."""
+    with serving(demo_app(tmp_path_factory.mktemp("audit"))) as url:
+        yield url
+
+
+NEW_CRISIS_TEXT = (
+    "If you are thinking about harming yourself, tell the person at the front desk now: someone will see you "
+    "today. At any hour, call or text 988 (Suicide & Crisis Lifeline) or call 911 in an emergency."
+)
+
+
 @pytest.mark.parametrize("viewport", SIZES)
-def test_audit_trail_reads_in_words_and_wraps(live_server, new_page, viewport):
+def test_audit_trail_reads_in_words_and_its_details_wrap(settings_server, new_page, viewport):
     page = new_page(viewport)
-    staff_sign_in(page, live_server, "admin")
-    page.goto(f"{live_server}/admin/audit")
+    staff_sign_in(page, settings_server, "admin")
+    page.goto(f"{settings_server}/admin/settings")
+    page.get_by_label("Crisis and support message").fill(NEW_CRISIS_TEXT + " " + viewport)
+    page.get_by_role("button", name="Save settings").click()
+    page.goto(f"{settings_server}/admin/audit")
     body = page.locator("tbody").inner_text()
     assert "Signed in" in body
     assert "staff.sign_in" not in body
+    change = page.locator("tbody tr", has_text="Changed the crisis text").first
+    assert f"now “{NEW_CRISIS_TEXT} {viewport}”" in change.inner_text()
+    details = change.locator('td[data-label="Details"]').bounding_box()
+    assert details["x"] + details["width"] <= page.viewport_size["width"]  # wrapped, not clipped
     _check(page, "admin-audit", viewport)
 
 
