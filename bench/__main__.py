@@ -87,9 +87,102 @@ def bench_referral_pdf(repeat: int = 11) -> None:
     print(f"  download of the stored PDF through the app    {download * 1e3:8.1f} ms (median of 51)")
 
 
+def bench_dashboard(screenings: int = 100_000, repeat: int = 5) -> None:
+    """The clinic dashboard over a year of `screenings` (two responses each), on SQLite. The
+    rows are inserted in bulk, not through the services: the figure is the read, not the load."""
+    import random
+    import tempfile
+    from datetime import UTC, date, datetime, timedelta
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from alembic import command
+
+    from app import create_app
+    from app.cli import alembic_config
+    from app.extensions import db, instruments
+    from app.models import Clinic, InstrumentVersion, Packet, PacketEntry, Patient, Response, Screening
+    from app.services.dashboard import build_dashboard
+
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        config = alembic_config(url)
+        config.attributes["skip_logging"] = True
+        command.upgrade(config, "head")
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+        with app.app_context():
+            session, registry = db.session, instruments()
+            clinic = Clinic(slug="bench", name="Bench", timezone="America/Chicago")
+            session.add(clinic)
+            session.flush()
+            packet = Packet(clinic_id=clinic.id, name="Follow-up")
+            packet.entries = [PacketEntry(position=0, instrument_id="phq9", rescreen_weeks=4)]
+            packet.entries.append(PacketEntry(position=1, instrument_id="gad7", rescreen_weeks=4))
+            session.add(packet)
+            for iid in ("phq9", "gad7"):
+                loaded = registry[iid]
+                session.add(InstrumentVersion(version=loaded.version, instrument_id=iid, definition={}))
+            session.flush()
+            patients = screenings // 5
+            session.execute(
+                sa.insert(Patient),
+                [
+                    {"clinic_id": clinic.id, "mrn": f"B{n}", "name": f"Bench {n}", "date_of_birth": date(1980, 1, 1)}
+                    for n in range(patients)
+                ],
+            )
+            first_patient = session.scalar(sa.select(sa.func.min(Patient.id)))
+            start = datetime(2025, 12, 1, tzinfo=UTC)
+            rows = []
+            for n in range(screenings):
+                at = start + timedelta(minutes=n * 5)
+                rows.append(
+                    {
+                        "id": n + 1,
+                        "clinic_id": clinic.id,
+                        "patient_id": first_patient + n % patients,
+                        "packet_id": packet.id,
+                        "packet_name": "Follow-up",
+                        "instrument_ids": ["phq9", "gad7"],
+                        "status": "completed",
+                        "is_urgent": rng.random() < 0.03,
+                        "created_at": at,
+                        "completed_at": at + timedelta(minutes=9),
+                    }
+                )
+            session.execute(sa.insert(Screening), rows)
+            session.execute(
+                sa.insert(Response),
+                [
+                    {
+                        "screening_id": n + 1,
+                        "instrument_id": iid,
+                        "instrument_version": registry[iid].version,
+                        "answers": {},
+                        "score": {},
+                        "total": rng.randint(0, 21),
+                        "is_complete": True,
+                        "submitted_at": rows[n]["completed_at"],
+                    }
+                    for n in range(screenings)
+                    for iid in ("phq9", "gad7")
+                ],
+            )
+            session.commit()
+            session.execute(sa.text("ANALYZE"))
+            timing = median_seconds(
+                lambda: build_dashboard(session, registry, clinic, date(2025, 12, 1), date(2026, 11, 30)), repeat
+            )
+        app.extensions["tallyform.engine"].dispose()
+    print(f"Clinic dashboard, one year of {screenings:,} screenings on SQLite (median of {repeat}):")
+    print(f"  every figure                                 {timing * 1e3:8.1f} ms")
+
+
 def main() -> None:
     bench_scoring()
     bench_referral_pdf()
+    bench_dashboard()
 
 
 if __name__ == "__main__":

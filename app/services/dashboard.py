@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import UTCDateTime, utcnow
 from app.instruments.definition import Outcomes
 from app.instruments.registry import InstrumentRegistry
 from app.reports.charts import Bar, bar_chart
@@ -232,29 +232,32 @@ def referrals_by_destination(session: Session, clinic: Clinic, start: datetime, 
     return [(destination, int(count)) for destination, count in rows]
 
 
-def _latest_responses(clinic: Clinic, until: datetime, instrument_ids) -> sa.Subquery:
-    """Every complete response of the clinic's patients up to `until`, numbered per patient
-    and instrument from the first (first_rank 1) and from the latest (last_rank 1)."""
-    partition = (Screening.patient_id, Response.instrument_id)
-    return (
+def _per_patient(clinic: Clinic, until: datetime, instrument_ids) -> sa.Subquery:
+    """One row per patient and instrument, from their complete responses up to `until`: the
+    first total (baseline), the latest total with its time and packet, and how many there are.
+    Every window shares one partition and order, so the database sorts the rows once."""
+    window = {
+        "partition_by": (Screening.patient_id, Response.instrument_id),
+        "order_by": (Screening.completed_at, Response.id),
+    }
+    whole = {**window, "rows": (None, None)}  # the frame is the whole partition
+    ranked = (
         sa.select(
             Screening.patient_id,
-            Screening.packet_id,
-            Screening.completed_at,
             Response.instrument_id,
-            Response.total,
-            sa.func.row_number()
-            .over(partition_by=partition, order_by=(Screening.completed_at, Response.id))
-            .label("first_rank"),
-            sa.func.row_number()
-            .over(partition_by=partition, order_by=(Screening.completed_at.desc(), Response.id.desc()))
-            .label("last_rank"),
+            sa.func.row_number().over(**window).label("rank"),
+            sa.func.first_value(Response.total, type_=sa.Integer).over(**whole).label("baseline"),
+            sa.func.last_value(Response.total, type_=sa.Integer).over(**whole).label("latest"),
+            sa.func.last_value(Screening.completed_at, type_=UTCDateTime).over(**whole).label("latest_at"),
+            sa.func.last_value(Screening.packet_id, type_=sa.Integer).over(**whole).label("packet_id"),
+            sa.func.count().over(partition_by=window["partition_by"]).label("responses"),
         )
         .join(Screening, Screening.id == Response.screening_id)
         .where(Screening.clinic_id == clinic.id, Screening.created_at < until, Screening.status == "completed")
         .where(Response.total.is_not(None), Response.instrument_id.in_(list(instrument_ids)))
         .subquery()
     )
+    return sa.select(ranked).where(ranked.c.rank == 1).subquery()
 
 
 def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime) -> list[RescreenDue]:
@@ -264,7 +267,7 @@ def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic,
     thresholds = {iid: t for iid, t in referral_thresholds(session, registry, clinic.id).items() if t is not None}
     if not thresholds:
         return []
-    latest = _latest_responses(clinic, as_of, thresholds)
+    latest = _per_patient(clinic, as_of, thresholds)
     threshold_of = sa.case(*((latest.c.instrument_id == iid, t) for iid, t in thresholds.items()), else_=None)
     rows = session.execute(
         sa.select(
@@ -272,8 +275,8 @@ def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic,
             Patient.name,
             Patient.mrn,
             latest.c.instrument_id,
-            latest.c.total,
-            latest.c.completed_at,
+            latest.c.latest,
+            latest.c.latest_at,
             PacketEntry.rescreen_weeks,
         )
         .join(
@@ -281,7 +284,7 @@ def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic,
             sa.and_(PacketEntry.packet_id == latest.c.packet_id, PacketEntry.instrument_id == latest.c.instrument_id),
         )
         .join(Patient, Patient.id == latest.c.patient_id)
-        .where(latest.c.last_rank == 1, PacketEntry.rescreen_weeks.is_not(None), latest.c.total >= threshold_of)
+        .where(PacketEntry.rescreen_weeks.is_not(None), latest.c.latest >= threshold_of)
     ).all()
     zone = ZoneInfo(clinic.timezone)
     due = []
@@ -310,19 +313,7 @@ def outcome_figures(
     }
     if not rules:
         return []
-    ranked = _latest_responses(clinic, end, rules)
-    per_patient = (
-        sa.select(
-            ranked.c.patient_id,
-            ranked.c.instrument_id,
-            sa.func.max(sa.case((ranked.c.first_rank == 1, ranked.c.total), else_=None)).label("baseline"),
-            sa.func.max(sa.case((ranked.c.last_rank == 1, ranked.c.total), else_=None)).label("latest"),
-            sa.func.max(sa.case((ranked.c.last_rank == 1, ranked.c.completed_at), else_=None)).label("latest_at"),
-            sa.func.count().label("responses"),
-        )
-        .group_by(ranked.c.patient_id, ranked.c.instrument_id)
-        .subquery()
-    )
+    per_patient = _per_patient(clinic, end, rules)
 
     def by_instrument(attribute: str):
         return sa.case(
