@@ -363,16 +363,18 @@ def build_dashboard(
     )
 
 
+def _audited(session: Session, registry: InstrumentRegistry, user: User, action: str, dates: tuple[date, date]):
+    dashboard = build_dashboard(session, registry, user.clinic, *dates)
+    record_staff_event(session, action, user, "clinic", user.clinic_id, {"from": str(dates[0]), "to": str(dates[1])})
+    session.commit()
+    return dashboard
+
+
 def view_dashboard(
     session: Session, registry: InstrumentRegistry, user: User, date_from: date, date_to: date
 ) -> Dashboard:
     """The dashboard, recorded in the audit trail: its re-screening list names patients."""
-    dashboard = build_dashboard(session, registry, user.clinic, date_from, date_to)
-    record_staff_event(
-        session, "dashboard.view", user, "clinic", user.clinic_id, {"from": str(date_from), "to": str(date_to)}
-    )
-    session.commit()
-    return dashboard
+    return _audited(session, registry, user, "dashboard.view", (date_from, date_to))
 
 
 def dashboard_charts(board: Dashboard) -> dict:
@@ -438,11 +440,7 @@ def dashboard_rows(dashboard: Dashboard) -> list[list[str]]:
 def export_dashboard_csv(
     session: Session, registry: InstrumentRegistry, user: User, date_from: date, date_to: date
 ) -> str:
-    dashboard = build_dashboard(session, registry, user.clinic, date_from, date_to)
-    record_staff_event(
-        session, "dashboard.export", user, "clinic", user.clinic_id, {"from": str(date_from), "to": str(date_to)}
-    )
-    session.commit()
+    dashboard = _audited(session, registry, user, "dashboard.export", (date_from, date_to))
     buffer = io.StringIO()
     csv.writer(buffer).writerows([[spreadsheet_safe(cell) for cell in row] for row in dashboard_rows(dashboard)])
     return buffer.getvalue()
