@@ -32,7 +32,7 @@ class Layout:
 
 
 WIDE = Layout(640, 240, 36, 190, 16, 36, 26)
-COMPACT = Layout(340, 220, 30, 0, 16, 36, 22)
+COMPACT = Layout(300, 220, 30, 0, 16, 36, 22)
 LEGEND_ROW = 20  # the compact layout's key of bands, under the chart
 
 # (fill, hatching path in a 8x8 tile or None): lighter bands first, so "higher" reads as "denser".
@@ -161,7 +161,7 @@ def trend_chart(
             label_y = y - 9 if y - 9 > look.top + 12 else y + 19
             parts.append(
                 f'<text x="{x:.1f}" y="{label_y:.1f}" font-size="{FONT_SIZE}" font-weight="bold" '
-                f'text-anchor="middle" fill="#000000" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                f'text-anchor="middle" fill="#000000">'
                 f"{point.total}</text>"
             )
         # the latest date always, and others only where they cannot run into it

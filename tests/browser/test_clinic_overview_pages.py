@@ -42,10 +42,12 @@ def test_history_fits_the_screen_with_readable_charts(live_server, new_page, vie
         box = chart.bounding_box()
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= width  # the newest point and the band labels are on screen
+        # the smallest font size in the chart's units, times the scale it is drawn at
         smallest = chart.evaluate(
-            "svg => Math.min(...[...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height))"
+            "svg => Math.min(...[...svg.querySelectorAll('text')].map(t => +t.getAttribute('font-size')))"
+            " * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width"
         )
-        assert smallest >= 12 * 0.95, smallest  # a 12 px glyph box, allowing for rounding
+        assert smallest >= 12, smallest
     stem = page.locator("th.stem").first
     if stem.is_visible():
         assert stem.bounding_box()["width"] > 250  # the stem heads the whole answers table
@@ -109,6 +111,10 @@ def test_dashboard_shows_its_charts_and_tables(live_server, new_page, viewport):
     staff_sign_in(page, live_server, "admin")
     page.get_by_role("link", name="Dashboard").click()
     assert page.get_by_role("heading", name="Clinic dashboard").is_visible()
-    assert page.locator("svg.bar-chart").count() == 3
+    bars = page.locator("svg.bar-chart")
+    assert bars.count() == 3
+    for index in range(3):
+        scale = bars.nth(index).evaluate("svg => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width")
+        assert 13 * scale >= 12, scale
     assert page.get_by_role("heading", name="Outcomes of measurement-based care").is_visible()
     _check(page, "clinician-dashboard", viewport)
