@@ -56,6 +56,10 @@ def settings_from_environment() -> dict:
         "KIOSK_IDLE_SECONDS": _int("TALLYFORM_KIOSK_IDLE_SECONDS", 180),
         # The final page (and any support message on it) goes back to the code screen after this.
         "KIOSK_DONE_SECONDS": _int("TALLYFORM_KIOSK_DONE_SECONDS", 60),
+        # The tablet's "about N minutes": a planning figure of ours, not a published one (one
+        # question a screen, read and tapped, then Next). A clinic that times its own patients
+        # sets its figure here.
+        "SECONDS_PER_QUESTION": _int("TALLYFORM_SECONDS_PER_QUESTION", 20),
         "STAFF_IDLE_MINUTES": _int("TALLYFORM_STAFF_IDLE_MINUTES", 15),
         "STAFF_MAX_SESSION_HOURS": _int("TALLYFORM_STAFF_MAX_SESSION_HOURS", 12),
         # Cookies are sent over HTTPS only unless this is set to 0 (plain-HTTP development).

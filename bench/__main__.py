@@ -13,6 +13,7 @@ import logging
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ BIG, SMALL, CSV_SCREENINGS = 100_000, 1_000, 5_000  # the CSV clinic: 2 response
 TABLETS = 50
 QUICK_PACKET = ("Quick check", ["phq2"])
 FIGURES = ("worklist", "tablet", "pdf", "csv", "startup")
+EXTRAS = ("dashboard",)  # printed as figures of their own, with no baseline to compare against
 
 
 @contextmanager
@@ -329,9 +331,105 @@ def run_figure(name: str, url: str, ids: dict, workdir: Path) -> Outcome:
     return figure_startup(url)
 
 
+def bench_dashboard(screenings: int = 100_000, repeat: int = 5) -> None:
+    """The clinic dashboard over a year of `screenings` (two responses each), on SQLite. The
+    rows are inserted in bulk, not through the services: the figure is the read, not the load."""
+    import random
+    import tempfile
+    from datetime import UTC, date, datetime, timedelta
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from alembic import command
+
+    from app import create_app
+    from app.cli import alembic_config
+    from app.extensions import db, instruments
+    from app.models import Clinic, InstrumentVersion, Packet, PacketEntry, Patient, Response, Screening
+    from app.services.dashboard import build_dashboard
+
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+        config = alembic_config(url)
+        config.attributes["skip_logging"] = True
+        command.upgrade(config, "head")
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+        with app.app_context():
+            session, registry = db.session, instruments()
+            clinic = Clinic(slug="bench", name="Bench", timezone="America/Chicago")
+            session.add(clinic)
+            session.flush()
+            packet = Packet(clinic_id=clinic.id, name="Follow-up")
+            packet.entries = [PacketEntry(position=0, instrument_id="phq9", rescreen_weeks=4)]
+            packet.entries.append(PacketEntry(position=1, instrument_id="gad7", rescreen_weeks=4))
+            session.add(packet)
+            for iid in ("phq9", "gad7"):
+                loaded = registry[iid]
+                session.add(InstrumentVersion(version=loaded.version, instrument_id=iid, definition={}))
+            session.flush()
+            patients = screenings // 5
+            session.execute(
+                sa.insert(Patient),
+                [
+                    {"clinic_id": clinic.id, "mrn": f"B{n}", "name": f"Bench {n}", "date_of_birth": date(1980, 1, 1)}
+                    for n in range(patients)
+                ],
+            )
+            first_patient = session.scalar(sa.select(sa.func.min(Patient.id)))
+            start = datetime(2025, 12, 1, tzinfo=UTC)
+            rows = []
+            for n in range(screenings):
+                at = start + timedelta(minutes=n * 5)
+                rows.append(
+                    {
+                        "id": n + 1,
+                        "clinic_id": clinic.id,
+                        "patient_id": first_patient + n % patients,
+                        "packet_id": packet.id,
+                        "packet_name": "Follow-up",
+                        "instrument_ids": ["phq9", "gad7"],
+                        "status": "completed",
+                        "is_urgent": (urgent := rng.random() < 0.03),
+                        "urgent_at": at if urgent else None,
+                        "worklist_priority": 0,
+                        "created_at": at,
+                        "completed_at": at + timedelta(minutes=9),
+                    }
+                )
+            session.execute(sa.insert(Screening), rows)
+            session.execute(
+                sa.insert(Response),
+                [
+                    {
+                        "screening_id": n + 1,
+                        "instrument_id": iid,
+                        "instrument_version": registry[iid].version,
+                        "answers": {},
+                        "score": {},
+                        "total": rng.randint(0, 21),
+                        "is_complete": True,
+                        "submitted_at": rows[n]["completed_at"],
+                    }
+                    for n in range(screenings)
+                    for iid in ("phq9", "gad7")
+                ],
+            )
+            session.commit()
+            session.execute(sa.text("ANALYZE"))
+            timing = statistics.median(
+                seconds(lambda: build_dashboard(session, registry, clinic, date(2025, 12, 1), date(2026, 11, 30)))
+                for _ in range(repeat)
+            )
+        app.extensions["tallyform.engine"].dispose()
+    print(f"Clinic dashboard, one year of {screenings:,} screenings on SQLite (median of {repeat}):")
+    print(f"  every figure                                 {timing * 1e3:8.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", default=",".join(FIGURES), help=f"comma-separated, of {', '.join(FIGURES)}")
+    names = FIGURES + EXTRAS
+    parser.add_argument("--only", default=",".join(names), help=f"comma-separated, of {', '.join(names)}")
     wanted = set(parser.parse_args().only.split(","))
     outcomes: list[tuple[str, Outcome]] = []
     started = time.monotonic()
@@ -344,6 +442,8 @@ def main() -> None:
             for name in FIGURES:
                 if name in wanted:
                     outcomes.append((label, run_figure(name, url, ids, workdir)))
+    if "dashboard" in wanted:
+        bench_dashboard()
     print(f"\nSummary ({time.monotonic() - started:.0f} s):")
     for label, outcome in outcomes:
         figure = outcome.figure

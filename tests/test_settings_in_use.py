@@ -40,7 +40,8 @@ def test_packet_order_set_by_the_admin_is_the_order_on_the_tablet(app, demo, ses
 
 def test_thresholds_set_by_the_admin_change_what_the_worklist_raises(admin, client):  # noqa: F811
     def aisha_row():
-        return next(row for row in rows(client.get("/clinician/").text) if "Aisha Rahman" in row)
+        page = client.get("/clinician/?date_from=2026-11-20&date_to=2026-11-20").text  # Aisha's screening day
+        return next(row for row in rows(page) if "Aisha Rahman" in row)
 
     assert "Over referral threshold" in aisha_row()  # PHQ-9 10 and GAD-7 12: at the defaults of 10
     post_form(admin, "/admin/instruments/phq9", {"is_enabled": "y", "referral_threshold": "15"})

@@ -138,6 +138,11 @@ def _apply_packet_action(packet, posted, name_form, add_form) -> None:
         packets.remove_from_packet(db.session, registry, actor, packet, instrument_id)
     elif action in ("activate", "deactivate"):
         packets.set_packet_active(db.session, registry, actor, packet, action == "activate")
+    elif action == "rescreen":
+        weeks = posted.get(f"rescreen-{instrument_id}", "").strip()
+        if weeks and not weeks.isdigit():
+            raise ClinicError("Give the re-screening interval as a whole number of weeks, such as 4.")
+        packets.set_rescreen_interval(db.session, actor, packet, instrument_id, int(weeks) if weeks else None)
     else:
         abort(400)
     flash("Packet saved.")
@@ -328,9 +333,7 @@ def _audit_filter(form: AuditFilterForm):
     form.person.choices = [("", "Anyone")] + [
         (str(uid), name) for uid, name in audit_trail.staff_names(db.session, clinic_id).items()
     ]
-    form.action.choices = [("", "Any action")] + [
-        (a, a) for a in sorted(audit_trail.audit_actions(db.session, clinic_id))
-    ]
+    form.action.choices = [("", "Any action"), *audit_trail.audit_actions(db.session, clinic_id)]
     if not form.validate():
         return None
     patient_id = None

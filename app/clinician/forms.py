@@ -85,3 +85,20 @@ class ReferralForm(Form):
     def validate_reason(self, field):
         if self.destination.data and not (field.data or "").strip():
             raise ValidationError("Give the reason for the referral, so the receiving team knows what is asked.")
+
+
+class DashboardRangeForm(Form):
+    """The dashboard's dates: read from the query string to show, posted (with its CSRF
+    token) to export."""
+
+    date_from = DateField("From", validators=[DataRequired(message="Give the first day, such as 2026-01-31.")])
+    date_to = DateField("To", validators=[DataRequired(message="Give the last day, such as 2026-12-31.")])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date; swap them.")
+
+
+class DashboardFilterForm(DashboardRangeForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing

@@ -2,10 +2,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from app.clinician.forms import AcknowledgeForm, ReferralForm, ReviewStatusForm, WorklistFilterForm
+from app.clinician.forms import (
+    AcknowledgeForm,
+    DashboardFilterForm,
+    DashboardRangeForm,
+    ReferralForm,
+    ReviewStatusForm,
+    WorklistFilterForm,
+)
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
-from app.services import referrals, reviews
+from app.services import dashboard as dashboards
+from app.services import referrals, reviews, score_changes
 from app.staff.urgent import urgent_alert_context
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", cli_group=None)
@@ -40,8 +48,10 @@ def worklist():
             form.date_from.data, form.date_to.data, form.status.data or None, instrument_id, band
         )
     page = reviews.worklist(db.session, instruments(), g.staff_user.clinic, filters, after=request.args.get("after"))
+    screenings = [row.screening for row in page.rows]
+    changes = score_changes.changes_since_last_screening(db.session, instruments(), screenings)
     args = {key: value for key, value in request.args.items() if key != "after"}
-    return render_template("clinician/worklist.html", form=form, worklist=page, args=args)
+    return render_template("clinician/worklist.html", form=form, worklist=page, args=args, changes=changes)
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -124,3 +134,30 @@ def referral_pdf(screening_id: int):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
     )
+
+
+@bp.route("/dashboard")
+def dashboard():
+    form = DashboardFilterForm(formdata=request.args if request.args else None)
+    if not request.args:
+        form.date_from.data, form.date_to.data = dashboards.default_range(g.staff_user.clinic)
+    board = None
+    if form.validate():
+        board = dashboards.view_dashboard(
+            db.session, instruments(), g.staff_user, form.date_from.data, form.date_to.data
+        )
+    export_form = DashboardRangeForm(formdata=None, obj=form)
+    charts = dashboards.dashboard_charts(board) if board else {}
+    return render_template("clinician/dashboard.html", form=form, export_form=export_form, board=board, charts=charts)
+
+
+@bp.route("/dashboard.csv", methods=["POST"])
+def dashboard_csv():
+    form = DashboardRangeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    body = dashboards.export_dashboard_csv(
+        db.session, instruments(), g.staff_user, form.date_from.data, form.date_to.data
+    )
+    filename = f"dashboard-{form.date_from.data}-to-{form.date_to.data}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})

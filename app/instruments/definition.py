@@ -148,6 +148,18 @@ class ReliableChange(Frozen):
     is_verified: bool = False
 
 
+class Outcomes(Frozen):
+    """Measurement-based-care outcomes for patients who start at or over `baseline_at_least`:
+    response is a drop of at least `response_drop_percent` from the baseline total, and
+    remission a total below `remission_below`, both at the latest follow-up. Kept as data,
+    with its source, like every cut-off."""
+
+    baseline_at_least: int = Field(ge=0)
+    response_drop_percent: int = Field(gt=0, le=100)
+    remission_below: int = Field(gt=0)
+    source: str
+
+
 class Norm(Frozen):
     """A published mean and SD for a group, for comparison where no cut-offs exist."""
 
@@ -170,6 +182,7 @@ class Scoring(Frozen):
     clinician_input: ClinicianInput | None = None
     default_referral_threshold: int | None = None
     reliable_change: ReliableChange | None = None
+    outcomes: Outcomes | None = None
     norms: tuple[Norm, ...] = ()
     # A score that describes a history rather than a state (ACE) is shown once, not as a trend.
     is_trended: bool = True

@@ -80,9 +80,15 @@ class PacketEntry(Base):
         sa.UniqueConstraint("packet_id", "position"),
         sa.UniqueConstraint("packet_id", "instrument_id"),
         sa.CheckConstraint("position >= 0", name="position_not_negative"),
+        sa.CheckConstraint(
+            "rescreen_weeks IS NULL OR (rescreen_weeks >= 1 AND rescreen_weeks <= 104)", name="rescreen_weeks_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     packet_id: Mapped[int] = mapped_column(sa.ForeignKey("packet.id", ondelete="CASCADE"))
     position: Mapped[int]
     instrument_id: Mapped[str] = mapped_column(sa.String(64))
+    #: offer the instrument again this many weeks after a total at or over the clinic's
+    #: referral threshold (None: no re-screening reminder); shown on the clinic dashboard
+    rescreen_weeks: Mapped[int | None]

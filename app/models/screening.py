@@ -41,6 +41,8 @@ class Screening(Base):
         # The worklist reads this index in order (backwards) and stops after one page: no sort,
         # no scan of the clinic's history however long it grows.
         sa.Index("ix_screening_worklist", "clinic_id", "worklist_priority", "created_at", "id"),
+        # the clinic dashboard reads one clinic's screenings by date range
+        sa.Index("ix_screening_clinic_created", "clinic_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -46,6 +46,11 @@ def question_count(steps: list[Step]) -> int:
     return sum(1 for step in steps if step.kind == "item")
 
 
+def estimated_minutes(questions: int, seconds_per_question: int) -> int:
+    """Whole minutes a packet takes at this pace, rounded up, and at least one."""
+    return max(1, -(-questions * seconds_per_question // 60))
+
+
 def first_unanswered(steps: list[Step], reached: Collection[tuple[str, str]]) -> int:
     """Where to resume: the first item never reached (an item skipped on purpose counts as
     reached). `reached` holds (instrument id, item id) pairs."""

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db, instruments
 from app.models import Clinic
 from app.patient import tablet
-from app.patient.flow import build_steps, first_unanswered, question_count
+from app.patient.flow import build_steps, estimated_minutes, first_unanswered, question_count
 from app.patient.forms import CodeForm, StepForm, build_clinic_item_form, build_item_form, item_field_name
 from app.services import access_codes, kiosk
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, pinned_question_set, question_items
@@ -102,7 +102,8 @@ def welcome():
     return render_template(
         "patient/welcome.html",
         clinic=clinic,
-        questions=question_count(steps),
+        questions=(questions := question_count(steps)),
+        minutes=estimated_minutes(questions, current_app.config["SECONDS_PER_QUESTION"]),
         resume_at=resume_at if resume_at < len(steps) else None,
         has_answers=resume_at > 0,
     )
@@ -123,7 +124,8 @@ def step(index: int):
             definition=definition,
             clinic_item=clinic_item,
             clinic_label=CLINIC_QUESTION_LABEL,
-            questions=question_count(steps),
+            questions=(questions := question_count(steps)),
+        minutes=estimated_minutes(questions, current_app.config["SECONDS_PER_QUESTION"]),
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
             answered_before=answered_before,

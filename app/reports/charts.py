@@ -12,12 +12,28 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 230
-LEFT, RIGHT, TOP, BOTTOM = 34, 178, 14, 34
-INSET = 26  # keeps the first and last points clear of the axes
-# The PDF's packaged font first; a browser falls back to its own sans-serif.
 FONT_FAMILY = "Report Sans, DejaVu Sans, sans-serif"
-DATE_LABEL_WIDTH = 72  # room one "01 Jan 2026" needs at font size 10
+# Text sizes are in the chart's own units. Each layout is drawn at about its own width (the
+# page shows the wide one from a tablet up and the compact one on a phone, and neither is
+# shrunk below its width), so 13 units stay at least 12 px on screen.
+FONT_SIZE, SMALL_FONT_SIZE = 13, 12
+DATE_LABEL_WIDTH = 86  # room one "01 Jan 2026" needs at the small size
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    height: int
+    left: int
+    right: int  # room for the band labels; 0 writes them inside their bands
+    top: int
+    bottom: int
+    inset: int  # keeps the first and last points clear of the axes
+
+
+WIDE = Layout(640, 240, 36, 190, 16, 36, 26)
+COMPACT = Layout(300, 220, 30, 0, 16, 36, 22)
+LEGEND_ROW = 20  # the compact layout's key of bands, under the chart
 
 # (fill, hatching path in a 8x8 tile or None): lighter bands first, so "higher" reads as "denser".
 BAND_LOOKS = (
@@ -43,25 +59,36 @@ class ChartPoint:
 
 
 def trend_chart(
-    chart_id: str, title: str, points: list[ChartPoint], bands: list[ChartBand], total_range: tuple[int, int]
+    chart_id: str,
+    title: str,
+    points: list[ChartPoint],
+    bands: list[ChartBand],
+    total_range: tuple[int, int],
+    *,
+    compact: bool = False,
 ) -> Markup:
-    """An SVG line chart of totals over the band stripes. `chart_id` keeps pattern ids unique
-    when several charts share a page."""
+    """An SVG line chart of totals over the band stripes, sized by CSS to its container.
+    `chart_id` keeps pattern ids unique when several charts share a page. The compact
+    layout writes each band's label inside its band and dates only at both ends; the newest
+    point and its value are always drawn, inside the plot."""
+    look = COMPACT if compact else WIDE
     low, high = total_range
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = look.width - look.left - look.right, look.height - look.top - look.bottom
     span = max(high - low, 1)
 
     def y_of(value: float) -> float:
-        return TOP + plot_h - (value - low) / span * plot_h
+        return look.top + plot_h - (value - low) / span * plot_h
 
     def x_of(index: int) -> float:
-        inner = plot_w - 2 * INSET
-        return LEFT + INSET + (inner / 2 if len(points) == 1 else index * inner / (len(points) - 1))
+        inner = plot_w - 2 * look.inset
+        return look.left + look.inset + (inner / 2 if len(points) == 1 else index * inner / (len(points) - 1))
 
     cid = escape(chart_id)
+    total_height = look.height + (0 if look.right else 8 + LEGEND_ROW * len(bands))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'class="trend-chart" role="img" aria-labelledby="{cid}-title" font-family="{FONT_FAMILY}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {look.width} {total_height}" '
+        f'class="trend-chart {"compact" if compact else "wide"}" role="img" aria-labelledby="{cid}-title" '
+        f'font-family="{FONT_FAMILY}">',
         f'<title id="{cid}-title">{escape(title)}</title>',
         "<defs>",
     ]
@@ -72,6 +99,7 @@ def trend_chart(
                 f'<path d="{hatch}" stroke="#8a8a8a" stroke-width="0.7" fill="none"/></pattern>'
             )
     parts.append("</defs>")
+    labels = []
     for index, band in enumerate(bands):
         fill, hatch = BAND_LOOKS[min(index, len(BAND_LOOKS) - 1)]
         top, bottom = (
@@ -79,28 +107,48 @@ def trend_chart(
             y_of(band.low - 0.5 if band.low > low else low),
         )
         height = bottom - top
-        parts.append(f'<rect x="{LEFT}" y="{top:.1f}" width="{plot_w}" height="{height:.1f}" fill="{fill}"/>')
+        parts.append(f'<rect x="{look.left}" y="{top:.1f}" width="{plot_w}" height="{height:.1f}" fill="{fill}"/>')
         if hatch:
             parts.append(
-                f'<rect x="{LEFT}" y="{top:.1f}" width="{plot_w}" height="{height:.1f}" fill="url(#{cid}-p{index})"/>'
+                f'<rect x="{look.left}" y="{top:.1f}" width="{plot_w}" height="{height:.1f}" '
+                f'fill="url(#{cid}-p{index})"/>'
             )
-        parts.append(
-            f'<text x="{LEFT + plot_w + 6}" y="{top + height / 2 + 4:.1f}" font-size="11" fill="#1b1b1b">'
-            f"{escape(band.label)} ({band.low}–{band.high})</text>"
-        )
+        text = f"{escape(band.label)} ({band.low}–{band.high})"
+        label_y = top + height / 2 + 4.5
+        if look.right:
+            labels.append(
+                f'<text x="{look.left + plot_w + 6}" y="{label_y:.1f}" font-size="{FONT_SIZE}" fill="#1b1b1b">'
+                f"{text}</text>"
+            )
+        else:
+            # a key under the chart, highest band first, each with its own swatch: inside the
+            # plot a label would sit under the points it describes
+            key_x, key_y = look.left, look.height + 6 + (len(bands) - 1 - index) * LEGEND_ROW
+            labels.append(
+                f'<rect x="{key_x}" y="{key_y}" width="14" height="14" fill="{fill}" stroke="#1b1b1b" '
+                f'stroke-width="0.7"/>'
+                + (
+                    f'<rect x="{key_x}" y="{key_y}" width="14" height="14" fill="url(#{cid}-p{index})"/>'
+                    if hatch
+                    else ""
+                )
+                + f'<text x="{key_x + 19}" y="{key_y + 12}" font-size="{SMALL_FONT_SIZE}" fill="#1b1b1b">{text}</text>'
+            )
+    parts += labels
     parts.append(
-        f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#1b1b1b" stroke-width="1"/>'
+        f'<rect x="{look.left}" y="{look.top}" width="{plot_w}" height="{plot_h}" fill="none" '
+        f'stroke="#1b1b1b" stroke-width="1"/>'
     )
     for tick in sorted({low, high, *(band.low for band in bands)}):
         parts.append(
-            f'<text x="{LEFT - 5}" y="{y_of(tick) + 4:.1f}" font-size="10" text-anchor="end" '
+            f'<text x="{look.left - 5}" y="{y_of(tick) + 4:.1f}" font-size="{SMALL_FONT_SIZE}" text-anchor="end" '
             f'fill="#1b1b1b">{tick}</text>'
         )
     coordinates = [(x_of(i), y_of(point.total)) for i, point in enumerate(points)]
     if len(coordinates) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#000000" stroke-width="2"/>')
-    step = (plot_w - 2 * INSET) / max(len(points) - 1, 1)
+    step = (plot_w - 2 * look.inset) / max(len(points) - 1, 1)
     date_every = max(1, math.ceil(DATE_LABEL_WIDTH / step))
     last = len(points) - 1
     for index, ((x, y), point) in enumerate(zip(coordinates, points, strict=True)):
@@ -109,17 +157,57 @@ def trend_chart(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="#ffffff" stroke="#000000" stroke-width="2"/>'
         )
         # every value when they fit side by side; else the first and the latest (the table has them all)
-        if step >= 18 or index in (0, last):
-            label_y = y - 8 if y - 8 > TOP + 10 else y + 17
+        if step >= 22 or index in (0, last):
+            label_y = y - 9 if y - 9 > look.top + 12 else y + 19
             parts.append(
-                f'<text x="{x:.1f}" y="{label_y:.1f}" font-size="11" font-weight="bold" text-anchor="middle" '
-                f'fill="#000000">{point.total}</text>'
+                f'<text x="{x:.1f}" y="{label_y:.1f}" font-size="{FONT_SIZE}" font-weight="bold" '
+                f'text-anchor="middle" fill="#000000">'
+                f"{point.total}</text>"
             )
         # the latest date always, and others only where they cannot run into it
         if index == last or (index % date_every == 0 and last - index >= date_every):
+            anchor = "end" if index == last and len(points) > 1 else ("start" if index == 0 else "middle")
+            label_x = {"end": x + look.inset - 2, "start": x - look.inset + 2, "middle": x}[anchor]
             parts.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="10" text-anchor="middle" fill="#1b1b1b">'
-                f"{escape(point.label)}</text>"
+                f'<text x="{label_x:.1f}" y="{look.height - look.bottom + 18}" font-size="{SMALL_FONT_SIZE}" '
+                f'text-anchor="{anchor}" fill="#1b1b1b">{escape(point.label)}</text>'
             )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every interpolated text above is escaped
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    #: what is written at the end of the bar, e.g. "12 of 40 (30 %)"
+    value_text: str
+
+
+def bar_chart(chart_id: str, title: str, bars: list[Bar], maximum: float | None = None) -> Markup:
+    """Horizontal bars, one per row, each with its label above it and its value written at
+    its end: nothing depends on colour, and it reads the same at any width (the table beside
+    it gives the same figures)."""
+    width, row, left = 300, 44, 4
+    height = max(len(bars), 1) * row + 8
+    top_value = maximum if maximum is not None else max((bar.value for bar in bars), default=0)
+    scale = (width - 2 * left - 120) / top_value if top_value else 0
+    cid = escape(chart_id)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="bar-chart" role="img" '
+        f'aria-labelledby="{cid}-title" font-family="{FONT_FAMILY}">',
+        f'<title id="{cid}-title">{escape(title)}</title>',
+    ]
+    for index, bar in enumerate(bars):
+        y = 4 + index * row
+        length = max(bar.value * scale, 0)
+        parts.append(f'<text x="{left}" y="{y + 13}" font-size="{FONT_SIZE}" fill="#1b1b1b">{escape(bar.label)}</text>')
+        parts.append(
+            f'<rect x="{left}" y="{y + 19}" width="{length:.1f}" height="16" fill="#4a5563" stroke="#1b1b1b"/>'
+        )
+        parts.append(
+            f'<text x="{left + length + 6:.1f}" y="{y + 32}" font-size="{FONT_SIZE}" font-weight="bold" '
+            f'fill="#1b1b1b">{escape(bar.value_text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text above is escaped

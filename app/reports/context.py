@@ -102,7 +102,9 @@ def result_summary(definition: Instrument, response: Response) -> dict:
     }
 
 
-def _change(definition: Instrument, previous: int | None, total: int | None) -> dict | None:
+def change_between(definition: Instrument, previous: int | None, total: int | None) -> dict | None:
+    """A total's change since the previous complete one, marked reliable where the
+    instrument gives a threshold (None: no mark, not "unreliable")."""
     if previous is None or total is None:
         return None
     delta = total - previous
@@ -149,7 +151,7 @@ def instrument_histories(
                     "screening_id": response.screening_id,
                     "date": local_time(completed_at, clinic.timezone, DATE),
                     "result": result_summary(definition, response),
-                    "change": _change(definition, previous_total, response.total),
+                    "change": change_between(definition, previous_total, response.total),
                 }
             )
             if response.total is not None:
@@ -160,15 +162,14 @@ def instrument_histories(
             for row in history_rows
             if row["result"]["total"] is not None
         ]
-        chart = None
+        chart = chart_compact = None
         if is_trended and len(points) > 1:
             bands = [ChartBand(band.label, band.min, band.max) for band in latest.scoring.bands]
-            chart = trend_chart(
-                f"{chart_prefix}-{instrument_id}",
-                f"{latest.short_title} totals over time, {points[0].label} to {points[-1].label}",
-                points,
-                bands,
-                latest.total_range,
+            title = f"{latest.short_title} totals over time, {points[0].label} to {points[-1].label}"
+            chart = trend_chart(f"{chart_prefix}-{instrument_id}", title, points, bands, latest.total_range)
+            # the same chart laid out for a phone's width; the history page shows one of the two
+            chart_compact = trend_chart(
+                f"{chart_prefix}-{instrument_id}-compact", title, points, bands, latest.total_range, compact=True
             )
         histories.append(
             {
@@ -179,6 +180,7 @@ def instrument_histories(
                 # a score of a history, not a state (ACE), is shown once: its latest answer
                 "rows": history_rows if is_trended else history_rows[-1:],
                 "chart": chart,
+                "chart_compact": chart_compact,
                 "bands_note": latest.scoring.bands_note,
                 "reliable_change_rule": reliable_change_rule(latest),
             }

@@ -184,8 +184,12 @@ def save_clinic_details(session: Session, actor: User, details: ClinicDetails) -
         raise ClinicError(problem)
     clinic = actor.clinic
     changed = sorted(field for field, value in vars(details).items() if getattr(clinic, field) != _clean(field, value))
+    # Settings hold no PHI, so the trail keeps each changed value, before and after: a
+    # changed crisis message can be read back word for word.
+    old = {field: getattr(clinic, field) for field in changed}
     for field in changed:
         setattr(clinic, field, _clean(field, getattr(details, field)))
+    new = {field: getattr(clinic, field) for field in changed}
     record_event(
         session,
         "clinic.settings",
@@ -193,7 +197,7 @@ def save_clinic_details(session: Session, actor: User, details: ClinicDetails) -
         actor_user_id=actor.id,
         target_type="clinic",
         target_id=clinic.id,
-        details={"changed": changed},
+        details={"changed": changed, "old": old, "new": new},
     )
     session.commit()
 

@@ -54,9 +54,15 @@ def create_clinic(
 
 
 def save_packet(
-    session: Session, registry: InstrumentRegistry, clinic: Clinic, name: str, instrument_ids: list[str]
+    session: Session,
+    registry: InstrumentRegistry,
+    clinic: Clinic,
+    name: str,
+    instrument_ids: list[str],
+    rescreen_weeks: dict[str, int] | None = None,
 ) -> Packet:
-    """Create the named packet, or set its instruments and their order."""
+    """Create the named packet, or set its instruments, their order and any re-screening
+    intervals (instrument id -> weeks)."""
     unknown = [instrument_id for instrument_id in instrument_ids if instrument_id not in registry]
     if unknown:
         raise ClinicError(f"No installed instrument is called {', '.join(unknown)}.")
@@ -70,7 +76,11 @@ def save_packet(
     # the database checks that row by row, so replacing them in one flush would collide.
     packet.entries.clear()
     session.flush()
-    packet.entries = [PacketEntry(position=i, instrument_id=iid) for i, iid in enumerate(instrument_ids)]
+    weeks = rescreen_weeks or {}
+    packet.entries = [
+        PacketEntry(position=i, instrument_id=iid, rescreen_weeks=weeks.get(iid))
+        for i, iid in enumerate(instrument_ids)
+    ]
     session.flush()
     record_event(
         session, "packet.save", clinic_id=clinic.id, actor_kind="cli", target_type="packet", target_id=packet.id

@@ -59,11 +59,16 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
         raise ClinicError(f"Enable {', '.join(refused)} for the clinic before adding it to a packet.")
     if instrument_ids == packet.instrument_ids:
         return
+    # an entry keeps its re-screening interval when the packet is reordered
+    weeks = {entry.instrument_id: entry.rescreen_weeks for entry in packet.entries}
     # Old rows go first: positions and instruments are unique within a packet, and a
     # database checks that row by row.
     packet.entries.clear()
     session.flush()
-    packet.entries.extend(PacketEntry(position=i, instrument_id=iid) for i, iid in enumerate(instrument_ids))
+    packet.entries.extend(
+        PacketEntry(position=i, instrument_id=iid, rescreen_weeks=weeks.get(iid))
+        for i, iid in enumerate(instrument_ids)
+    )
     session.flush()
 
 
@@ -135,3 +140,30 @@ def set_packet_active(
         _set_instruments(session, registry, packet, packet.instrument_ids)
     packet.is_active = is_active
     _audit(session, actor, packet, "activate" if is_active else "deactivate")
+
+
+MAX_RESCREEN_WEEKS = 104
+
+
+def set_rescreen_interval(session: Session, actor: User, packet: Packet, instrument_id: str, weeks: int | None) -> None:
+    """Offer the instrument again `weeks` after a total at or over the clinic's referral
+    threshold (None: no reminder). The clinic dashboard lists who is due."""
+    entry = next((entry for entry in packet.entries if entry.instrument_id == instrument_id), None)
+    if entry is None:
+        raise ClinicError("That instrument is not in this packet.")
+    if weeks is not None and not 1 <= weeks <= MAX_RESCREEN_WEEKS:
+        raise ClinicError(f"Give a whole number of weeks from 1 to {MAX_RESCREEN_WEEKS}, or leave it empty for none.")
+    if entry.rescreen_weeks == weeks:
+        return
+    old, entry.rescreen_weeks = entry.rescreen_weeks, weeks
+    session.flush()
+    record_event(
+        session,
+        "packet.rescreen_interval",
+        clinic_id=actor.clinic_id,
+        actor_user_id=actor.id,
+        target_type="packet",
+        target_id=packet.id,
+        details={"instrument": instrument_id, "old": old, "new": weeks},
+    )
+    session.commit()

@@ -3,6 +3,7 @@ paginated, exported as CSV (the export itself audited, formula cells neutralised
 
 import csv
 import io
+import html
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -115,3 +116,46 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(admi
 def test_spreadsheet_safe_prefixes_every_formula_start():
     for value, expected in [("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("ok", "ok")]:
         assert spreadsheet_safe(value) == expected
+
+
+def _audit_rows(html):
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("</tr>")[:-1]]
+
+
+def test_a_crisis_text_change_reads_in_plain_words_with_its_old_and_new_wording(admin, session):
+    from app.models.clinic import DEFAULT_CRISIS_TEXT
+    from tests.admin.conftest import post_form
+    from tests.admin.test_clinic_settings import VALID
+
+    clinic = session.get(Clinic, demo_user(session, "admin").clinic_id)
+    unchanged = {"address": clinic.address, "referral_destinations": "\n".join(clinic.referral_destinations)}
+    post_form(admin, "/admin/settings", {**VALID, **unchanged})
+    row = _audit_rows(admin.get("/admin/audit?action=clinic.settings").text)[0]
+    assert "Alex Morgan Changed the crisis text clinic" in row
+    assert f"Crisis text: was “{DEFAULT_CRISIS_TEXT}”, now “{VALID['crisis_text']}”" in html.unescape(row)
+    assert "clinic.settings" not in row
+    assert "['" not in row
+
+
+def test_events_read_as_words_without_python_values(admin, session):
+    page = html.unescape(admin.get("/admin/audit").text)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Signed in" in text
+    assert "Created a staff account" in text
+    for python_value in ("True", "False", "None", "['", "{'"):
+        assert python_value not in text.split("Audit trail", 1)[1]
+    # the action filter offers the same words
+    assert '<option value="staff.sign_in">Signed in</option>' in page
+
+
+def test_the_csv_keeps_the_machine_codes_beside_the_words(admin, session):
+    rows = _csv(admin.get("/admin/audit.csv?action=staff.create"))
+    header = rows[0]
+    assert "action" in header
+    assert "what happened" in header
+    row = dict(zip(header, rows[1], strict=True))
+    assert row["action"] == "staff.create"
+    assert row["what happened"] == "Created a staff account"
+    assert row["details"].startswith("{")  # the machine details, as JSON
+    assert "role" in row["details"]

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.models.clinic import DEFAULT_CRISIS_TEXT
 from app.models import AuditEvent
 from tests.admin.conftest import demo_clinic, post_form
 from tests.conftest import csrf_token_from
@@ -41,14 +42,20 @@ def test_valid_settings_are_saved_and_destinations_kept_in_order(admin, session)
     assert clinic.referral_destinations == ["Behavioral health – Dr Kim", "Community counselling"]
     assert "Clinic settings saved." in admin.get("/admin/settings").text
     event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "clinic.settings")).one()
-    assert event.details == {"changed": ["address", "crisis_text", "paper_size", "referral_destinations"]}
+    assert event.details["changed"] == ["address", "crisis_text", "paper_size", "referral_destinations"]
+    # each changed setting's old and new value, so the trail says what the wording was
+    assert event.details["old"]["crisis_text"] == DEFAULT_CRISIS_TEXT
+    assert event.details["new"]["crisis_text"] == VALID["crisis_text"]
+    assert event.details["old"]["paper_size"] == "Letter"
+    assert event.details["new"]["referral_destinations"] == ["Behavioral health – Dr Kim", "Community counselling"]
+    assert set(event.details["old"]) == set(event.details["changed"])
 
 
 def test_time_zone_is_used_to_show_times(admin, session):
     post_form(admin, "/admin/settings", {**VALID, "timezone": "Asia/Tokyo"})
     assert _clinic(session).timezone == "Asia/Tokyo"
     # The demo's 2026-11-10 15:45 UTC screening is 00:45 the next day in Tokyo.
-    assert "11 Nov 2026, 00:45" in admin.get("/clinician/").text
+    assert "11 Nov 2026, 00:45" in admin.get("/clinician/?date_from=2026-11-10&date_to=2026-11-11").text
 
 
 @pytest.mark.parametrize(

@@ -177,3 +177,27 @@ def test_saving_an_existing_packet_in_a_new_order_replaces_its_entries(app, demo
         clinic = db.session.get(Clinic, demo)
         clinics.save_packet(db.session, instruments(), clinic, "Follow-up", ["gad7", "phq9"])
     assert _packet(session, "Follow-up").instrument_ids == ["gad7", "phq9"]
+
+
+def test_admin_sets_a_rescreen_interval_that_survives_a_reorder_and_is_audited(admin, session):
+    packet = _packet(session, "Follow-up")
+    page = f"/admin/packets/{packet.id}"
+    assert 'name="rescreen-gad7"' in admin.get(page).text
+    post_form(admin, page, {"action": "rescreen:gad7", "rescreen-gad7": "6", "name": "Follow-up"})
+    post_form(admin, page, {"action": "down:phq9", "name": "Follow-up"})
+    session.expire_all()
+    entries = {entry.instrument_id: entry.rescreen_weeks for entry in _packet(session, "Follow-up").entries}
+    assert entries == {"gad7": 6, "phq9": 4}  # the demo packet re-screens PHQ-9 every 4 weeks
+    event = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "packet.rescreen_interval").order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.details == {"instrument": "gad7", "old": 4, "new": 6}
+
+
+def test_a_rescreen_interval_that_is_not_whole_weeks_is_refused(admin, session):
+    packet = _packet(session, "Follow-up")
+    page = f"/admin/packets/{packet.id}"
+    response = post_form(admin, page, {"action": "rescreen:gad7", "rescreen-gad7": "200", "name": "Follow-up"})
+    assert "from 1 to 104" in admin.get(response.headers["Location"]).text
+    session.expire_all()
+    assert {e.instrument_id: e.rescreen_weeks for e in _packet(session, "Follow-up").entries}["gad7"] == 4

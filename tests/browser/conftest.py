@@ -23,6 +23,7 @@ from tests.conftest import DEMO_PASSWORD, FAST_HASHING, migrate
 
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
     "tablet": {"width": 768, "height": 1024},
     "tablet-landscape": {"width": 1024, "height": 768},
     "phone": {"width": 390, "height": 844},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from app.models import AuditEvent
@@ -12,9 +14,9 @@ def test_history_shows_each_instrument_with_trend_change_and_reliable_change(log
     login_as("clinician")
     html = client.get(f"/clinician/patients/{patient_id(session, 'Maria Alvarez')}").text
     text = page_text(html)
-    assert (
-        html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2
-    )  # PHQ-9 and GAD-7; not PSS-10 (one point), not ACE
+    # PHQ-9 and GAD-7, each laid out for a wide and a narrow screen; not PSS-10 (one point), not ACE
+    assert html.count('class="trend-chart wide"') == 2
+    assert html.count('class="trend-chart compact"') == 2
     assert 'fill="url(#trend-phq9-p1)"' in html  # bands are hatched, not only tinted
     assert "None–minimal (0–4)" in html
     assert "Moderately severe (15–19)" in html
@@ -54,3 +56,12 @@ def test_every_history_view_is_audited_without_phi(login_as, client, session):
 def test_history_of_an_unknown_patient_is_404(login_as, client):
     login_as("clinician")
     assert client.get("/clinician/patients/999999").status_code == 404
+
+
+def test_every_region_of_the_history_has_its_own_name(login_as, client, session):
+    # axe's landmark-unique: two answer tables of one day (PHQ-9 and GAD-7) once shared a name
+    login_as("clinician")
+    html = client.get(f"/clinician/patients/{patient_id(session, 'Maria Alvarez')}").text
+    names = re.findall(r'role="region" aria-label="([^"]+)"', html)
+    assert len(names) > 4
+    assert len(names) == len(set(names))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import sqlalchemy as sa
 from pypdf import PdfReader
@@ -117,3 +118,11 @@ def test_a_destination_outside_the_clinics_list_is_refused(login_as, client, ses
     assert "Not a valid choice" in refused.text or "Choose a destination" in refused.text
     unchanged = _review(session, page)
     assert (unchanged.referral_destination, unchanged.referral_reason, unchanged.referral_by_id) == (None, None, None)
+
+
+def test_acknowledgement_line_ends_without_a_stray_space(login_as, client, session):
+    login_as("clinician")
+    page = f"/clinician/screenings/{latest_screening_id(session, 'James Okafor')}"
+    assert post_form(client, page, f"{page}/acknowledge", {"confirm": "y"}).status_code == 302
+    html = client.get(page).text
+    assert re.search(r"Acknowledged by Dr Sam Patel, \d\d \w{3} \d{4}, \d\d:\d\d\.</p>", html)

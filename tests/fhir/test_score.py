@@ -56,7 +56,10 @@ def _counts(session):
 
 
 def test_round_trip_export_then_score_gives_the_stored_totals_bands_and_flags(client, demo, session, token):
-    screenings = completed_screenings(session, demo)
+    # the named demo patients' screenings: the demo's generated year of follow-up would pass
+    # the API's rate limit, and its answers are scored by the same code
+    screenings = [s for s in completed_screenings(session, demo) if s.patient.mrn < "200000"]
+    assert len(screenings) == 10
     scored = 0
     for screening in screenings:
         bundle = client.get(f"/fhir/screenings/{screening.id}", headers=bearer(token)).json

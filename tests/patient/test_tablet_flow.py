@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.models import AccessCode, DraftAnswer, KioskSession, Response, Screening
@@ -33,6 +34,14 @@ def test_code_opens_the_welcome_page_with_clinic_name_and_question_count(start_s
     welcome = tablet.client.get("/kiosk/welcome")
     assert "Riverside Integrated Care" in welcome.text
     assert "37 questions" in welcome.text  # PHQ-9 10 (with the difficulty item) + GAD-7 7 + PSS-10 10 + ACE 10
+
+
+# 20 seconds a question (TALLYFORM_SECONDS_PER_QUESTION), rounded up to whole minutes
+@pytest.mark.parametrize(("packet", "minutes"), [("New patient", 13), ("Follow-up", 6)])  # 37 and 17 questions
+def test_welcome_estimates_the_time_from_the_number_of_questions(start_screening, tablet, packet, minutes):
+    _screening_id, code = start_screening(packet=packet)
+    tablet.enter_code(code)
+    assert f"Most people take about {minutes} minutes." in tablet.client.get("/kiosk/welcome").text
 
 
 def test_whole_new_patient_packet_is_stored_with_the_scores_the_rules_give(start_screening, tablet, registry, session):

@@ -1,0 +1,446 @@
+"""The clinic dashboard: is screening working? Every figure is one SQL aggregate over the
+clinic's screenings begun in a date range (whole days in the clinic's time zone), read
+through the (clinic_id, created_at) index, so it stays fast at 100,000 screenings.
+
+Cut-offs come from the clinic's referral thresholds and from each instrument's YAML
+(`scoring.outcomes`, with its source); nothing here names an instrument.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.db import UTCDateTime, utcnow
+from app.instruments.definition import Outcomes
+from app.instruments.registry import InstrumentRegistry
+from app.reports.charts import Bar, bar_chart
+from app.models import Clinic, PacketEntry, Patient, Response, Screening, ScreeningReview, User
+from app.services.audit import record_staff_event
+from app.services.audit_trail import spreadsheet_safe
+from app.services.clinic_settings import referral_thresholds
+
+#: A sitting happens while the patient is in the clinic: a screening not completed within a
+#: day of its code being issued is counted as abandoned (codes last 30 minutes by default).
+ABANDONED_AFTER = timedelta(days=1)
+DEFAULT_DAYS = 365
+
+
+class DashboardError(ValueError):
+    """A date range that cannot be shown, worded for the reader."""
+
+
+@dataclass(frozen=True)
+class ScreeningCounts:
+    started: int
+    completed: int
+    abandoned: int
+    #: begun, not completed and not yet a day old
+    open: int
+
+
+@dataclass(frozen=True)
+class PositiveShare:
+    instrument_id: str
+    title: str
+    threshold: int
+    screened: int
+    positive: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.positive / self.screened if self.screened else None
+
+
+@dataclass(frozen=True)
+class UrgentFlags:
+    flagged: int
+    acknowledged: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+    @property
+    def unacknowledged(self) -> int:
+        return self.flagged - self.acknowledged
+
+
+@dataclass(frozen=True)
+class RescreenDue:
+    patient_id: int
+    patient_name: str
+    mrn: str
+    instrument_id: str
+    title: str
+    last_total: int
+    last_at: datetime
+    due_on: date
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    instrument_id: str
+    title: str
+    rule: Outcomes
+    #: patients whose first (baseline) total was at or over the rule's baseline, with a
+    #: follow-up completed in the date range
+    followed_up: int
+    responded: int
+    remitted: int
+
+    def percent(self, count: int) -> float | None:
+        return 100 * count / self.followed_up if self.followed_up else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    date_from: date
+    date_to: date
+    screenings: ScreeningCounts
+    positive: list[PositiveShare]
+    urgent: UrgentFlags
+    referrals: list[tuple[str, int]]
+    rescreen_due: list[RescreenDue]
+    outcomes: list[OutcomeFigures] = field(default_factory=list)
+
+    @property
+    def referrals_total(self) -> int:
+        return sum(count for _destination, count in self.referrals)
+
+
+def default_range(clinic: Clinic, today: date | None = None) -> tuple[date, date]:
+    today = today or utcnow().astimezone(ZoneInfo(clinic.timezone)).date()
+    return today - timedelta(days=DEFAULT_DAYS - 1), today
+
+
+def _bounds(clinic: Clinic, date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    if date_to < date_from:
+        raise DashboardError("The end date is before the start date; swap them.")
+    zone = ZoneInfo(clinic.timezone)
+    return datetime.combine(date_from, time(), zone), datetime.combine(date_to + timedelta(days=1), time(), zone)
+
+
+def _in_range(clinic: Clinic, start: datetime, end: datetime) -> list:
+    return [Screening.clinic_id == clinic.id, Screening.created_at >= start, Screening.created_at < end]
+
+
+def _count_where(condition) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def screening_counts(session: Session, clinic: Clinic, start: datetime, end: datetime, now: datetime):
+    completed = Screening.status == "completed"
+    abandoned = sa.or_(
+        Screening.status == "cancelled",
+        sa.and_(Screening.status.in_(("pending", "in_progress")), Screening.created_at < now - ABANDONED_AFTER),
+    )
+    row = session.execute(
+        sa.select(sa.func.count(), _count_where(completed), _count_where(abandoned)).where(
+            *_in_range(clinic, start, end)
+        )
+    ).one()
+    started, done, dropped = (int(value) for value in row)
+    return ScreeningCounts(started, done, dropped, started - done - dropped)
+
+
+def positive_shares(
+    session: Session, registry: InstrumentRegistry, clinic: Clinic, start: datetime, end: datetime
+) -> list[PositiveShare]:
+    """Per instrument with a referral threshold: complete responses, and those at or over it."""
+    thresholds = {iid: t for iid, t in referral_thresholds(session, registry, clinic.id).items() if t is not None}
+    if not thresholds:
+        return []
+    threshold_of = sa.case(
+        *((Response.instrument_id == iid, threshold) for iid, threshold in thresholds.items()), else_=None
+    )
+    rows = session.execute(
+        sa.select(Response.instrument_id, sa.func.count(), _count_where(Response.total >= threshold_of))
+        .join(Screening, Screening.id == Response.screening_id)
+        .where(*_in_range(clinic, start, end), Screening.status == "completed", Response.total.is_not(None))
+        .where(Response.instrument_id.in_(thresholds))
+        .group_by(Response.instrument_id)
+    ).all()
+    counts = {iid: (int(screened), int(positive)) for iid, screened, positive in rows}
+    return [
+        PositiveShare(iid, registry[iid].definition.short_title, thresholds[iid], *counts[iid])
+        for iid in sorted(counts, key=lambda iid: registry[iid].definition.short_title)
+    ]
+
+
+def _seconds_between(session: Session, later, earlier) -> sa.ColumnElement:
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.extract("epoch", later - earlier)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
+def _percentile(ranked, value, fraction: tuple[int, int]) -> sa.ColumnElement:
+    """The linearly interpolated percentile (as PostgreSQL's percentile_cont, and numpy's
+    default) over `ranked` rows carrying a 0-based `rank` and the row count `n`; written with
+    integer arithmetic so SQLite, which has no percentile function, computes it too."""
+    numerator, denominator = fraction
+    low = (ranked.c.n - 1) * numerator // denominator  # integer division on both databases
+    rows = sa.func.max(ranked.c.n)  # the same on every row: aggregated only to be read once
+    weight = sa.cast((rows - 1) * numerator - ((rows - 1) * numerator // denominator) * denominator, sa.Float)
+    weight = weight / float(denominator)
+    low_value = sa.func.max(sa.case((ranked.c.rank == low, value), else_=None))
+    high_value = sa.func.max(sa.case((ranked.c.rank == low + 1, value), else_=None))
+    return low_value + weight * (sa.func.coalesce(high_value, low_value) - low_value)
+
+
+def urgent_flags(session: Session, clinic: Clinic, start: datetime, end: datetime) -> UrgentFlags:
+    """Urgent screenings, and the median and 90th percentile of the minutes from the
+    patient sending their answers to a clinician acknowledging the flag."""
+    flagged, acknowledged = session.execute(
+        sa.select(sa.func.count(), sa.func.count(ScreeningReview.urgent_acknowledged_at))
+        .select_from(Screening)
+        .outerjoin(ScreeningReview, ScreeningReview.screening_id == Screening.id)
+        .where(*_in_range(clinic, start, end), Screening.status == "completed", Screening.is_urgent.is_(True))
+    ).one()
+    seconds = _seconds_between(session, ScreeningReview.urgent_acknowledged_at, Screening.completed_at)
+    ranked = (
+        sa.select(
+            seconds.label("seconds"),
+            (sa.func.row_number().over(order_by=seconds) - 1).label("rank"),
+            sa.func.count().over().label("n"),
+        )
+        .select_from(Screening)
+        .join(ScreeningReview, ScreeningReview.screening_id == Screening.id)
+        .where(*_in_range(clinic, start, end), Screening.is_urgent.is_(True))
+        .where(ScreeningReview.urgent_acknowledged_at.is_not(None))
+        .subquery()
+    )
+    median, p90 = session.execute(
+        sa.select(_percentile(ranked, ranked.c.seconds, (1, 2)), _percentile(ranked, ranked.c.seconds, (9, 10)))
+    ).one()
+    minutes = [None if value is None else round(float(value) / 60, 1) for value in (median, p90)]
+    return UrgentFlags(int(flagged), int(acknowledged), *minutes)
+
+
+def referrals_by_destination(session: Session, clinic: Clinic, start: datetime, end: datetime):
+    rows = session.execute(
+        sa.select(ScreeningReview.referral_destination, sa.func.count())
+        .join(Screening, Screening.id == ScreeningReview.screening_id)
+        .where(*_in_range(clinic, start, end), ScreeningReview.referral_destination.is_not(None))
+        .group_by(ScreeningReview.referral_destination)
+        .order_by(sa.func.count().desc(), ScreeningReview.referral_destination)
+    ).all()
+    return [(destination, int(count)) for destination, count in rows]
+
+
+def _per_patient(clinic: Clinic, until: datetime, instrument_ids) -> sa.Subquery:
+    """One row per patient and instrument, from their complete responses up to `until`: the
+    first total (baseline), the latest total with its time and packet, and how many there are.
+    Every window shares one partition and order, so the database sorts the rows once."""
+    window = {
+        "partition_by": (Screening.patient_id, Response.instrument_id),
+        "order_by": (Screening.completed_at, Response.id),
+    }
+    whole = {**window, "rows": (None, None)}  # the frame is the whole partition
+    ranked = (
+        sa.select(
+            Screening.patient_id,
+            Response.instrument_id,
+            sa.func.row_number().over(**window).label("rank"),
+            sa.func.first_value(Response.total, type_=sa.Integer).over(**whole).label("baseline"),
+            sa.func.last_value(Response.total, type_=sa.Integer).over(**whole).label("latest"),
+            sa.func.last_value(Screening.completed_at, type_=UTCDateTime).over(**whole).label("latest_at"),
+            sa.func.last_value(Screening.packet_id, type_=sa.Integer).over(**whole).label("packet_id"),
+            sa.func.count().over(partition_by=window["partition_by"]).label("responses"),
+        )
+        .join(Screening, Screening.id == Response.screening_id)
+        .where(Screening.clinic_id == clinic.id, Screening.created_at < until, Screening.status == "completed")
+        .where(Response.total.is_not(None), Response.instrument_id.in_(list(instrument_ids)))
+        .subquery()
+    )
+    return sa.select(ranked).where(ranked.c.rank == 1).subquery()
+
+
+def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime) -> list[RescreenDue]:
+    """Patients whose latest total of an instrument is at or over the clinic's referral
+    threshold, and for whom the packet they last took it in sets a re-screening interval
+    that has passed by `as_of`: "PHQ-9 every 4 weeks while at or over threshold"."""
+    thresholds = {iid: t for iid, t in referral_thresholds(session, registry, clinic.id).items() if t is not None}
+    if not thresholds:
+        return []
+    latest = _per_patient(clinic, as_of, thresholds)
+    threshold_of = sa.case(*((latest.c.instrument_id == iid, t) for iid, t in thresholds.items()), else_=None)
+    rows = session.execute(
+        sa.select(
+            latest.c.patient_id,
+            Patient.name,
+            Patient.mrn,
+            latest.c.instrument_id,
+            latest.c.latest,
+            latest.c.latest_at,
+            PacketEntry.rescreen_weeks,
+        )
+        .join(
+            PacketEntry,
+            sa.and_(PacketEntry.packet_id == latest.c.packet_id, PacketEntry.instrument_id == latest.c.instrument_id),
+        )
+        .join(Patient, Patient.id == latest.c.patient_id)
+        .where(PacketEntry.rescreen_weeks.is_not(None), latest.c.latest >= threshold_of)
+    ).all()
+    zone = ZoneInfo(clinic.timezone)
+    due = []
+    for patient_id, name, mrn, instrument_id, total, completed_at, weeks in rows:
+        # a whole number of weeks is compared in Python: date arithmetic differs by database
+        due_at = completed_at + timedelta(weeks=weeks)
+        if due_at <= as_of:
+            title = registry[instrument_id].definition.short_title
+            due.append(
+                RescreenDue(
+                    patient_id, name, mrn, instrument_id, title, total, completed_at, due_at.astimezone(zone).date()
+                )
+            )
+    return sorted(due, key=lambda row: (row.due_on, row.title, row.mrn))
+
+
+def outcome_figures(
+    session: Session, registry: InstrumentRegistry, clinic: Clinic, start: datetime, end: datetime
+) -> list[OutcomeFigures]:
+    """Response and remission at the latest follow-up in the range, for patients whose
+    first total of the instrument (the baseline) was at or over its outcome baseline."""
+    rules = {
+        iid: loaded.definition.scoring.outcomes
+        for iid, loaded in registry.items()
+        if loaded.definition.scoring.outcomes is not None
+    }
+    if not rules:
+        return []
+    per_patient = _per_patient(clinic, end, rules)
+
+    def by_instrument(attribute: str):
+        return sa.case(
+            *((per_patient.c.instrument_id == iid, getattr(rule, attribute)) for iid, rule in rules.items()),
+            else_=None,
+        )
+
+    # response: latest <= baseline * (100 - drop) / 100, kept in integers
+    responded = per_patient.c.latest * 100 <= per_patient.c.baseline * (100 - by_instrument("response_drop_percent"))
+    remitted = per_patient.c.latest < by_instrument("remission_below")
+    rows = session.execute(
+        sa.select(per_patient.c.instrument_id, sa.func.count(), _count_where(responded), _count_where(remitted))
+        .where(
+            per_patient.c.responses >= 2,
+            per_patient.c.baseline >= by_instrument("baseline_at_least"),
+            per_patient.c.latest_at >= start,
+        )
+        .group_by(per_patient.c.instrument_id)
+    ).all()
+    counts = {iid: (int(n), int(resp), int(rem)) for iid, n, resp, rem in rows}
+    return [
+        OutcomeFigures(iid, registry[iid].definition.short_title, rule, *counts.get(iid, (0, 0, 0)))
+        for iid, rule in sorted(rules.items(), key=lambda pair: registry[pair[0]].definition.short_title)
+    ]
+
+
+def build_dashboard(
+    session: Session,
+    registry: InstrumentRegistry,
+    clinic: Clinic,
+    date_from: date,
+    date_to: date,
+    *,
+    now: datetime | None = None,
+) -> Dashboard:
+    now = now or utcnow()
+    start, end = _bounds(clinic, date_from, date_to)
+    return Dashboard(
+        date_from=date_from,
+        date_to=date_to,
+        screenings=screening_counts(session, clinic, start, end, now),
+        positive=positive_shares(session, registry, clinic, start, end),
+        urgent=urgent_flags(session, clinic, start, end),
+        referrals=referrals_by_destination(session, clinic, start, end),
+        rescreen_due=rescreen_due(session, registry, clinic, min(now, end)),
+        outcomes=outcome_figures(session, registry, clinic, start, end),
+    )
+
+
+def _audited(session: Session, registry: InstrumentRegistry, user: User, action: str, dates: tuple[date, date]):
+    dashboard = build_dashboard(session, registry, user.clinic, *dates)
+    record_staff_event(session, action, user, "clinic", user.clinic_id, {"from": str(dates[0]), "to": str(dates[1])})
+    session.commit()
+    return dashboard
+
+
+def view_dashboard(
+    session: Session, registry: InstrumentRegistry, user: User, date_from: date, date_to: date
+) -> Dashboard:
+    """The dashboard, recorded in the audit trail: its re-screening list names patients."""
+    return _audited(session, registry, user, "dashboard.view", (date_from, date_to))
+
+
+def dashboard_charts(board: Dashboard) -> dict:
+    """The figures as bar charts; the tables beside them give the same numbers."""
+    counts = board.screenings
+    steps = [("Begun", counts.started), ("Completed", counts.completed), ("Abandoned", counts.abandoned)]
+    steps.append(("Still open", counts.open))
+    return {
+        "screenings": bar_chart(
+            "chart-screenings",
+            "Screenings begun, completed, abandoned and still open",
+            [Bar(label, value, str(value)) for label, value in steps],
+        ),
+        "positive": bar_chart(
+            "chart-positive",
+            "Share of complete responses at or over the referral threshold, per instrument",
+            [Bar(s.title, s.percent or 0, f"{s.positive} of {s.screened} ({s.percent:.0f} %)") for s in board.positive],
+            maximum=100,
+        ),
+        "referrals": bar_chart(
+            "chart-referrals",
+            "Referrals by destination",
+            [Bar(destination, count, str(count)) for destination, count in board.referrals],
+        ),
+    }
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def dashboard_rows(dashboard: Dashboard) -> list[list[str]]:
+    """The dashboard's aggregate figures as CSV rows: no patient is named."""
+    counts, urgent = dashboard.screenings, dashboard.urgent
+    rows = [["section", "measure", "subject", "value"]]
+    rows += [
+        ["screenings", name, "", str(getattr(counts, name))] for name in ("started", "completed", "abandoned", "open")
+    ]
+    for share in dashboard.positive:
+        rows += [
+            ["positive", "screened", share.title, str(share.screened)],
+            ["positive", f"at or over {share.threshold}", share.title, str(share.positive)],
+            ["positive", "percent", share.title, _fmt(share.percent)],
+        ]
+    rows += [
+        ["urgent", "flagged", "", str(urgent.flagged)],
+        ["urgent", "acknowledged", "", str(urgent.acknowledged)],
+        ["urgent", "median minutes to acknowledgement", "", _fmt(urgent.median_minutes)],
+        ["urgent", "90th percentile minutes to acknowledgement", "", _fmt(urgent.p90_minutes)],
+    ]
+    rows += [["referrals", "referred", destination, str(count)] for destination, count in dashboard.referrals]
+    rows.append(["rescreening", "patients due", "", str(len({row.patient_id for row in dashboard.rescreen_due}))])
+    for outcome in dashboard.outcomes:
+        rows += [
+            ["outcomes", "followed up", outcome.title, str(outcome.followed_up)],
+            ["outcomes", "response", outcome.title, str(outcome.responded)],
+            ["outcomes", "remission", outcome.title, str(outcome.remitted)],
+        ]
+    header = [["range", "from", "", str(dashboard.date_from)], ["range", "to", "", str(dashboard.date_to)]]
+    return [rows[0], *header, *rows[1:]]
+
+
+def export_dashboard_csv(
+    session: Session, registry: InstrumentRegistry, user: User, date_from: date, date_to: date
+) -> str:
+    dashboard = _audited(session, registry, user, "dashboard.export", (date_from, date_to))
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([[spreadsheet_safe(cell) for cell in row] for row in dashboard_rows(dashboard)])
+    return buffer.getvalue()

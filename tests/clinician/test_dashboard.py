@@ -1,0 +1,260 @@
+"""The clinic dashboard's figures, checked against values worked out by hand from a small
+fixture clinic, on SQLite and PostgreSQL; and its queries read through indexes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Clinic, Packet, Patient, Screening, ScreeningReview, User
+from tests.clinician.conftest import ClinicBuilder, at, page_text, post_form
+from tests.conftest import DEMO_PASSWORD
+
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def phq9(total: int, item9: int = 0) -> list[int]:
+    """PHQ-9 answers with this total (item 9 included) and item 9 as given."""
+    rest, items = total - item9, []
+    for _ in range(8):
+        items.append(min(3, rest))
+        rest -= items[-1]
+    assert rest == 0
+    return [*items, item9, 1]
+
+
+def gad7(total: int) -> list[int]:
+    rest, items = total, []
+    for _ in range(7):
+        items.append(min(3, rest))
+        rest -= items[-1]
+    assert rest == 0
+    return items
+
+
+@pytest.fixture
+def fixture_clinic(app, demo):
+    """A clinic of its own (New York time) with a clinician, and the March worked out by hand.
+
+    In March (whole days, New York): 8 screenings begun, 7 completed, 1 abandoned.
+      P1 baseline 10 Jan PHQ-9 20 / GAD-7 12; follow-up 10 Mar PHQ-9 8 / GAD-7 5; again 2 Apr PHQ-9 20 (after March)
+      P2 2 Mar PHQ-9 12 / GAD-7 9, referred to Counselling; follow-up 20 Mar PHQ-9 4 / GAD-7 3
+      P3 2 Mar PHQ-9 10 / GAD-7 10 (one screening; PHQ-9 re-screen due 30 Mar)
+      P4 6 Mar PHQ-9 15 urgent, acknowledged after 10 min, referred to Psychiatry / GAD-7 4
+      P5 7 Mar PHQ-9 9 urgent, acknowledged after 60 min / GAD-7 4
+      P6 8 Mar PHQ-9 20 urgent, acknowledged after 30 min, referred to Psychiatry / GAD-7 11
+      P7 9 Mar: code issued, never completed
+    """
+    from app.extensions import db
+    from app.services import clinics, packets, reviews, screenings, staff
+
+    with app.app_context():
+        clinic = clinics.create_clinic(db.session, slug="lakeside", name="Lakeside", timezone="America/New_York")
+        clinic.referral_destinations = ["Counselling", "Psychiatry"]
+        clinician = staff.create_user(
+            db.session, clinic, email="dr@lakeside.example", name="Dr Lake", role="clinician", password=DEMO_PASSWORD
+        )
+        db.session.commit()
+        clinic_id, clinician_id = clinic.id, clinician.id
+    build = ClinicBuilder(app, clinic_id)
+    people = {n: build.patient(f"Patient {n}", f"90{n}") for n in range(1, 8)}
+    follow_up = {"phq9": None, "gad7": None}
+
+    def sitting(n, day, phq, gad, month=3):
+        return build.screening(people[n], follow_up | {"phq9": phq, "gad7": gad7(gad)}, at(2026, month, day))
+
+    sitting(1, 10, phq9(20), 12, month=1)
+    sitting(1, 10, phq9(8), 5)
+    sitting(1, 2, phq9(20), 12, month=4)
+    s_p2 = sitting(2, 2, phq9(12), 9)
+    sitting(2, 20, phq9(4), 3)
+    sitting(3, 2, phq9(10), 10)
+    s_p4 = sitting(4, 6, phq9(15, item9=1), 4)
+    s_p5 = sitting(5, 7, phq9(9, item9=1), 4)
+    s_p6 = sitting(6, 8, phq9(20, item9=2), 11)
+    with app.app_context():
+        session = db.session
+        user = session.get(User, clinician_id)
+        packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic_id))
+        packets.set_rescreen_interval(session, user, packet, "phq9", 4)
+        abandoned = session.get(Patient, people[7])
+        screenings.create_screening(session, abandoned, packet, created_by_id=None, created_at=at(2026, 3, 9))
+        for screening_id, minutes in ((s_p4, 10), (s_p5, 60), (s_p6, 30)):
+            screening = session.get(Screening, screening_id)
+            reviews.acknowledge_urgent(session, user, screening)
+            # the service stamps the present; the test needs the minutes it worked out
+            review = session.scalar(sa.select(ScreeningReview).where(ScreeningReview.screening_id == screening_id))
+            review.urgent_acknowledged_at = screening.completed_at + timedelta(minutes=minutes)
+            session.commit()
+        clinic = session.get(Clinic, clinic_id)
+        for screening_id, destination in ((s_p2, "Counselling"), (s_p4, "Psychiatry"), (s_p6, "Psychiatry")):
+            reviews.save_referral(
+                session, clinic, user, session.get(Screening, screening_id), reason="", destination=destination, note=""
+            )
+    return clinic_id, people
+
+
+def _dashboard(app, clinic_id, date_from, date_to):
+    from app.extensions import db, instruments
+    from app.services.dashboard import build_dashboard
+
+    with app.app_context():
+        clinic = db.session.get(Clinic, clinic_id)
+        return build_dashboard(db.session, instruments(), clinic, date_from, date_to)
+
+
+def test_dashboard_figures_match_the_hand_count_of_the_fixture_clinic(app, fixture_clinic):
+    clinic_id, people = fixture_clinic
+    board = _dashboard(app, clinic_id, *MARCH)
+
+    assert (board.screenings.started, board.screenings.completed, board.screenings.abandoned) == (8, 7, 1)
+    assert board.screenings.open == 0
+    # PHQ-9 at or over 10: P2 12, P3 10, P4 15, P6 20 of the 7 complete (P1 8, P2 4, P5 9 are under)
+    # GAD-7 at or over 10: P3 10, P6 11
+    shares = {share.instrument_id: (share.screened, share.positive) for share in board.positive}
+    assert shares == {"phq9": (7, 4), "gad7": (7, 2)}
+    # acknowledged after 10, 30 and 60 minutes: median 30; 90th percentile at rank 0.9 * (3 - 1) = 1.8,
+    # so 30 + 0.8 * (60 - 30) = 54
+    assert (board.urgent.flagged, board.urgent.acknowledged) == (3, 3)
+    assert (board.urgent.median_minutes, board.urgent.p90_minutes) == (30.0, 54.0)
+    assert board.referrals == [("Psychiatry", 2), ("Counselling", 1)]
+    # P3's PHQ-9 10 on 2 Mar with a 4-week interval: due 30 Mar; P4 (6 Mar) and P6 (8 Mar) fall due in April
+    assert [(due.patient_id, due.instrument_id, due.due_on) for due in board.rescreen_due] == [
+        (people[3], "phq9", date(2026, 3, 30))
+    ]
+    # PHQ-9: P1 20 -> 8 (a 60 % drop: response, not remission), P2 12 -> 4 (response and remission);
+    # P1's 2 April screening is after the range and ignored.
+    # GAD-7: P1 12 -> 5 (a 58 % drop: response; 5 is not below 5); P2's baseline 9 is under 10.
+    outcomes = {o.instrument_id: (o.followed_up, o.responded, o.remitted) for o in board.outcomes}
+    assert outcomes == {"phq9": (2, 2, 1), "gad7": (1, 1, 0)}
+
+
+def test_a_range_without_screenings_shows_zeros_not_errors(app, fixture_clinic):
+    clinic_id, _people = fixture_clinic
+    board = _dashboard(app, clinic_id, date(2025, 6, 1), date(2025, 6, 30))
+    assert (board.screenings.started, board.positive, board.referrals) == (0, [], [])
+    assert (board.urgent.flagged, board.urgent.median_minutes, board.urgent.p90_minutes) == (0, None, None)
+    assert all(outcome.followed_up == 0 for outcome in board.outcomes)
+
+
+def test_days_are_whole_days_in_the_clinic_time_zone(app, fixture_clinic):
+    clinic_id, _people = fixture_clinic
+    # 2 March 15:00 UTC is 10:00 in New York: in a range of 2 March only, not of 1 March
+    assert _dashboard(app, clinic_id, date(2026, 3, 2), date(2026, 3, 2)).screenings.started == 2
+    assert _dashboard(app, clinic_id, date(2026, 3, 1), date(2026, 3, 1)).screenings.started == 0
+
+
+def test_dashboard_page_shows_the_figures_and_cites_the_outcome_definitions(app, client, auth, fixture_clinic):
+    auth.sign_in("dr@lakeside.example")
+    page = page_text(client.get("/clinician/dashboard?date_from=2026-03-01&date_to=2026-03-31").text)
+    assert "Begun (a tablet code issued) 8" in page
+    assert "PHQ-9 10 or more 7 4 57 %" in page
+    assert "Median time to acknowledgement 30.0 min" in page
+    assert "90th percentile time to acknowledgement 54.0 min" in page
+    assert "Psychiatry 2" in page
+    assert "Patient 3 MRN 903 PHQ-9 10" in page
+    for source in ("NQF 0710", "NQF 1884", "Kroenke K", "Spitzer RL"):
+        assert source in page
+    assert "Patient 1" not in page  # only the patients due are named
+
+
+def test_dashboard_csv_is_posted_with_csrf_has_the_figures_and_no_patient(app, client, auth, fixture_clinic, session):
+    from app.models import AuditEvent
+
+    auth.sign_in("dr@lakeside.example")
+    assert (
+        client.post("/clinician/dashboard.csv", data={"date_from": "2026-03-01", "date_to": "2026-03-31"}).status_code
+        == 400
+    )
+    response = post_form(
+        client,
+        "/clinician/dashboard?date_from=2026-03-01&date_to=2026-03-31",
+        "/clinician/dashboard.csv",
+        {"date_from": "2026-03-01", "date_to": "2026-03-31"},
+    )
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert ["screenings", "started", "", "8"] in rows
+    assert ["urgent", "90th percentile minutes to acknowledgement", "", "54.0"] in rows
+    assert ["outcomes", "remission", "PHQ-9", "1"] in rows
+    assert ["rescreening", "patients due", "", "1"] in rows
+    assert not re.search(r"Patient \d|90\d", response.text)
+    export = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "dashboard.export")).one()
+    assert export.details == {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+def test_dashboard_reads_only_its_own_clinic(app, client, login_as, fixture_clinic):
+    login_as("clinician")  # the demo clinic's clinician
+    page = page_text(client.get("/clinician/dashboard?date_from=2026-03-01&date_to=2026-03-31").text)
+    assert "Patient 3" not in page
+
+
+def test_end_before_start_is_refused_with_a_message(client, login_as):
+    login_as("admin")
+    page = client.get("/clinician/dashboard?date_from=2026-03-31&date_to=2026-03-01").text
+    assert "The end date is before the start date" in page
+    assert "Screenings begun" not in page
+
+
+def test_demo_clinic_dashboard_has_something_to_show(client, login_as):
+    login_as("clinician")
+    page = page_text(client.get("/clinician/dashboard").text)
+    for heading in ("Screened positive, per instrument", "Urgent flags", "Referrals, by destination"):
+        assert heading in page
+    assert "No referrals written" not in page
+    assert "No patient is due." not in page
+
+
+# -- The queries read through indexes -------------------------------------------------------
+
+
+def _dashboard_statements(app, clinic_id):
+    from app.extensions import db, instruments
+    from app.services.dashboard import build_dashboard
+
+    statements = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        statements.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            build_dashboard(db.session, instruments(), db.session.get(Clinic, clinic_id), *MARCH)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+    return [(s, p) for s, p in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+
+
+TABLES = ("screening", "response", "screening_review", "packet_entry", "patient")
+
+
+def test_every_dashboard_query_reads_the_big_tables_through_an_index(app, fixture_clinic):
+    """No dashboard query scans a whole table: at 100,000 screenings each reads one clinic's
+    date range (or one clinic) through an index, and joins by indexed keys. SQLite reports a
+    full scan as `SCAN <table>`; PostgreSQL, with sequential scans priced out, as `Seq Scan`."""
+    clinic_id, _people = fixture_clinic
+    statements = _dashboard_statements(app, clinic_id)
+    assert len(statements) >= 6
+    from app.extensions import db
+
+    with app.app_context():
+        connection = db.session.connection()
+        dialect = connection.dialect.name
+        for statement, parameters in statements:
+            if dialect == "postgresql":
+                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+                scans = re.findall(r"Seq Scan on (\w+)", plan)
+            else:
+                plan = "\n".join(
+                    row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+                )
+                scans = re.findall(r"\bSCAN (\w+)", plan)
+            assert not [table for table in scans if table in TABLES], f"{plan}\n--\n{statement}"
