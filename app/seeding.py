@@ -82,14 +82,14 @@ def _load_review(
     """A past clinician's review, with its own past times: the live services stamp the
     present time, which would make a year of history look acknowledged today."""
     clinician = session.scalar(sa.select(User).where(User.clinic_id == clinic.id, User.role == "clinician"))
+    thresholds = referral_thresholds(session, registry, clinic.id)
     row = worklist_review(session, screening)  # added when the screening reached the worklist
     row.status = review.get("status", "needs_review")
     if "acknowledged_minutes" in review:
         row.urgent_acknowledged_by_id = clinician.id
         row.urgent_acknowledged_at = screening.completed_at + timedelta(minutes=review["acknowledged_minutes"])
-        screening.worklist_priority = worklist_priority(
-            screening, referral_thresholds(session, registry, clinic.id), is_acknowledged=True
-        )
+        with session.no_autoflush:  # the review is half-filled until the end of this function
+            screening.worklist_priority = worklist_priority(screening, thresholds, is_acknowledged=True)
     if row.status != "needs_review":
         row.status_by_id, row.status_at = clinician.id, screening.completed_at + timedelta(hours=4)
     if review.get("destination"):
