@@ -73,6 +73,15 @@ def urgent_findings(definition: Instrument, response: Response) -> list[dict]:
     return findings
 
 
+def cut_off_summary(definition: Instrument, value: int | None) -> dict | None:
+    """The clinic-chosen cut-off a result was read against, with its published source."""
+    rule = definition.scoring.cut_off
+    if rule is None or value is None:
+        return None
+    label = next((choice.label for choice in rule.choices if choice.value == value), None)
+    return {"value": value, "label": label, "stated_as": rule.stated_as, "source": rule.source, "note": rule.note}
+
+
 def result_summary(definition: Instrument, response: Response) -> dict:
     """One response's score, band, meaning, flags and notes, with its instrument's sources."""
     score = response.score
@@ -89,6 +98,12 @@ def result_summary(definition: Instrument, response: Response) -> dict:
         "flags": [score.get("flag_labels", {}).get(key, key) for key in score.get("flags", [])],
         "urgent": urgent_findings(definition, response),
         "syndrome_label": score.get("syndrome_label"),
+        "subscales": [
+            {"label": subscale.label, "total": score["subscales"][subscale.key]}
+            for subscale in definition.scoring.subscales
+            if subscale.key in score.get("subscales", {})
+        ],
+        "cut_off": cut_off_summary(definition, score.get("cut_off")),
         "syndrome_note": definition.scoring.algorithm.note if definition.scoring.algorithm else None,
         "notes": score.get("notes", []),
         "is_complete": response.is_complete,

@@ -94,6 +94,13 @@ def threshold_problem(loaded: LoadedInstrument, threshold: int | None) -> str | 
             f"{loaded.definition.short_title} totals run from {low} to {high}, so a threshold of {threshold} "
             f"could never be reached as meant. Choose a number from {low} to {high}, or leave it empty for the default."
         )
+    cut_off = loaded.definition.scoring.cut_off
+    if cut_off is not None and threshold not in cut_off.values:
+        published = "; ".join(f"{choice.value} ({choice.label})" for choice in cut_off.choices)
+        return (
+            f"{loaded.definition.short_title} is read against a published cut-off, so the threshold is one of: "
+            f"{published}. Source: {cut_off.source}"
+        )
     return None
 
 

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, selectinload
 from app.db import utcnow
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
-from app.instruments.scoring import score
+from app.instruments.scoring import asked_items, score
 from app.models import ClinicQuestionSet, InstrumentVersion, Packet, Patient, Response, Screening
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
+from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import request_referral_document
 
 
@@ -86,6 +87,8 @@ def complete_screening(
         raise ScreeningError("This screening has already been submitted.")
     submitted_at = submitted_at or utcnow()
     responses = []
+    # An instrument whose cut-off the clinic chooses is read against the clinic's choice.
+    thresholds = referral_thresholds(session, registry, screening.clinic_id)
     if CLINIC_QUESTIONS_ID in screening.instrument_ids:
         question_set = clinic_question_set or pinned_question_set(session, screening)
         add_clinic_answers(session, screening, question_set, answers.get(CLINIC_QUESTIONS_ID) or {}, submitted_at)
@@ -94,8 +97,13 @@ def complete_screening(
             continue
         loaded = registry[instrument_id]
         given = {key: value for key, value in (answers.get(instrument_id) or {}).items() if value is not None}
+        # Answers kept from before a gate question was changed to its stopping answer belong to
+        # items the patient is no longer asked; they are not part of the response.
+        asked = asked_items(loaded.definition, given)
+        given = {key: value for key, value in given.items() if key in asked}
         inputs = dict((clinician_inputs or {}).get(instrument_id) or {})
-        result = score(loaded.definition, loaded.version, given, inputs)
+        cut_off = thresholds.get(instrument_id) if loaded.definition.scoring.cut_off else None
+        result = score(loaded.definition, loaded.version, given, inputs, cut_off)
         version = pin_instrument_version(session, loaded)
         response = Response(
             screening=screening,

@@ -177,3 +177,24 @@ def test_saving_an_existing_packet_in_a_new_order_replaces_its_entries(app, demo
         clinic = db.session.get(Clinic, demo)
         clinics.save_packet(db.session, instruments(), clinic, "Follow-up", ["gad7", "phq9"])
     assert _packet(session, "Follow-up").instrument_ids == ["gad7", "phq9"]
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "value"), [("pcptsd5", "5"), ("pcptsd5", "2"), ("pcl5", "34"), ("pcl5", "20")]
+)
+def test_a_cut_off_outside_the_published_choices_is_refused_and_nothing_saved(admin, session, instrument_id, value):
+    response = post_form(admin, f"/admin/instruments/{instrument_id}", {"is_enabled": "y", "referral_threshold": value})
+    assert response.status_code == 200
+    assert "is read against a published cut-off" in response.text
+    assert _threshold_row(session, instrument_id) is None
+
+
+def test_pc_ptsd5_cut_off_of_three_is_saved_and_its_page_shows_the_source_and_the_women_note(admin, session):
+    page = admin.get("/admin/instruments/pcptsd5").text
+    assert "women may require a lower cut point" in page
+    assert "a cut score of 4 maximized efficiency" in page
+
+    response = post_form(admin, "/admin/instruments/pcptsd5", {"is_enabled": "y", "referral_threshold": "3"})
+
+    assert response.status_code == 302
+    assert _threshold_row(session, "pcptsd5").referral_threshold == 3
