@@ -109,6 +109,11 @@ ACCESS |= {
         "/clinician/screenings/6/referral",
         {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400},
     ),
+    "clinician.clinician_input": (
+        "POST",
+        "/clinician/screenings/6/inputs/aceaware",
+        {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400},
+    ),
     "admin.clinic_questions_editor": ("GET", "/admin/clinic-questions", ADMIN_ONLY),
     "admin.clinic_questions_change": ("POST", "/admin/clinic-questions/change", REFUSED_WITHOUT_CSRF),
 }

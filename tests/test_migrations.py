@@ -33,6 +33,7 @@ EXPECTED_TABLES = {
     "screening_review",
     "referral_document",
     "clinic_question_set",
+    "clinician_input",
 }
 
 

@@ -3,7 +3,7 @@ urgent flag, the referral, and the patient's history. Every read is scoped to on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening, ScreeningReview, User
 from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
-from app.reports.context import instrument_histories, referral_context
+from app.reports.context import current_scores, instrument_histories, referral_context
 from app.services.audit import record_staff_event
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
@@ -60,6 +60,8 @@ class WorklistPage:
     pages: int
     total: int
     thresholds: dict[str, int | None]
+    #: response id -> score with the latest clinician input applied (only where one was recorded)
+    scores: dict[int, dict] = field(default_factory=dict)
 
 
 def _local_day_start(day: date, timezone: str) -> datetime:
@@ -116,7 +118,13 @@ def worklist(
     ).all()
     worklist_rows = [WorklistRow(s, review, bool(is_pinned), bool(is_over)) for s, review, is_pinned, is_over in rows]
     return WorklistPage(
-        worklist_rows, _reviewers(session, [row.review for row in worklist_rows]), page, pages, total, thresholds
+        worklist_rows,
+        _reviewers(session, [row.review for row in worklist_rows]),
+        page,
+        pages,
+        total,
+        thresholds,
+        current_scores(session, [response for row in worklist_rows for response in row.screening.responses]),
     )
 
 
