@@ -185,7 +185,7 @@ def start_screening_command(clinic_slug: str, mrn: str, packet_name: str) -> Non
     if packet is None:
         names = ", ".join(p.name for p in screenings.active_packets(db.session, clinic.id))
         fail(f"no active packet {packet_name!r} at {clinic.name}; packets: {names}")
-    screening = screenings.create_screening(db.session, patient, packet, created_by_id=None)
+    screening = screenings.create_screening(db.session, patient, packet, created_by_id=None, registry=instruments())
     code = access_codes.issue_access_code(
         db.session,
         screening,

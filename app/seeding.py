@@ -41,7 +41,9 @@ def _load_patient(session: Session, registry: InstrumentRegistry, clinic: Clinic
     for past in record["screenings"]:
         at = past["at"] if isinstance(past["at"], datetime) else datetime.fromisoformat(past["at"])
         packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == past["packet"]))
-        screening = screenings.create_screening(session, patient, packet, created_by_id=None, created_at=at)
+        screening = screenings.create_screening(
+            session, patient, packet, created_by_id=None, created_at=at, registry=registry
+        )
         answers = {
             instrument_id: {
                 item.id: value for item, value in zip(registry[instrument_id].definition.items, values, strict=True)

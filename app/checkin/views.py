@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.checkin.forms import AddPatientForm, FindPatientForm, NewCodeForm, StartScreeningForm
 from app.checkin.qr import kiosk_qr_svg
-from app.extensions import db
+from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
 from app.services import access_codes, patients, screenings
 
@@ -60,7 +60,9 @@ def patient(patient_id: int):
     form.packet_id.choices = [SelectChoice(packet.id, packet.name) for packet in packets]
     if form.validate_on_submit():
         packet = next(packet for packet in packets if packet.id == form.packet_id.data)
-        screening = screenings.create_screening(db.session, record, packet, created_by_id=g.staff_user.id)
+        screening = screenings.create_screening(
+            db.session, record, packet, created_by_id=g.staff_user.id, registry=instruments()
+        )
         return _issue_code(screening)
     history = screenings.patient_screenings(db.session, record)
     return render_template("checkin/patient.html", patient=record, form=form, history=history, code_form=NewCodeForm())

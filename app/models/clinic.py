@@ -65,6 +65,9 @@ class Packet(Base):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: follow-up instrument -> the earlier instrument whose result must reach the clinic's
+    #: threshold for it to be asked (two-step packets)
+    follow_ups: Mapped[dict] = mapped_column(default=dict, server_default=sa.text("'{}'"))
 
     clinic: Mapped[Clinic] = relationship(back_populates="packets")
     entries: Mapped[list[PacketEntry]] = relationship(order_by="PacketEntry.position", cascade="all, delete-orphan")

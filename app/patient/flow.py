@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.instruments.follow_ups import decide
 from app.instruments.registry import InstrumentRegistry
+from app.instruments.scoring import asked_items
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 
 
@@ -19,21 +21,37 @@ class Step:
     number: int | None = None
 
 
-def build_steps(registry: InstrumentRegistry, instrument_ids: list[str], clinic_items: list[dict] = ()) -> list[Step]:
-    """The clinic's own questions (`clinic_items`, when the packet has them) come after every
-    validated instrument wherever the packet puts them, so they never sit between items
-    whose wording and order were validated together."""
+def build_steps(
+    registry: InstrumentRegistry,
+    instrument_ids: list[str],
+    clinic_items: list[dict] = (),
+    answers: dict[str, dict[str, int | None]] | None = None,
+    follow_ups: dict[str, dict] | None = None,
+) -> list[Step]:
+    """The screens the answers so far lead to: a follow-up instrument appears once the earlier
+    result reaches its threshold (less the items it shares with that instrument, already
+    answered), and a gate question's stopping answer leaves its items out. The clinic's own
+    questions (`clinic_items`, when the packet has them) come after every validated
+    instrument wherever the packet puts them, so they never sit between items whose wording
+    and order were validated together."""
+    answers = answers or {}
+    definitions = {iid: registry[iid].definition for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID}
+    decisions = decide(definitions, follow_ups, answers) if follow_ups else {}
     steps: list[Step] = []
     number = 0
-    for instrument_id in instrument_ids:
-        if instrument_id == CLINIC_QUESTIONS_ID:
+    for instrument_id, definition in definitions.items():
+        decision = decisions.get(instrument_id)
+        if decision is not None and not decision.is_asked:
             continue
-        definition = registry[instrument_id].definition
+        carried = decision.carried if decision else {}
+        asked = [
+            item_id for item_id in asked_items(definition, answers.get(instrument_id) or {}) if item_id not in carried
+        ]
         if definition.instructions:
             steps.append(Step("intro", instrument_id))
-        for item in definition.items:
+        for item_id in asked:
             number += 1
-            steps.append(Step("item", instrument_id, item.id, number))
+            steps.append(Step("item", instrument_id, item_id, number))
     if CLINIC_QUESTIONS_ID in instrument_ids:
         for item in clinic_items:
             number += 1
@@ -51,3 +69,13 @@ def first_unanswered(steps: list[Step], answered: dict[str, dict[str, int | None
         if step.kind == "item" and step.item_id not in answered.get(step.instrument_id, {}):
             return index
     return len(steps)
+
+
+def follow_ups_pending(
+    registry: InstrumentRegistry, instrument_ids: list[str], answers: dict, follow_ups: dict | None
+) -> bool:
+    """True while a follow-up instrument may still be added by answers not yet given."""
+    if not follow_ups:
+        return False
+    definitions = {iid: registry[iid].definition for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID}
+    return any(not decision.is_decided for decision in decide(definitions, follow_ups, answers).values())

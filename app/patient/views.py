@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db, instruments
 from app.models import Clinic
 from app.patient import tablet
-from app.patient.flow import build_steps, first_unanswered, question_count
+from app.patient.flow import build_steps, first_unanswered, follow_ups_pending, question_count
 from app.patient.forms import CodeForm, StepForm, build_clinic_item_form, build_item_form, item_field_name
 from app.services import access_codes, kiosk
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, pinned_question_set, question_items
@@ -31,7 +31,17 @@ def _clinic_items() -> dict[str, dict]:
 
 
 def _steps():
-    return build_steps(instruments(), g.kiosk.screening.instrument_ids, list(_clinic_items().values()))
+    screening = g.kiosk.screening
+    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
+    return build_steps(
+        instruments(), screening.instrument_ids, list(_clinic_items().values()), answers, screening.follow_ups
+    )
+
+
+def _more_may_follow() -> bool:
+    screening = g.kiosk.screening
+    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
+    return follow_ups_pending(instruments(), screening.instrument_ids, answers, screening.follow_ups)
 
 
 def _step_form(current, saved: dict):
@@ -74,6 +84,7 @@ def welcome():
         "patient/welcome.html",
         clinic=clinic,
         questions=question_count(steps),
+        more_may_follow=_more_may_follow(),
         resume_at=resume_at if resume_at < len(steps) else None,
         has_answers=resume_at > 0,
     )
@@ -93,7 +104,8 @@ def step(index: int):
             kiosk.save_answer(
                 db.session, instruments(), g.kiosk.screening, current.instrument_id, current.item_id, value
             )
-        return redirect(_next_screen(index, len(steps), request.form.get("nav")))
+        # The answer may have added or removed screens after this one (a follow-up instrument).
+        return redirect(_next_screen(index, len(_steps()), request.form.get("nav")))
     return tablet.clear_when_idle(
         render_template(
             "patient/step.html",
@@ -104,6 +116,7 @@ def step(index: int):
             clinic_item=clinic_item,
             clinic_label=CLINIC_QUESTION_LABEL,
             questions=question_count(steps),
+            more_may_follow=_more_may_follow(),
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
         )

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.instruments.definition import Instrument
+from app.instruments.follow_ups import decisions_from_totals, explain
 from app.instruments.scoring import band_for_total
 from app.models import Clinic, InstrumentVersion, Patient, Response, Screening, ScreeningReview, User
 from app.reports.charts import ChartBand, ChartPoint, trend_chart
@@ -238,6 +239,15 @@ def instrument_histories(
     return histories
 
 
+def follow_up_lines(screening: Screening) -> list[str]:
+    """Which follow-up instruments the sitting led on to, and why, for staff."""
+    if not screening.follow_ups:
+        return []
+    totals = {response.instrument_id: response.total for response in screening.responses}
+    titles = {iid: title for rule in screening.follow_ups.values() for iid, title in rule["titles"].items()}
+    return [explain(decision, titles) for decision in decisions_from_totals(screening.follow_ups, totals)]
+
+
 def _logo_data_uri(clinic: Clinic) -> str | None:
     # Only the stored, decoded-on-upload image bytes become an image, as a data: URI: the
     # PDF renderer never follows a path or URL taken from settings.
@@ -300,6 +310,7 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
             "packet_name": screening.packet_name,
         },
         "urgent": [finding for result in results for finding in result["urgent"]],
+        "follow_ups": follow_up_lines(screening),
         "referral": _referral(session, review, clinic.timezone),
         "results": results,
         "clinic_answers": clinic_answer_summary(session, screening.id),

@@ -15,6 +15,7 @@ from app.services.audit import record_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 from app.services.clinic_settings import enabled_instrument_ids
 from app.services.clinics import ClinicError
+from app.services.follow_ups import valid_follow_ups
 from app.services.ordering import moved
 
 MAX_NAME = 120
@@ -64,6 +65,7 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
     packet.entries.clear()
     session.flush()
     packet.entries.extend(PacketEntry(position=i, instrument_id=iid) for i, iid in enumerate(instrument_ids))
+    packet.follow_ups = valid_follow_ups(packet, packet.follow_ups or {})
     session.flush()
 
 
@@ -75,7 +77,12 @@ def _audit(session: Session, actor: User, packet: Packet, change: str) -> None:
         actor_user_id=actor.id,
         target_type="packet",
         target_id=packet.id,
-        details={"change": change, "instruments": packet.instrument_ids, "active": packet.is_active},
+        details={
+            "change": change,
+            "instruments": packet.instrument_ids,
+            "active": packet.is_active,
+            "follow_ups": packet.follow_ups or {},
+        },
     )
     session.commit()
 

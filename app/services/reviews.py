@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening, ScreeningReview, User
 from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
-from app.reports.context import current_scores, instrument_histories, referral_context
+from app.reports.context import current_scores, follow_up_lines, instrument_histories, referral_context
 from app.services.audit import record_staff_event
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
@@ -62,6 +62,8 @@ class WorklistPage:
     thresholds: dict[str, int | None]
     #: response id -> score with the latest clinician input applied (only where one was recorded)
     scores: dict[int, dict] = field(default_factory=dict)
+    #: screening id -> which follow-up instruments were asked, and why
+    follow_ups: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _local_day_start(day: date, timezone: str) -> datetime:
@@ -125,6 +127,7 @@ def worklist(
         total,
         thresholds,
         current_scores(session, [response for row in worklist_rows for response in row.screening.responses]),
+        {row.screening.id: follow_up_lines(row.screening) for row in worklist_rows if row.screening.follow_ups},
     )
 
 

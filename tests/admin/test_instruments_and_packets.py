@@ -198,3 +198,18 @@ def test_pc_ptsd5_cut_off_of_three_is_saved_and_its_page_shows_the_source_and_th
 
     assert response.status_code == 302
     assert _threshold_row(session, "pcptsd5").referral_threshold == 3
+
+
+def test_admin_sets_a_follow_up_that_waits_for_an_earlier_result(admin, session):
+    post_form(admin, "/admin/packets", {"name": "Depression two step", "instrument": "phq2"})
+    packet = _packet(session, "Depression two step")
+    page = f"/admin/packets/{packet.id}"
+    post_form(admin, page, {"action": "add", "instrument": "phq9", "name": packet.name})
+    assert "Only when PHQ-2 is 3 or more" in admin.get(page).text
+
+    response = post_form(admin, page, {"action": "follow:phq9", "after_phq9": "phq2", "name": packet.name})
+
+    assert response.status_code == 302
+    assert _packet(session, "Depression two step").follow_ups == {"phq9": "phq2"}
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "packet.save")).all()[-1]
+    assert event.details == {"change": "follow_up", "instrument": "phq9", "after": "phq2"}
