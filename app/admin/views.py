@@ -216,7 +216,10 @@ def settings():
     form = _settings_form()
     if form.validate_on_submit():
         details = clinic_settings.ClinicDetails(
-            **{name: getattr(form, name).data for name in ("name", "address", "paper_size", "crisis_text")},
+            **{
+                name: getattr(form, name).data
+                for name in ("name", "address", "paper_size", "crisis_text", "care_intro_text")
+            },
             timezone=form.timezone.data.strip(),
             referral_destinations=form.destination_list(),
             require_admin_totp=form.require_admin_totp.data,

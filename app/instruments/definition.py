@@ -322,11 +322,20 @@ class Instrument(Frozen):
     decisions: tuple[str, ...] = ()  # recorded on-screen adaptations of the paper form
     caveats: tuple[str, ...] = ()  # printed with every result
     closing: str | None = None  # printed after the items on the form
+    # The section's name as patients see it, in plain words ("Stress over the last month").
+    section_title: str | None = None
+    # Questions about painful experiences: the tablet introduces the section first (what it is
+    # about, that any question may be skipped, that the care team will talk about the answers).
+    asked_with_care: bool = False
     option_sets: dict[str, tuple[Option, ...]]
     items: tuple[Item, ...] = Field(min_length=1)
     scoring: Scoring
 
-    _omit_when_default: ClassVar[frozenset[str]] = frozenset({"closing"})
+    _omit_when_default: ClassVar[frozenset[str]] = frozenset({"closing", "section_title", "asked_with_care"})
+
+    @property
+    def patient_title(self) -> str:
+        return self.section_title or self.short_title
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Instrument:

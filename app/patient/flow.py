@@ -12,7 +12,8 @@ from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 
 @dataclass(frozen=True)
 class Step:
-    """One screen: an instrument's instructions ("intro") or one of its items ("item")."""
+    """One screen: the clinic's introduction to a section about painful experiences ("care"),
+    an instrument's instructions ("intro"), or one of its items ("item")."""
 
     kind: str
     instrument_id: str
@@ -39,10 +40,15 @@ def build_steps(
     decisions = decide(definitions, follow_ups, answers) if follow_ups else {}
     steps: list[Step] = []
     number = 0
+    previous = None
     for instrument_id, definition in definitions.items():
         decision = decisions.get(instrument_id)
         if decision is not None and not decision.is_asked:
             continue
+        # Introduced once before a run of such sections (PC-PTSD-5 leading on to PCL-5), not twice.
+        if definition.asked_with_care and not (previous and previous.asked_with_care):
+            steps.append(Step("care", instrument_id))
+        previous = definition
         carried = decision.carried if decision else {}
         asked = [
             item_id for item_id in asked_items(definition, answers.get(instrument_id) or {}) if item_id not in carried

@@ -50,7 +50,7 @@ def _step_form(current, saved: dict):
         item = _clinic_items()[current.item_id]
         return build_clinic_item_form(item, data={f"item_{item['id']}": saved.get(item["id"])}), None, item
     definition = instruments()[current.instrument_id].definition
-    if current.kind == "intro":
+    if current.kind in ("intro", "care"):
         return StepForm(), definition, None
     item = definition.item(current.item_id)
     return build_item_form(definition, item, data={item_field_name(item): saved.get(item.id)}), definition, None
@@ -117,6 +117,9 @@ def step(index: int):
             clinic_label=CLINIC_QUESTION_LABEL,
             questions=question_count(steps),
             more_may_follow=_more_may_follow(),
+            care_intro=db.session.get(Clinic, g.kiosk.screening.clinic_id).care_intro_text
+            if current.kind == "care"
+            else None,
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
         )

@@ -448,3 +448,36 @@ def test_pcl5_instructions_keep_the_first_sentence_and_record_the_paper_one(regi
         "Below is a list of problems that people sometimes have in response to a very stressful experience."
     )
     assert any("circle one of the numbers to the right" in decision for decision in definition.decisions)
+
+
+# §5.2 Version A: the lead-in, then each alternative with "or" between them, as the form lays them out.
+ACE_LINES = {
+    "1": [
+        "Did a parent or other adult in the household often or very often…",
+        "Swear at you, insult you, put you down, or humiliate you?",
+        "or",
+        "Act in a way that made you afraid that you might be physically hurt?",
+    ],
+    "7": [
+        "Was your mother or stepmother:",
+        "Often or very often pushed, grabbed, slapped, or had something thrown at her?",
+        "or",
+        "Sometimes, often, or very often kicked, bitten, hit with a fist, or hit with something hard?",
+        "or",
+        "Ever repeatedly hit at least a few minutes or threatened with a gun or knife?",
+    ],
+}
+
+
+@pytest.mark.parametrize("item_id", sorted(ACE_LINES))
+def test_ace_alternatives_are_laid_out_line_by_line_with_the_words_unchanged(registry, item_id):
+    item = registry["ace"].definition.item(item_id)
+
+    assert list(item.lines) == ACE_LINES[item_id]
+    assert " ".join(item.lines) == FORMS["ace"].items[item_id]
+
+
+def test_every_ace_item_with_alternatives_has_lines_and_no_other_does(registry):
+    with_or = {item.id for item in registry["ace"].definition.items if item.lines}
+
+    assert with_or == {"1", "2", "3", "4", "5", "7"}
