@@ -70,7 +70,10 @@ def question_count(steps: list[Step]) -> int:
 
 
 def first_unanswered(steps: list[Step], answered: dict[str, dict[str, int | None]]) -> int:
-    """Where to resume: the first item never reached (an item skipped on purpose counts as reached)."""
+    """Where to resume: the first item never reached (an item skipped on purpose counts as reached);
+    the very start, with its introductions, when nothing was answered yet."""
+    if not any(answered.values()):
+        return 0
     for index, step in enumerate(steps):
         if step.kind == "item" and step.item_id not in answered.get(step.instrument_id, {}):
             return index

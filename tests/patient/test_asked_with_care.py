@@ -92,3 +92,14 @@ def test_ace_item_alternatives_are_laid_out_on_separate_lines_words_unchanged(ap
         "Act in a way that made you afraid that you might be physically hurt?",
     ]
     assert " ".join(html.unescape(line) for line in lines) == registry["ace"].definition.item("1").text
+
+
+def test_a_packet_opening_with_an_introduction_begins_at_it_not_as_a_resumed_sitting(
+    app, session, registry, demo, tablet
+):
+    tablet.enter_code(start(app, session, registry, demo, ["pcptsd5"]))
+
+    welcome = tablet.client.get("/kiosk/welcome").text
+
+    assert "Welcome back" not in welcome
+    assert 'href="/kiosk/step/0"' in welcome
