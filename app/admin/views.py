@@ -15,7 +15,7 @@ from app.admin.forms import (
 )
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
-from app.services import audit_trail, clinic_questions, clinic_settings, follow_ups, packets, staff_accounts
+from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 from app.services.clinics import ClinicError
 from app.services.patients import find_patient
@@ -127,7 +127,7 @@ def packet(packet_id: int):
         name_form=name_form,
         add_form=add_form,
         screeners={
-            iid: follow_ups.screener_choices(db.session, instruments(), packet, iid) for iid in packet.instrument_ids
+            iid: packets.screener_choices(db.session, instruments(), packet, iid) for iid in packet.instrument_ids
         },
         thresholds=clinic_settings.referral_thresholds(db.session, instruments(), packet.clinic_id),
     )
@@ -147,7 +147,7 @@ def _apply_packet_action(packet, posted, name_form, add_form) -> None:
         packets.remove_from_packet(db.session, registry, actor, packet, instrument_id)
     elif action == "follow":
         after = posted.get(f"after_{instrument_id}") or None
-        follow_ups.set_follow_up(db.session, registry, actor, packet, instrument_id, after)
+        packets.set_follow_up(db.session, registry, actor, packet, instrument_id, after)
     elif action in ("activate", "deactivate"):
         packets.set_packet_active(db.session, registry, actor, packet, action == "activate")
     else:

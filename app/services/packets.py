@@ -13,7 +13,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import Packet, PacketEntry, User
 from app.services.audit import record_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
-from app.services.clinic_settings import enabled_instrument_ids
+from app.services.clinic_settings import enabled_instrument_ids, referral_thresholds
 from app.services.clinics import ClinicError
 from app.services.follow_ups import valid_follow_ups
 from app.services.ordering import moved
@@ -142,3 +142,43 @@ def set_packet_active(
         _set_instruments(session, registry, packet, packet.instrument_ids)
     packet.is_active = is_active
     _audit(session, actor, packet, "activate" if is_active else "deactivate")
+
+
+def screener_choices(session: Session, registry: InstrumentRegistry, packet: Packet, instrument_id: str) -> list[str]:
+    """The instruments before `instrument_id` in the packet that have a threshold to reach."""
+    thresholds = referral_thresholds(session, registry, packet.clinic_id)
+    order = [iid for iid in packet.instrument_ids if iid in registry]
+    if instrument_id not in order:
+        return []
+    return [
+        iid
+        for iid in order[: order.index(instrument_id)]
+        if thresholds.get(iid) is not None and iid not in packet.follow_ups
+    ]
+
+
+def set_follow_up(
+    session: Session,
+    registry: InstrumentRegistry,
+    actor: User,
+    packet: Packet,
+    instrument_id: str,
+    after: str | None,
+) -> None:
+    """Ask `instrument_id` only when `after`'s result reaches the clinic's threshold for it, or
+    always (after=None)."""
+    follow_ups = dict(packet.follow_ups or {})
+    if after:
+        if instrument_id in follow_ups.values():
+            raise ClinicError("That instrument already leads on to another; it cannot wait for one itself.")
+        if after not in screener_choices(session, registry, packet, instrument_id):
+            raise ClinicError(
+                "Choose an instrument that comes earlier in the packet and has a threshold "
+                "(set under Instruments); it decides whether this one is asked."
+            )
+        follow_ups[instrument_id] = after
+    else:
+        follow_ups.pop(instrument_id, None)
+    packet.follow_ups = follow_ups
+    session.flush()
+    _audit(session, actor, packet, "follow_up")

@@ -21,7 +21,7 @@ def packet(app, name: str, instrument_ids: list[str], follow_ups: dict[str, str]
     from app.extensions import db, instruments
     from app.models import Clinic, Packet, User
     from app.services import clinics
-    from app.services import follow_ups as rules
+    from app.services import packets
 
     with app.app_context():
         if db.session.scalar(sa.select(Packet).where(Packet.name == name)) is None:
@@ -29,7 +29,7 @@ def packet(app, name: str, instrument_ids: list[str], follow_ups: dict[str, str]
             made = clinics.save_packet(db.session, instruments(), clinic, name, instrument_ids)
             admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
             for follow_up, after in (follow_ups or {}).items():
-                rules.set_follow_up(db.session, instruments(), admin, made, follow_up, after)
+                packets.set_follow_up(db.session, instruments(), admin, made, follow_up, after)
     return name
 
 

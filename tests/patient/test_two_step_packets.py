@@ -19,7 +19,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.reports.render import render_referral
 from app.models import Clinic, Patient, Response, Screening, User
-from app.services import access_codes, clinics, follow_ups, screenings
+from app.services import access_codes, clinics, packets, screenings
 from app.services.kiosk import draft_answers
 from app.patient.flow import build_steps
 
@@ -34,8 +34,8 @@ def two_step(app, demo, session, registry):
         clinic = session.get(Clinic, demo)
         packet = clinics.save_packet(session, registry, clinic, "Two step", PACKET)
         admin = session.scalar(sa.select(User).where(User.email == "admin@example.com"))
-        follow_ups.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
-        follow_ups.set_follow_up(session, registry, admin, packet, "pcl5", "pcptsd5")
+        packets.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
+        packets.set_follow_up(session, registry, admin, packet, "pcl5", "pcptsd5")
 
     def start():
         patient = session.scalar(sa.select(Patient).where(Patient.mrn == "103377"))
@@ -195,19 +195,18 @@ def test_a_follow_up_needs_an_earlier_instrument_with_a_threshold(app, demo, ses
         packet = clinics.save_packet(session, registry, clinic, "Wrong order", ["phq9", "phq2"])
         admin = session.scalar(sa.select(User).where(User.email == "admin@example.com"))
         with pytest.raises(clinics.ClinicError, match="comes earlier in the packet"):
-            follow_ups.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
+            packets.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
         with pytest.raises(clinics.ClinicError, match="has a threshold"):
-            follow_ups.set_follow_up(session, registry, admin, packet, "phq2", "pss10")
+            packets.set_follow_up(session, registry, admin, packet, "phq2", "pss10")
 
 
 def test_moving_the_follow_up_before_its_screener_drops_the_rule(app, demo, session, registry):
-    from app.services import packets
 
     with app.app_context():
         clinic = session.get(Clinic, demo)
         packet = clinics.save_packet(session, registry, clinic, "Reordered", ["phq2", "phq9"])
         admin = session.scalar(sa.select(User).where(User.email == "admin@example.com"))
-        follow_ups.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
+        packets.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
         assert packet.follow_ups == {"phq9": "phq2"}
 
         packets.move_in_packet(session, registry, admin, packet, "phq9", -1)
