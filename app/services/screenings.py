@@ -147,7 +147,11 @@ def decide_follow_ups(registry: InstrumentRegistry, screening: Screening, answer
     """Which of the sitting's follow-up instruments the answers lead on to."""
     if not screening.follow_ups:
         return {}
-    definitions = {instrument_id: registry[instrument_id].definition for instrument_id in screening.instrument_ids}
+    definitions = {
+        instrument_id: registry[instrument_id].definition
+        for instrument_id in screening.instrument_ids
+        if instrument_id != CLINIC_QUESTIONS_ID
+    }
     return decide(definitions, screening.follow_ups, answers)
 
 

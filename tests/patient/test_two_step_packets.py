@@ -212,3 +212,17 @@ def test_moving_the_follow_up_before_its_screener_drops_the_rule(app, demo, sess
         packets.move_in_packet(session, registry, admin, packet, "phq9", -1)
 
         assert packet.follow_ups == {}
+
+
+def test_a_packet_with_clinic_questions_and_a_follow_up_decides_on_the_instruments_alone(registry):
+    from app.services.clinic_answers import CLINIC_QUESTIONS_ID
+
+    sitting = Screening(
+        instrument_ids=["phq2", "phq9", CLINIC_QUESTIONS_ID],
+        follow_ups={"phq9": {"after": "phq2", "at_least": 3, "titles": {"phq9": "PHQ-9", "phq2": "PHQ-2"}}},
+    )
+
+    decisions = screenings.decide_follow_ups(registry, sitting, {"phq2": {"1": 2, "2": 1}})
+
+    assert decisions["phq9"].is_asked  # 2 + 1 = 3, at the threshold
+    assert decisions["phq9"].carried == {"1": "1", "2": "2"}
