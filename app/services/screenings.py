@@ -92,8 +92,11 @@ def complete_screening(
         raise ScreeningError("This screening has already been submitted.")
     submitted_at = submitted_at or utcnow()
     responses = []
-    # An instrument whose cut-off the clinic chooses is read against the clinic's choice.
+    # An instrument whose cut-off the clinic chooses is read against the clinic's choice; a
+    # screener of a follow-up against the threshold its sitting started with, so its band and
+    # whether the follow-up was asked always agree.
     thresholds = referral_thresholds(session, registry, screening.clinic_id)
+    thresholds |= {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
     if CLINIC_QUESTIONS_ID in screening.instrument_ids:
         question_set = clinic_question_set or pinned_question_set(session, screening)
         add_clinic_answers(session, screening, question_set, answers.get(CLINIC_QUESTIONS_ID) or {}, submitted_at)

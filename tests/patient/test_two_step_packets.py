@@ -226,3 +226,26 @@ def test_a_packet_with_clinic_questions_and_a_follow_up_decides_on_the_instrumen
 
     assert decisions["phq9"].is_asked  # 2 + 1 = 3, at the threshold
     assert decisions["phq9"].carried == {"1": "1", "2": "2"}
+
+
+def test_a_screener_is_read_against_the_threshold_its_sitting_started_with(app, two_step, session, registry):
+    """A cut-off changed during a sitting changes neither whether the follow-up is asked nor
+    the screener's band: both use the threshold the screening was started with."""
+    from app.services.clinic_settings import save_instrument_setting
+
+    screening_id, _code = two_step()  # PC-PTSD-5 → PCL-5 at the default cut-off of 4
+    with app.app_context():
+        admin = session.scalar(sa.select(User).where(User.email == "admin@example.com"))
+        save_instrument_setting(session, registry, admin, "pcptsd5", is_enabled=True, referral_threshold=3)
+        screening = session.get(Screening, screening_id)
+        screening.status = "in_progress"
+        three_yes = {"exposure": 1, "1": 1, "2": 1, "3": 1, "4": 0, "5": 0}
+        screenings.complete_screening(session, registry, screening, {"phq2": {"1": 0, "2": 0}, "pcptsd5": three_yes})
+
+    responses = stored(session, screening_id)
+    assert "pcl5" not in responses  # 3 is below the sitting's threshold of 4
+    assert (responses["pcptsd5"].total, responses["pcptsd5"].band, responses["pcptsd5"].score["cut_off"]) == (
+        3,
+        "negative",
+        4,
+    )
