@@ -81,7 +81,7 @@ def seed_demo_command(path: str) -> None:
 @with_appcontext
 @click.argument("instrument")
 @click.argument("answers")
-@click.option("--aahc", help="ACE-associated health condition: yes, no or unknown.")
+@click.option("--aahc", help="ACE-associated health condition: yes, no or unknown (ACEs Aware tier only).")
 def score_command(instrument: str, answers: str, aahc: str | None) -> None:
     """Score ANSWERS (item values in published order, comma-separated; leave a value
     empty for an unanswered item) and print the result as JSON."""
@@ -90,8 +90,11 @@ def score_command(instrument: str, answers: str, aahc: str | None) -> None:
     except UnknownInstrumentError:
         fail(f"unknown instrument {instrument!r}; installed: {', '.join(sorted(instruments()))}")
     definition = loaded.definition
+    wanted = definition.scoring.clinician_input
+    if aahc is not None and (wanted is None or wanted.key != "aahc"):
+        fail(f"--aahc applies only to an instrument whose tier needs it; {definition.short_title} takes none")
     values = [value.strip() for value in answers.split(",")]
-    allowed_counts = sorted({len(definition.scored_items), len(definition.items)})
+    allowed_counts = answer_counts(definition)
     if len(values) not in allowed_counts:
         counts = " or ".join(map(str, allowed_counts))
         fail(f"{definition.short_title} takes {counts} answers, got {len(values)}")
@@ -104,7 +107,7 @@ def score_command(instrument: str, answers: str, aahc: str | None) -> None:
             given[item.id] = int(value)
         except ValueError:
             fail(f"{definition.short_title} item {item.id}: {value!r} is not a number")
-    inputs = {definition.scoring.clinician_input.key: aahc} if aahc and definition.scoring.clinician_input else {}
+    inputs = {wanted.key: aahc} if aahc is not None else {}
     try:
         result = score(definition, loaded.version, given, inputs).to_dict()
     except AnswerError as error:
@@ -113,6 +116,17 @@ def score_command(instrument: str, answers: str, aahc: str | None) -> None:
         result.pop("syndrome")
         result.pop("syndrome_label")
     click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def answer_counts(definition) -> list[int]:
+    """Every item in printed order; or, when the form ends in unscored items (PHQ-9 item 10),
+    the items before them alone."""
+    counts = {len(definition.items)}
+    trailing = len(definition.items)
+    while trailing and not definition.items[trailing - 1].scored:
+        trailing -= 1
+    counts.add(trailing)
+    return sorted(counts)
 
 
 @click.command("create-clinic")
@@ -173,7 +187,7 @@ def start_screening_command(clinic_slug: str, mrn: str, packet_name: str) -> Non
     if packet is None:
         names = ", ".join(p.name for p in screenings.active_packets(db.session, clinic.id))
         fail(f"no active packet {packet_name!r} at {clinic.name}; packets: {names}")
-    screening = screenings.create_screening(db.session, patient, packet, created_by_id=None)
+    screening = screenings.create_screening(db.session, patient, packet, created_by_id=None, registry=instruments())
     code = access_codes.issue_access_code(
         db.session,
         screening,

@@ -53,7 +53,9 @@ def _load_patient(session: Session, registry: InstrumentRegistry, clinic: Clinic
     for past in record["screenings"]:
         at = past["at"] if isinstance(past["at"], datetime) else datetime.fromisoformat(past["at"])
         packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == past["packet"]))
-        screening = screenings.create_screening(session, patient, packet, created_by_id=None, created_at=at)
+        screening = screenings.create_screening(
+            session, patient, packet, created_by_id=None, created_at=at, registry=registry
+        )
         if past.get("abandoned"):
             continue
         answers = {

@@ -74,7 +74,7 @@ def incomplete_screening(registry, session, demo_patient, new_patient_packet) ->
             "phq9": by_position(registry, "phq9", [1, 1, None, 1, 0, 0, 0, 0, 2]),
             "gad7": by_position(registry, "gad7", [1, 1, 1]),
             "pss10": by_position(registry, "pss10", [2, 2]),
-            "ace": by_position(registry, "ace", [1, 0, 1]),
+            "aceaware": by_position(registry, "aceaware", [1, 0, 1]),
         },
     )
 

@@ -126,6 +126,11 @@ ACCESS |= {
         {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 200, "admin": 200},
     ),
     "clinician.dashboard_csv": ("POST", "/clinician/dashboard.csv", REFUSED_WITHOUT_CSRF),
+    "clinician.clinician_input": (
+        "POST",
+        "/clinician/screenings/6/inputs/aceaware",
+        {"anonymous": 400, "frontdesk": 400, "clinician": 400, "admin": 400},
+    ),
     "admin.clinic_questions_editor": ("GET", "/admin/clinic-questions", ADMIN_ONLY),
     "admin.clinic_questions_change": ("POST", "/admin/clinic-questions/change", REFUSED_WITHOUT_CSRF),
     # Probes for the load balancer: no sign-in, nothing about a clinic. No queue worker runs in

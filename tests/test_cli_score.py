@@ -1,7 +1,8 @@
 """`flask --app app score INSTRUMENT ANSWERS [--aahc …]` through the real CLI.
 
 Expected scores are reference vectors (instruments.md §8): P3 and P5 for the PHQ-9, the ACE
-score-3 rows for the ACEs Aware tier, the GAD-7 row at 10.
+score-3 rows for the ACEs Aware tier (now on the ACEs Aware form, instruments-2.md §1.5), the
+GAD-7 row at 10; the PC-PTSD-5 and PCL-5 rows follow instruments-2.md §3 and §4.
 """
 
 from __future__ import annotations
@@ -64,14 +65,50 @@ def printed_json(result) -> dict:
             id="phq9-empty-value-is-unanswered",
         ),
         pytest.param(
-            ["ace", "1,1,1,0,0,0,0,0,0,0", "--aahc", "yes"],  # 3 Yes with an AAHC
-            {"total": 3, "band": "intermediate", "flags": []},
-            id="ace-aahc-yes",
+            ["ace", "1,1,1,1,0,0,0,0,0,0"],  # CDC-Kaiser: 4 Yes, a count with no tier
+            {"total": 4, "band": None, "flags": []},
+            id="ace-count-without-tier",
         ),
         pytest.param(
-            ["ace", "1,1,1,0,0,0,0,0,0,0", "--aahc", "no"],  # 3 Yes without an AAHC
+            ["aceaware", "1,1,1,0,0,0,0,0,0,0", "--aahc", "yes"],  # 3 Yes with an AAHC
+            {"total": 3, "band": "intermediate", "flags": []},
+            id="aceaware-aahc-yes",
+        ),
+        pytest.param(
+            ["aceaware", "1,1,1,0,0,0,0,0,0,0,2", "--aahc", "no"],  # 3 Yes without an AAHC; self-rating "A Lot"
             {"total": 3, "band": "low", "flags": []},
-            id="ace-aahc-no",
+            id="aceaware-aahc-no-with-self-rating",
+        ),
+        pytest.param(
+            ["aceaware", "1,1,1,1,0,0,0,0,0,0", "--aahc", "unknown"],  # 4 or more: high whatever the AAHC
+            {"total": 4, "band": "high"},
+            id="aceaware-four-high",
+        ),
+        pytest.param(
+            ["pcptsd5", "0,,,,,"],  # exposure No: "screen total = 0", five items not asked
+            {"total": 0, "band": "negative", "complete": True, "stopped_at_gate": True},
+            id="pcptsd5-exposure-no",
+        ),
+        pytest.param(
+            ["pcptsd5", "1,1,1,1,0,0"],  # 3 Yes: below the default cut-off of 4
+            {"total": 3, "band": "negative", "cut_off": 4},
+            id="pcptsd5-three",
+        ),
+        pytest.param(
+            ["pcptsd5", "1,1,1,1,1,0"],  # 4 Yes: at the default cut-off
+            {"total": 4, "band": "positive", "cut_off": 4},
+            id="pcptsd5-four",
+        ),
+        pytest.param(
+            # 1 B (item 1), 1 C (6), 2 D (8, 9), 2 E (15, 16) at "Moderately": 6 × 2 = 12
+            ["pcl5", "2,0,0,0,0,2,0,2,2,0,0,0,0,0,2,2,0,0,0,0"],
+            {
+                "total": 12,
+                "band": "below_cut_off",
+                "subscales": {"B": 2, "C": 2, "D": 4, "E": 4},
+                "syndrome": "provisional_ptsd",
+            },
+            id="pcl5-provisional",
         ),
         pytest.param(
             ["gad7", "2,2,2,2,2,0,0"],  # 5 × 2 = 10
@@ -84,14 +121,14 @@ def test_score_prints_one_json_object_with_the_result(score_cli, registry, args,
     printed = printed_json(score_cli(*args))
 
     assert printed.keys() >= ALWAYS_PRINTED
-    assert ("syndrome" in printed) is (args[0] == "phq9")
+    assert ("syndrome" in printed) is (args[0] in {"phq9", "pcl5"})
     assert printed["instrument"] == args[0]
     assert printed["version"] == registry[args[0]].version
     assert {key: printed[key] for key in expected} == expected
 
 
-def test_ace_without_aahc_prints_no_tier_and_a_note(score_cli):
-    printed = printed_json(score_cli("ace", "1,1,1,0,0,0,0,0,0,0"))
+def test_aces_aware_without_aahc_prints_no_tier_and_a_note(score_cli):
+    printed = printed_json(score_cli("aceaware", "1,1,1,0,0,0,0,0,0,0"))
 
     assert printed["total"] == 3
     assert printed["band"] is None
@@ -109,7 +146,17 @@ def test_ace_without_aahc_prints_no_tier_and_a_note(score_cli):
         pytest.param(["phq9", "0,0,0,0,0,0,0,0,-1"], ["item 9", "-1"], id="negative-value"),
         pytest.param(["phq9", "--", "-1,0,0,0,0,0,0,0,0"], ["item 1", "-1"], id="negative-first-value-after-dashes"),
         pytest.param(["phq9", "-1,0,0,0,0,0,0,0,0"], ["item 1", "-1"], id="negative-first-value"),
-        pytest.param(["ace", "1,0,0,0,0,0,0,0,0,0", "--aahc", "maybe"], ["maybe", "yes"], id="aahc-not-yes-no-unknown"),
+        pytest.param(
+            ["aceaware", "1,0,0,0,0,0,0,0,0,0", "--aahc", "maybe"], ["maybe", "yes"], id="aahc-not-yes-no-unknown"
+        ),
+        pytest.param(["ace", "1,0,0,0,0,0,0,0,0,0", "--aahc", "yes"], ["--aahc", "ACE"], id="aahc-refused-for-ace"),
+        pytest.param(["phq9", "0,0,0,0,0,0,0,0,0", "--aahc", "no"], ["--aahc", "PHQ-9"], id="aahc-refused-for-phq9"),
+        pytest.param(["pcptsd5", "0,1,,,,"], ["item 1", "not asked", "'No'"], id="pcptsd5-answer-after-exposure-no"),
+        pytest.param(["pcptsd5", "0,0,0,0,0,0"], ["items 1, 2, 3, 4, 5", "not asked"], id="pcptsd5-all-after-no"),
+        pytest.param(["pcptsd5", "1,1,1,1,1"], ["PC-PTSD-5", "6", "got 5"], id="pcptsd5-needs-exposure-first"),
+        pytest.param(["pcptsd5", "2,1,1,1,1,1"], ["item exposure", "2"], id="pcptsd5-exposure-not-yes-or-no"),
+        pytest.param(["pcl5", ",".join("5" * 20)], ["item 1", "5"], id="pcl5-above-extremely"),
+        pytest.param(["pcl5", ",".join("0" * 19)], ["PCL-5", "20", "got 19"], id="pcl5-too-few"),
         pytest.param(["phq9", "0,0,0,0,0,0,0,0,0,4"], ["item 10", "4"], id="difficulty-above-scale"),
         pytest.param(["ace", "2,0,0,0,0,0,0,0,0,0"], ["item 1", "2"], id="ace-value-not-yes-or-no"),
         pytest.param(["phq9", "a,0,0,0,0,0,0,0,0"], ["item 1", "'a'", "not a number"], id="not-a-number"),

@@ -34,6 +34,7 @@ EXPECTED_TABLES = {
     "screening_review",
     "referral_document",
     "clinic_question_set",
+    "clinician_input",
 }
 
 

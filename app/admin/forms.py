@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from app.models.user import ROLE_LABELS
 from app.services.clinic_questions import MAX_TEXT, TYPE_LABELS
-from app.services.clinic_settings import MAX_CRISIS_TEXT, MAX_DESTINATIONS
+from app.services.clinic_settings import MAX_CARE_INTRO_TEXT, MAX_CRISIS_TEXT, MAX_DESTINATIONS
 from app.services.clinics import PAPER_SIZES, timezone_problem
 
 
@@ -82,6 +82,14 @@ class ClinicSettingsForm(Form):
         validators=[
             DataRequired(message="The crisis message cannot be empty: it is what a patient at risk reads."),
             Length(max=MAX_CRISIS_TEXT, message=f"Keep the message under {MAX_CRISIS_TEXT} characters."),
+        ],
+        render_kw={"rows": 5},
+    )
+    care_intro_text = TextAreaField(
+        "Introduction before questions about painful experiences",
+        validators=[
+            DataRequired(message="The introduction cannot be empty: patients read it before these questions."),
+            Length(max=MAX_CARE_INTRO_TEXT, message=f"Keep the introduction under {MAX_CARE_INTRO_TEXT} characters."),
         ],
         render_kw={"rows": 5},
     )

@@ -121,7 +121,16 @@ def packet(packet_id: int):
         except ClinicError as error:
             flash(str(error))
         return redirect(url_for("admin.packet", packet_id=packet.id))
-    return render_template("admin/packet.html", packet=packet, name_form=name_form, add_form=add_form)
+    return render_template(
+        "admin/packet.html",
+        packet=packet,
+        name_form=name_form,
+        add_form=add_form,
+        screeners={
+            iid: packets.screener_choices(db.session, instruments(), packet, iid) for iid in packet.instrument_ids
+        },
+        thresholds=clinic_settings.referral_thresholds(db.session, instruments(), packet.clinic_id),
+    )
 
 
 def _apply_packet_action(packet, posted, name_form, add_form) -> None:
@@ -136,6 +145,9 @@ def _apply_packet_action(packet, posted, name_form, add_form) -> None:
         packets.move_in_packet(db.session, registry, actor, packet, instrument_id, -1 if action == "up" else 1)
     elif action == "remove":
         packets.remove_from_packet(db.session, registry, actor, packet, instrument_id)
+    elif action == "follow":
+        after = posted.get(f"after_{instrument_id}") or None
+        packets.set_follow_up(db.session, registry, actor, packet, instrument_id, after)
     elif action in ("activate", "deactivate"):
         packets.set_packet_active(db.session, registry, actor, packet, action == "activate")
     elif action == "rescreen":
@@ -209,7 +221,10 @@ def settings():
     form = _settings_form()
     if form.validate_on_submit():
         details = clinic_settings.ClinicDetails(
-            **{name: getattr(form, name).data for name in ("name", "address", "paper_size", "crisis_text")},
+            **{
+                name: getattr(form, name).data
+                for name in ("name", "address", "paper_size", "crisis_text", "care_intro_text")
+            },
             timezone=form.timezone.data.strip(),
             referral_destinations=form.destination_list(),
             require_admin_totp=form.require_admin_totp.data,

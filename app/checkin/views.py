@@ -13,7 +13,7 @@ from app.checkin.forms import (
     StartScreeningForm,
 )
 from app.checkin.qr import kiosk_qr_svg
-from app.extensions import db
+from app.extensions import db, instruments
 from app.patient.tablet import client_address
 from app.security.staff_auth import require_staff
 from app.services import access_codes, patients, screenings
@@ -86,7 +86,9 @@ def patient(patient_id: int):
     form.packet_id.choices = [SelectChoice(packet.id, packet.name) for packet in packets]
     if form.validate_on_submit():
         packet = next(packet for packet in packets if packet.id == form.packet_id.data)
-        screening = screenings.create_screening(db.session, record, packet, created_by_id=g.staff_user.id)
+        screening = screenings.create_screening(
+            db.session, record, packet, created_by_id=g.staff_user.id, registry=instruments()
+        )
         # The code is issued by the next page's button: issuing it here would show it in
         # the answer to this POST, and a reload would start a second screening.
         return redirect(url_for("checkin.code", screening_id=screening.id), code=303)

@@ -19,6 +19,8 @@ def result_choices(registry: InstrumentRegistry) -> list[SelectChoice]:
     for instrument_id, loaded in sorted(registry.items()):
         scoring = loaded.definition.scoring
         labels = {band.key: band.label for band in scoring.bands if band.by_input is None} | dict(scoring.band_labels)
+        if scoring.cut_off:
+            labels |= {side.key: side.label for side in (scoring.cut_off.below, scoring.cut_off.at_or_above)}
         title = loaded.definition.short_title
         options.append(SelectChoice(instrument_id, f"{title}, any band", optgroup=title))
         options += [
@@ -102,3 +104,16 @@ class DashboardRangeForm(Form):
 class DashboardFilterForm(DashboardRangeForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
+
+
+class ClinicianInputForm(Form):
+    """One control for a fact a scoring rule needs from the clinician (the ACE-associated
+    health condition status the ACEs Aware tier rests on)."""
+
+    value = SelectField(validators=[DataRequired(message="Choose yes, no or unknown.")])
+
+    def __init__(self, instrument_id: str, label: str, values: tuple[str, ...], *args, **kwargs):
+        super().__init__(*args, prefix=instrument_id, **kwargs)
+        self.instrument_id = instrument_id
+        self.value.label.text = f"Does the patient have an {label}?"
+        self.value.choices = choices([("", "Choose…")] + [(value, value.capitalize()) for value in values])

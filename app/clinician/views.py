@@ -4,6 +4,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from app.clinician.forms import (
     AcknowledgeForm,
+    ClinicianInputForm,
     DashboardFilterForm,
     DashboardRangeForm,
     ReferralForm,
@@ -12,8 +13,8 @@ from app.clinician.forms import (
 )
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
+from app.services import clinician_inputs, referrals, reviews, score_changes
 from app.services import dashboard as dashboards
-from app.services import referrals, reviews, score_changes
 from app.staff.urgent import urgent_alert_context
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician", cli_group=None)
@@ -67,7 +68,19 @@ def _render_screening(screening, status_code: int = 200, **forms):
     forms.setdefault("acknowledge_form", AcknowledgeForm())
     forms.setdefault("status_form", ReviewStatusForm(status=page["status"]))
     forms.setdefault("referral_form", ReferralForm(g.staff_user.clinic.referral_destinations or [], obj=page["review"]))
-    return render_template("clinician/screening.html", **page, **forms), status_code
+    given = forms.pop("input_form", None)
+    input_forms = {given.instrument_id: given} if given else {}
+    for result in page["report"]["results"]:
+        wanted = result["clinician_input"]
+        if wanted and result["instrument_id"] not in input_forms:
+            current = wanted["current"]["value"] if wanted["current"] else ""
+            input_forms[result["instrument_id"]] = _input_form(result, data={"value": current})
+    return render_template("clinician/screening.html", **page, **forms, input_forms=input_forms), status_code
+
+
+def _input_form(result: dict, **kwargs) -> ClinicianInputForm:
+    wanted = result["clinician_input"]
+    return ClinicianInputForm(result["instrument_id"], wanted["label"], wanted["values"], **kwargs)
 
 
 @bp.route("/screenings/<int:screening_id>")
@@ -120,6 +133,21 @@ def referral(screening_id: int):
         flash("Referral saved. The summary is being prepared again with it.")
 
     return _apply(screening, "referral_form", form, change)
+
+
+@bp.route("/screenings/<int:screening_id>/inputs/<instrument_id>", methods=["POST"])
+def clinician_input(screening_id: int, instrument_id: str):
+    screening = _screening_or_404(screening_id)
+    wanted = clinician_inputs.wanted_input(db.session, screening, instrument_id)
+    if wanted is None:
+        abort(404)
+    form = ClinicianInputForm(instrument_id, wanted.label, wanted.values)
+
+    def change():
+        clinician_inputs.record_clinician_input(db.session, g.staff_user, screening, instrument_id, form.value.data)
+        flash("Saved. The tier and the referral summary now follow this answer.")
+
+    return _apply(screening, "input_form", form, change)
 
 
 @bp.route("/screenings/<int:screening_id>/referral-summary.pdf")

@@ -9,9 +9,9 @@ scoring.py knows any instrument by name.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 
 class DefinitionError(ValueError):
@@ -25,6 +25,20 @@ class DefinitionError(ValueError):
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+    # Fields added after instruments were first pinned: left out of the dump (and so of the
+    # version hash) while they hold their default, so adding a rule type to the schema does
+    # not turn every unchanged questionnaire into a "new version".
+    _omit_when_default: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _dump_without_unused_additions(self, handler):
+        data = handler(self)
+        for name in self._omit_when_default:
+            if name in data and getattr(self, name) == type(self).model_fields[name].get_default(
+                call_default_factory=True
+            ):
+                del data[name]
+        return data
 
 
 class Coding(Frozen):
@@ -51,6 +65,20 @@ class Item(Frozen):
     # An unscored item may be required only once the total passes a value
     # (PHQ-9 item 10: asked "if you checked off any problems").
     required_when_total_above: int | None = None
+    # False for an item the instrument's stem does not introduce (a gate question asked
+    # before the stem, such as an exposure question).
+    shows_stem: bool = True
+    # The item's words split into the lines the printed form lays them out on (alternatives
+    # joined by "or"); joined with single spaces they must give `text` exactly.
+    lines: tuple[str, ...] = ()
+
+    _omit_when_default: ClassVar[frozenset[str]] = frozenset({"shows_stem", "lines"})
+
+    @model_validator(mode="after")
+    def _lines_keep_the_words(self) -> Item:
+        if self.lines and " ".join(self.lines) != self.text:
+            raise ValueError(f"item {self.id!r}: lines joined with spaces must equal the text exactly")
+        return self
 
 
 class Total(Frozen):
@@ -123,6 +151,91 @@ class SyndromeRule(Frozen):
     max_present: int | None = None
 
 
+class Subscale(Frozen):
+    """A sum over some items, reported beside the total (e.g. a symptom cluster)."""
+
+    key: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    label: str
+    items: tuple[str, ...] = Field(min_length=1)
+
+
+class Gate(Frozen):
+    """A question that decides whether the items after it are asked. The stopping answer
+    gives the total fixed by the form ("If no, screen total = 0"); answers to the gated
+    items are then refused, as the patient was told to stop."""
+
+    item: str
+    stop_value: int
+    stopped_total: int
+    gated_items: tuple[str, ...] = Field(min_length=1)
+    note: str
+
+
+class CutOffBand(Frozen):
+    """One side of a clinic-chosen cut-off, shown as a band."""
+
+    key: str = Field(pattern=r"^[a-z_]+$")
+    label: str
+    meaning: str | None = None
+
+
+class CutOffChoice(Frozen):
+    value: int
+    label: str
+
+
+class CutOff(Frozen):
+    """A published cut-off a clinic chooses among. The clinic's choice is its referral
+    threshold; the band says which side of it the total falls."""
+
+    choices: tuple[CutOffChoice, ...] = Field(min_length=1)
+    default: int
+    source: str
+    # How the published rule is stated, e.g. "a cut-off between 31 and 33".
+    stated_as: str | None = None
+    note: str | None = None  # e.g. a group the cut-off may not suit
+    at_or_above: CutOffBand
+    below: CutOffBand
+
+    @model_validator(mode="after")
+    def _default_is_a_choice(self) -> CutOff:
+        if self.default not in [choice.value for choice in self.choices]:
+            raise ValueError("cut_off.default must be one of its choices")
+        return self
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(choice.value for choice in self.choices)
+
+
+class BandsSource(Frozen):
+    """Where a set of bands comes from, dated, so a clinic can tell which version it applies."""
+
+    title: str
+    source: str
+    checked_on: str
+    note: str | None = None
+
+
+class ClusterRequirement(Frozen):
+    subscale: str
+    min_present: int = Field(ge=1)
+
+
+class ClusterCountAlgorithm(Frozen):
+    """A diagnostic rule that needs enough symptoms in each cluster (DSM-5 style): an item
+    at or above `present_at_least` counts as a symptom of the cluster (subscale) it is in."""
+
+    type: Literal["cluster_count"]
+    label: str
+    present_at_least: int
+    clusters: tuple[ClusterRequirement, ...] = Field(min_length=1)
+    key: str = Field(pattern=r"^[a-z_]+$")
+    result_label: str
+    note: str
+    source: str
+
+
 class SymptomCountAlgorithm(Frozen):
     """A diagnostic algorithm that counts symptoms present (PHQ manual style):
     an item is present at or above a threshold (with per-item exceptions); the
@@ -170,15 +283,19 @@ class Norm(Frozen):
     source: str
 
 
+Algorithm = Annotated[SymptomCountAlgorithm | ClusterCountAlgorithm, Field(discriminator="type")]
+
+
 class Scoring(Frozen):
     total: Total
     missing: Literal["no_proration"] = "no_proration"
     bands: tuple[Band, ...] = ()
     bands_note: str | None = None  # e.g. "non-validated convention"
+    bands_source: BandsSource | None = None
     # Labels of band keys reached only through a Band.by_input mapping.
     band_labels: dict[str, str] = {}
     flags: tuple[Flag, ...] = ()
-    algorithm: SymptomCountAlgorithm | None = None
+    algorithm: Algorithm | None = None
     clinician_input: ClinicianInput | None = None
     default_referral_threshold: int | None = None
     reliable_change: ReliableChange | None = None
@@ -186,6 +303,21 @@ class Scoring(Frozen):
     norms: tuple[Norm, ...] = ()
     # A score that describes a history rather than a state (ACE) is shown once, not as a trend.
     is_trended: bool = True
+    gate: Gate | None = None
+    subscales: tuple[Subscale, ...] = ()
+    cut_off: CutOff | None = None
+
+    _omit_when_default: ClassVar[frozenset[str]] = frozenset({"bands_source", "gate", "subscales", "cut_off"})
+
+    @model_validator(mode="after")
+    def _cut_off_is_the_threshold(self) -> Scoring:
+        if self.cut_off is None:
+            return self
+        if self.bands:
+            raise ValueError("an instrument with a cut_off takes its bands from it: give no bands")
+        if self.default_referral_threshold != self.cut_off.default:
+            raise ValueError("default_referral_threshold must equal cut_off.default")
+        return self
 
 
 class Instrument(Frozen):
@@ -202,9 +334,21 @@ class Instrument(Frozen):
     stem: str | None = None
     decisions: tuple[str, ...] = ()  # recorded on-screen adaptations of the paper form
     caveats: tuple[str, ...] = ()  # printed with every result
+    closing: str | None = None  # printed after the items on the form
+    # The section's name as patients see it, in plain words ("Stress over the last month").
+    section_title: str | None = None
+    # Questions about painful experiences: the tablet introduces the section first (what it is
+    # about, that any question may be skipped, that the care team will talk about the answers).
+    asked_with_care: bool = False
     option_sets: dict[str, tuple[Option, ...]]
     items: tuple[Item, ...] = Field(min_length=1)
     scoring: Scoring
+
+    _omit_when_default: ClassVar[frozenset[str]] = frozenset({"closing", "section_title", "asked_with_care"})
+
+    @property
+    def patient_title(self) -> str:
+        return self.section_title or self.short_title
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Instrument:
@@ -240,12 +384,23 @@ class Instrument(Frozen):
         references = {"scoring.total.reverse_items": list(scoring.total.reverse_items)}
         for index, flag in enumerate(scoring.flags):
             references[f"scoring.flags.{index}.item"] = [flag.item] if flag.item else []
-        if scoring.algorithm:
+        if isinstance(scoring.algorithm, SymptomCountAlgorithm):
             references["scoring.algorithm"] = [*scoring.algorithm.core_items, *scoring.algorithm.symptom_items]
+        for index, subscale in enumerate(scoring.subscales):
+            references[f"scoring.subscales.{index}.items"] = list(subscale.items)
+        if scoring.gate:
+            references["scoring.gate"] = [scoring.gate.item, *scoring.gate.gated_items]
+        if isinstance(scoring.algorithm, ClusterCountAlgorithm):
+            subscale_keys = {subscale.key for subscale in scoring.subscales}
+            unknown_clusters = sorted({c.subscale for c in scoring.algorithm.clusters} - subscale_keys)
+            if unknown_clusters:
+                raise DefinitionError("scoring.algorithm.clusters", f"names unknown subscales {unknown_clusters}")
         for field, referenced in references.items():
             unknown = sorted(set(referenced) - known)
             if unknown:
                 raise DefinitionError(field, f"scoring names unknown items {unknown}")
+        if scoring.gate and self.item(scoring.gate.item).scored:
+            raise DefinitionError("scoring.gate.item", "the gate question is not itself scored: mark it scored: false")
 
     def _check_bands_cover_range(self) -> None:
         indexed = sorted(enumerate(self.scoring.bands), key=lambda pair: pair[1].min)

@@ -10,6 +10,7 @@ from app.models.review import ReferralDocument, ScreeningReview
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import SignInChallenge, StaffSession, User
 from app.models.integration import ApiToken
+from app.models.clinician_input import ClinicianInput
 
 __all__ = [
     "AccessAttempt",
@@ -35,4 +36,5 @@ __all__ = [
     "SignInFailure",
     "ClinicQuestionSet",
     "ClinicQuestionResponse",
+    "ClinicianInput",
 ]

@@ -13,6 +13,15 @@ DEFAULT_CRISIS_TEXT = (
     "Suicide & Crisis Lifeline (call or text 988)."
 )
 
+# Shown before a section about painful experiences (childhood adversity, trauma): what the
+# questions are about, that any may be skipped, and that the care team will talk about them.
+DEFAULT_CARE_INTRO = (
+    "The next questions ask about hard things that may have happened to you, such as difficult "
+    "experiences in childhood or very frightening events. Some people find them upsetting. You can "
+    "skip any question: choose Next without picking an answer. Someone from your care team will "
+    "talk with you about your answers."
+)
+
 
 class Clinic(Base):
     __tablename__ = "clinic"
@@ -28,6 +37,10 @@ class Clinic(Base):
     paper_size: Mapped[str] = mapped_column(sa.String(8), default="Letter")
     #: shown to a patient who answers PHQ-9 item 9 above 0
     crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
+    #: shown before a section of questions about painful experiences
+    care_intro_text: Mapped[str] = mapped_column(
+        sa.Text, default=DEFAULT_CARE_INTRO, server_default=sa.text(f"'{DEFAULT_CARE_INTRO}'")
+    )
     #: PNG or JPEG bytes, checked by decoding before they are stored
     logo_image: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     logo_mime_type: Mapped[str | None] = mapped_column(sa.String(32))
@@ -65,6 +78,9 @@ class Packet(Base):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: follow-up instrument -> the earlier instrument whose result must reach the clinic's
+    #: threshold for it to be asked (two-step packets)
+    follow_ups: Mapped[dict] = mapped_column(default=dict, server_default=sa.text("'{}'"))
 
     clinic: Mapped[Clinic] = relationship(back_populates="packets")
     entries: Mapped[list[PacketEntry]] = relationship(order_by="PacketEntry.position", cascade="all, delete-orphan")

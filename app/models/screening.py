@@ -52,6 +52,9 @@ class Screening(Base):
     #: the packet's name and instruments as given, so a later edit of the packet changes nothing here
     packet_name: Mapped[str] = mapped_column(sa.String(120))
     instrument_ids: Mapped[list]
+    #: follow-up instrument -> {"after": screener, "at_least": threshold}, as set when the
+    #: screening was created, so a later change of packet or threshold changes nothing here
+    follow_ups: Mapped[dict] = mapped_column(default=dict, server_default=sa.text("'{}'"))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     #: a safety flag was raised (PHQ-9 item 9 above 0)
     is_urgent: Mapped[bool] = mapped_column(default=False)

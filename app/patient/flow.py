@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from app.instruments.follow_ups import decide
 from app.instruments.registry import InstrumentRegistry
+from app.instruments.scoring import asked_items
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 
 
 @dataclass(frozen=True)
 class Step:
-    """One screen: an instrument's instructions ("intro") or one of its items ("item")."""
+    """One screen: the clinic's introduction to a section about painful experiences ("care"),
+    an instrument's instructions ("intro"), or one of its items ("item")."""
 
     kind: str
     instrument_id: str
@@ -20,21 +23,42 @@ class Step:
     number: int | None = None
 
 
-def build_steps(registry: InstrumentRegistry, instrument_ids: list[str], clinic_items: list[dict] = ()) -> list[Step]:
-    """The clinic's own questions (`clinic_items`, when the packet has them) come after every
-    validated instrument wherever the packet puts them, so they never sit between items
-    whose wording and order were validated together."""
+def build_steps(
+    registry: InstrumentRegistry,
+    instrument_ids: list[str],
+    clinic_items: list[dict] = (),
+    answers: dict[str, dict[str, int | None]] | None = None,
+    follow_ups: dict[str, dict] | None = None,
+) -> list[Step]:
+    """The screens the answers so far lead to: a follow-up instrument appears once the earlier
+    result reaches its threshold (less the items it shares with that instrument, already
+    answered), and a gate question's stopping answer leaves its items out. The clinic's own
+    questions (`clinic_items`, when the packet has them) come after every validated
+    instrument wherever the packet puts them, so they never sit between items whose wording
+    and order were validated together."""
+    answers = answers or {}
+    definitions = {iid: registry[iid].definition for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID}
+    decisions = decide(definitions, follow_ups, answers) if follow_ups else {}
     steps: list[Step] = []
     number = 0
-    for instrument_id in instrument_ids:
-        if instrument_id == CLINIC_QUESTIONS_ID:
+    previous = None
+    for instrument_id, definition in definitions.items():
+        decision = decisions.get(instrument_id)
+        if decision is not None and not decision.is_asked:
             continue
-        definition = registry[instrument_id].definition
+        # Introduced once before a run of such sections (PC-PTSD-5 leading on to PCL-5), not twice.
+        if definition.asked_with_care and not (previous and previous.asked_with_care):
+            steps.append(Step("care", instrument_id))
+        previous = definition
+        carried = decision.carried if decision else {}
+        asked = [
+            item_id for item_id in asked_items(definition, answers.get(instrument_id) or {}) if item_id not in carried
+        ]
         if definition.instructions:
             steps.append(Step("intro", instrument_id))
-        for item in definition.items:
+        for item_id in asked:
             number += 1
-            steps.append(Step("item", instrument_id, item.id, number))
+            steps.append(Step("item", instrument_id, item_id, number))
     if CLINIC_QUESTIONS_ID in instrument_ids:
         for item in clinic_items:
             number += 1
@@ -54,7 +78,19 @@ def estimated_minutes(questions: int, seconds_per_question: int) -> int:
 def first_unanswered(steps: list[Step], reached: Collection[tuple[str, str]]) -> int:
     """Where to resume: the first item never reached (an item skipped on purpose counts as
     reached). `reached` holds (instrument id, item id) pairs."""
+    if not reached:
+        return 0  # the very start, with its introductions, when nothing was answered yet
     for index, step in enumerate(steps):
         if step.kind == "item" and (step.instrument_id, step.item_id) not in reached:
             return index
     return len(steps)
+
+
+def follow_ups_pending(
+    registry: InstrumentRegistry, instrument_ids: list[str], answers: dict, follow_ups: dict | None
+) -> bool:
+    """True while a follow-up instrument may still be added by answers not yet given."""
+    if not follow_ups:
+        return False
+    definitions = {iid: registry[iid].definition for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID}
+    return any(not decision.is_decided for decision in decide(definitions, follow_ups, answers).values())

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db, instruments
 from app.models import Clinic
 from app.patient import tablet
-from app.patient.flow import build_steps, estimated_minutes, first_unanswered, question_count
+from app.patient.flow import build_steps, estimated_minutes, first_unanswered, follow_ups_pending, question_count
 from app.patient.forms import CodeForm, StepForm, build_clinic_item_form, build_item_form, item_field_name
 from app.services import access_codes, kiosk
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, pinned_question_set, question_items
@@ -31,7 +31,17 @@ def _clinic_items() -> dict[str, dict]:
 
 
 def _steps():
-    return build_steps(instruments(), g.kiosk.screening.instrument_ids, list(_clinic_items().values()))
+    screening = g.kiosk.screening
+    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
+    return build_steps(
+        instruments(), screening.instrument_ids, list(_clinic_items().values()), answers, screening.follow_ups
+    )
+
+
+def _more_may_follow() -> bool:
+    screening = g.kiosk.screening
+    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
+    return follow_ups_pending(instruments(), screening.instrument_ids, answers, screening.follow_ups)
 
 
 def _step_form(current, saved: dict):
@@ -40,7 +50,7 @@ def _step_form(current, saved: dict):
         item = _clinic_items()[current.item_id]
         return build_clinic_item_form(item, data={f"item_{item['id']}": saved.get(item["id"])}), None, item
     definition = instruments()[current.instrument_id].definition
-    if current.kind == "intro":
+    if current.kind in ("intro", "care"):
         return StepForm(), definition, None
     item = definition.item(current.item_id)
     return build_item_form(definition, item, data={item_field_name(item): saved.get(item.id)}), definition, None
@@ -104,6 +114,7 @@ def welcome():
         clinic=clinic,
         questions=(questions := question_count(steps)),
         minutes=estimated_minutes(questions, current_app.config["SECONDS_PER_QUESTION"]),
+        more_may_follow=_more_may_follow(),
         resume_at=resume_at if resume_at < len(steps) else None,
         has_answers=resume_at > 0,
     )
@@ -114,7 +125,8 @@ def step(index: int):
     steps, current, form, definition, clinic_item, answered_before = _screen(index)
     if form.validate_on_submit():
         _save(current, form)
-        return redirect(_next_screen(index, len(steps), request.form.get("nav")))
+        # The answer may have added or removed screens after this one (a follow-up instrument).
+        return redirect(_next_screen(index, len(_steps()), request.form.get("nav")))
     return tablet.clear_when_idle(
         render_template(
             "patient/step.html",
@@ -125,7 +137,11 @@ def step(index: int):
             clinic_item=clinic_item,
             clinic_label=CLINIC_QUESTION_LABEL,
             questions=(questions := question_count(steps)),
-        minutes=estimated_minutes(questions, current_app.config["SECONDS_PER_QUESTION"]),
+            minutes=estimated_minutes(questions, current_app.config["SECONDS_PER_QUESTION"]),
+            more_may_follow=_more_may_follow(),
+            care_intro=db.session.get(Clinic, g.kiosk.screening.clinic_id).care_intro_text
+            if current.kind == "care"
+            else None,
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
             answered_before=answered_before,

@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.instruments.definition import Instrument
+from app.instruments.follow_ups import decisions_from_totals, explain
 from app.instruments.scoring import band_for_total
 from app.models import Clinic, InstrumentVersion, Patient, Response, Screening, ScreeningReview, User
 from app.reports.charts import ChartBand, ChartPoint, trend_chart
 from app.reports.clinic_answers import clinic_answer_summary
+from app.reports.clinician_inputs import GivenInput, current_score, given_inputs
 
 NOT_A_DIAGNOSIS = "A screening result is not a diagnosis."
 DATE = "%d %b %Y"
@@ -73,10 +75,53 @@ def urgent_findings(definition: Instrument, answers: dict, flags: list[str]) -> 
     return findings
 
 
-def result_summary(definition: Instrument, response: Response) -> dict:
-    """One response's score, band, meaning, flags and notes, with its instrument's sources."""
-    score = response.score
-    band = band_for_total(definition, response.total) if response.total is not None else None
+def cut_off_summary(definition: Instrument, value: int | None) -> dict | None:
+    """The clinic-chosen cut-off a result was read against, with its published source."""
+    rule = definition.scoring.cut_off
+    if rule is None or value is None:
+        return None
+    label = next((choice.label for choice in rule.choices if choice.value == value), None)
+    return {"value": value, "label": label, "stated_as": rule.stated_as, "source": rule.source, "note": rule.note}
+
+
+def current_scores(session: Session, responses: list[Response]) -> dict[int, dict]:
+    """Each response's score with the latest clinician input applied (two queries at most)."""
+    given = given_inputs(session, [response.id for response in responses])
+    definitions = pinned_definitions(
+        session, {response.instrument_version for response in responses if response.id in given}
+    )
+    return {
+        response.id: current_score(definitions[response.instrument_version], response, given[response.id])
+        for response in responses
+        if response.id in given
+    }
+
+
+def _input_summary(definition: Instrument, response: Response, given: list[GivenInput], timezone: str) -> dict | None:
+    """The clinician input the tier rests on, who gave it and when, and the earlier values."""
+    wanted = definition.scoring.clinician_input
+    if wanted is None:
+        return None
+    at_submission = response.clinician_inputs.get(wanted.key)
+    entries = [{"value": at_submission, "by": None, "at": None}] if at_submission is not None else []
+    entries += [{"value": entry.value, "by": entry.by, "at": local_time(entry.at, timezone)} for entry in given]
+    return {
+        "key": wanted.key,
+        "label": wanted.label,
+        "values": list(wanted.values),
+        "current": entries[-1] if entries else None,
+        "earlier": entries[:-1],
+    }
+
+
+def result_summary(
+    definition: Instrument, response: Response, given: list[GivenInput] | None = None, timezone: str = "UTC"
+) -> dict:
+    """One response's score, band, meaning, flags and notes, with its instrument's sources.
+    `given`: the clinician inputs recorded for it, which settle a band that waits for one."""
+    given = given or []
+    score = current_score(definition, response, given)
+    band = band_for_total(definition, response.total, score.get("cut_off")) if response.total is not None else None
     return {
         "instrument_id": response.instrument_id,
         "title": definition.title,
@@ -84,11 +129,18 @@ def result_summary(definition: Instrument, response: Response) -> dict:
         "total": response.total,
         "total_range": score.get("total_range"),
         "band_label": score.get("band_label"),
-        "band_meaning": band.meaning if band and response.band else None,
+        "band_meaning": band.meaning if band and score.get("band") else None,
+        "clinician_input": _input_summary(definition, response, given, timezone),
         "bands_note": definition.scoring.bands_note,
         "flags": [score.get("flag_labels", {}).get(key, key) for key in score.get("flags", [])],
         "urgent": urgent_findings(definition, response.answers, score.get("flags", [])),
         "syndrome_label": score.get("syndrome_label"),
+        "subscales": [
+            {"label": subscale.label, "total": score["subscales"][subscale.key]}
+            for subscale in definition.scoring.subscales
+            if subscale.key in score.get("subscales", {})
+        ],
+        "cut_off": cut_off_summary(definition, score.get("cut_off")),
         "syndrome_note": definition.scoring.algorithm.note if definition.scoring.algorithm else None,
         "notes": score.get("notes", []),
         "is_complete": response.is_complete,
@@ -136,6 +188,7 @@ def instrument_histories(
         query = query.where(Screening.completed_at <= up_to)
     rows = session.execute(query).all()
     definitions = pinned_definitions(session, {response.instrument_version for response, _ in rows})
+    given = given_inputs(session, [response.id for response, _ in rows])
     by_instrument: dict[str, list] = defaultdict(list)
     for response, completed_at in rows:
         by_instrument[response.instrument_id].append((response, completed_at))
@@ -150,7 +203,7 @@ def instrument_histories(
                 {
                     "screening_id": response.screening_id,
                     "date": local_time(completed_at, clinic.timezone, DATE),
-                    "result": result_summary(definition, response),
+                    "result": result_summary(definition, response, given.get(response.id), clinic.timezone),
                     "change": change_between(definition, previous_total, response.total),
                 }
             )
@@ -186,6 +239,15 @@ def instrument_histories(
             }
         )
     return histories
+
+
+def follow_up_lines(screening: Screening) -> list[str]:
+    """Which follow-up instruments the sitting led on to, and why, for staff."""
+    if not screening.follow_ups:
+        return []
+    totals = {response.instrument_id: response.total for response in screening.responses}
+    titles = {iid: title for rule in screening.follow_ups.values() for iid, title in rule["titles"].items()}
+    return [explain(decision, titles) for decision in decisions_from_totals(screening.follow_ups, totals)]
 
 
 def _logo_data_uri(clinic: Clinic) -> str | None:
@@ -226,7 +288,11 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
     patient = session.get(Patient, screening.patient_id)
     review = session.scalar(sa.select(ScreeningReview).where(ScreeningReview.screening_id == screening.id))
     definitions = pinned_definitions(session, {response.instrument_version for response in screening.responses})
-    results = [result_summary(definitions[r.instrument_version], r) for r in screening.responses]
+    given = given_inputs(session, [response.id for response in screening.responses])
+    results = [
+        result_summary(definitions[r.instrument_version], r, given.get(r.id), clinic.timezone)
+        for r in screening.responses
+    ]
     histories = {
         history["instrument_id"]: history
         for history in instrument_histories(session, clinic, patient.id, up_to=screening.completed_at)
@@ -246,6 +312,7 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
             "packet_name": screening.packet_name,
         },
         "urgent": [finding for result in results for finding in result["urgent"]],
+        "follow_ups": follow_up_lines(screening),
         "referral": _referral(session, review, clinic.timezone),
         "results": results,
         "clinic_answers": clinic_answer_summary(session, screening.id),

@@ -95,6 +95,13 @@ def threshold_problem(loaded: LoadedInstrument, threshold: int | None) -> str | 
             f"{loaded.definition.short_title} totals run from {low} to {high}, so a threshold of {threshold} "
             f"could never be reached as meant. Choose a number from {low} to {high}, or leave it empty for the default."
         )
+    cut_off = loaded.definition.scoring.cut_off
+    if cut_off is not None and threshold not in cut_off.values:
+        published = "; ".join(f"{choice.value} ({choice.label})" for choice in cut_off.choices)
+        return (
+            f"{loaded.definition.short_title} is read against a published cut-off, so the threshold is one of: "
+            f"{published}. Source: {cut_off.source}"
+        )
     return None
 
 
@@ -153,9 +160,12 @@ class ClinicDetails:
     crisis_text: str
     referral_destinations: list[str]
     require_admin_totp: bool
+    #: None leaves the clinic's introduction to painful-experience sections as it is
+    care_intro_text: str | None = None
 
 
 MAX_CRISIS_TEXT = 1000
+MAX_CARE_INTRO_TEXT = 1000
 MAX_DESTINATIONS = 30
 
 
@@ -171,6 +181,10 @@ def clinic_details_problem(details: ClinicDetails) -> str | None:
         return "The crisis message cannot be empty: it is what a patient at risk reads."
     if len(details.crisis_text) > MAX_CRISIS_TEXT:
         return f"Keep the crisis message under {MAX_CRISIS_TEXT} characters so a patient can read it at once."
+    if details.care_intro_text is not None and not details.care_intro_text.strip():
+        return "The introduction cannot be empty: patients read it before questions about painful experiences."
+    if details.care_intro_text is not None and len(details.care_intro_text) > MAX_CARE_INTRO_TEXT:
+        return f"Keep the introduction under {MAX_CARE_INTRO_TEXT} characters so a patient can read it at once."
     if len(details.referral_destinations) > MAX_DESTINATIONS:
         return f"List at most {MAX_DESTINATIONS} referral destinations."
     if any(len(destination) > 200 for destination in details.referral_destinations):
@@ -183,7 +197,11 @@ def save_clinic_details(session: Session, actor: User, details: ClinicDetails) -
     if problem:
         raise ClinicError(problem)
     clinic = actor.clinic
-    changed = sorted(field for field, value in vars(details).items() if getattr(clinic, field) != _clean(field, value))
+    changed = sorted(
+        field
+        for field, value in vars(details).items()
+        if value is not None and getattr(clinic, field) != _clean(field, value)
+    )
     # Settings hold no PHI, so the trail keeps each changed value, before and after: a
     # changed crisis message can be read back word for word.
     old = {field: getattr(clinic, field) for field in changed}

@@ -29,6 +29,7 @@ from app.instruments.definition import Instrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import AnswerError, score
 from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Screening
+from app.reports.clinician_inputs import GivenInput, current_score, given_inputs
 from app.services.api_tokens import record_api_call
 from app.services.audit import record_event
 
@@ -138,7 +139,15 @@ def patient_record(patient: Patient, clinic: Clinic, urls: FhirUrls) -> PatientR
     )
 
 
-def screening_record(screening: Screening, clinic: Clinic, definitions: PinnedDefinitions, urls: FhirUrls):
+def screening_record(
+    screening: Screening,
+    clinic: Clinic,
+    definitions: PinnedDefinitions,
+    urls: FhirUrls,
+    given: dict[int, list[GivenInput]] | None = None,
+):
+    """`given`: clinician inputs recorded after submission, which settle a tier that waited for one."""
+    given = given or {}
     return ScreeningRecord(
         id=screening.id,
         status=screening.status,
@@ -151,8 +160,9 @@ def screening_record(screening: Screening, clinic: Clinic, definitions: PinnedDe
                 instrument=definitions.get(response.instrument_version),
                 version=response.instrument_version,
                 answers=dict(response.answers),
-                clinician_inputs=dict(response.clinician_inputs),
-                score=response.score,
+                clinician_inputs=dict(response.clinician_inputs)
+                | {entry.key: entry.value for entry in given.get(response.id, [])},
+                score=current_score(definitions.get(response.instrument_version), response, given.get(response.id, [])),
                 submitted_at=response.submitted_at,
             )
             for response in screening.responses
@@ -162,7 +172,8 @@ def screening_record(screening: Screening, clinic: Clinic, definitions: PinnedDe
 
 def screening_bundle(session: Session, screening: Screening, urls: FhirUrls) -> dict:
     clinic = session.get(Clinic, screening.clinic_id)
-    return build_screening_bundle(screening_record(screening, clinic, PinnedDefinitions(session), urls), urls)
+    given = given_inputs(session, [response.id for response in screening.responses])
+    return build_screening_bundle(screening_record(screening, clinic, PinnedDefinitions(session), urls, given), urls)
 
 
 def screenings_completed_since(session: Session, since: datetime, clinic_slug: str | None = None) -> list[int]:

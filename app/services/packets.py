@@ -13,8 +13,9 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import Packet, PacketEntry, User
 from app.services.audit import record_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
-from app.services.clinic_settings import enabled_instrument_ids
+from app.services.clinic_settings import enabled_instrument_ids, referral_thresholds
 from app.services.clinics import ClinicError
+from app.services.follow_ups import valid_follow_ups
 from app.services.ordering import moved
 
 MAX_NAME = 120
@@ -69,6 +70,7 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
         PacketEntry(position=i, instrument_id=iid, rescreen_weeks=weeks.get(iid))
         for i, iid in enumerate(instrument_ids)
     )
+    packet.follow_ups = valid_follow_ups(packet, packet.follow_ups or {})
     session.flush()
 
 
@@ -80,7 +82,12 @@ def _audit(session: Session, actor: User, packet: Packet, change: str) -> None:
         actor_user_id=actor.id,
         target_type="packet",
         target_id=packet.id,
-        details={"change": change, "instruments": packet.instrument_ids, "active": packet.is_active},
+        details={
+            "change": change,
+            "instruments": packet.instrument_ids,
+            "active": packet.is_active,
+            "follow_ups": packet.follow_ups or {},
+        },
     )
     session.commit()
 
@@ -167,3 +174,43 @@ def set_rescreen_interval(session: Session, actor: User, packet: Packet, instrum
         details={"instrument": instrument_id, "old": old, "new": weeks},
     )
     session.commit()
+
+
+def screener_choices(session: Session, registry: InstrumentRegistry, packet: Packet, instrument_id: str) -> list[str]:
+    """The instruments before `instrument_id` in the packet that have a threshold to reach."""
+    thresholds = referral_thresholds(session, registry, packet.clinic_id)
+    order = [iid for iid in packet.instrument_ids if iid in registry]
+    if instrument_id not in order:
+        return []
+    return [
+        iid
+        for iid in order[: order.index(instrument_id)]
+        if thresholds.get(iid) is not None and iid not in packet.follow_ups
+    ]
+
+
+def set_follow_up(
+    session: Session,
+    registry: InstrumentRegistry,
+    actor: User,
+    packet: Packet,
+    instrument_id: str,
+    after: str | None,
+) -> None:
+    """Ask `instrument_id` only when `after`'s result reaches the clinic's threshold for it, or
+    always (after=None)."""
+    follow_ups = dict(packet.follow_ups or {})
+    if after:
+        if instrument_id in follow_ups.values():
+            raise ClinicError("That instrument already leads on to another; it cannot wait for one itself.")
+        if after not in screener_choices(session, registry, packet, instrument_id):
+            raise ClinicError(
+                "Choose an instrument that comes earlier in the packet and has a threshold "
+                "(set under Instruments); it decides whether this one is asked."
+            )
+        follow_ups[instrument_id] = after
+    else:
+        follow_ups.pop(instrument_id, None)
+    packet.follow_ups = follow_ups
+    session.flush()
+    _audit(session, actor, packet, "follow_up")

@@ -3,7 +3,7 @@ urgent flag, the referral, and the patient's history. Every read is scoped to on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,8 @@ from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
 from app.instruments.scoring import score
 from app.reports.context import (
     answered_items,
+    current_scores,
+    follow_up_lines,
     instrument_histories,
     pinned_definitions,
     referral_context,
@@ -88,6 +90,11 @@ class WorklistPage:
     #: the cursor of the next page, None on the last
     next_after: str | None
     is_first: bool
+
+    #: response id -> score with the latest clinician input applied (only where one was recorded)
+    scores: dict[int, dict] = field(default_factory=dict)
+    #: screening id -> which follow-up instruments were asked, and why
+    follow_ups: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def is_more_than_counted(self) -> bool:
@@ -168,7 +175,16 @@ def worklist(
     ]
     next_after = _cursor(rows[-1].screening) if len(found) > PER_PAGE else None
     users = _reviewers(session, [row.review for row in rows])
-    return WorklistPage(rows, users, thresholds, count, next_after, cursor is None)
+    return WorklistPage(
+        rows,
+        users,
+        thresholds,
+        count,
+        next_after,
+        cursor is None,
+        current_scores(session, [response for row in rows for response in row.screening.responses]),
+        {row.screening.id: follow_up_lines(row.screening) for row in rows if row.screening.follow_ups},
+    )
 
 
 def _reviewers(session: Session, reviews: list[ScreeningReview | None]) -> dict[int, User]:

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
+from app.instruments.follow_ups import Decision, decide, with_carried_answers
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
-from app.instruments.scoring import score
+from app.instruments.scoring import asked_items, score
 from app.models import (
     AccessCode,
     ClinicQuestionSet,
@@ -30,6 +31,7 @@ from app.models import (
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
 from app.services.clinic_settings import referral_thresholds
+from app.services.follow_ups import sitting_follow_ups
 from app.services.referrals import request_referral_document
 from app.services.urgency import PINNED, worklist_priority, worklist_review
 
@@ -45,7 +47,9 @@ def create_screening(
     *,
     created_by_id: int | None,
     created_at: datetime | None = None,
+    registry: InstrumentRegistry | None = None,
 ) -> Screening:
+    """`registry` is needed only by a packet with follow-ups, whose thresholds come from it."""
     if packet.clinic_id != patient.clinic_id:
         raise ScreeningError("That packet belongs to another clinic.")
     screening = Screening(
@@ -54,6 +58,7 @@ def create_screening(
         packet_id=packet.id,
         packet_name=packet.name,
         instrument_ids=packet.instrument_ids,
+        follow_ups=sitting_follow_ups(session, registry, packet),
         created_by_id=created_by_id,
         created_at=created_at or utcnow(),
     )
@@ -98,16 +103,30 @@ def complete_screening(
         raise ScreeningError("This screening has already been submitted.")
     submitted_at = submitted_at or utcnow()
     responses = []
+    # An instrument whose cut-off the clinic chooses is read against the clinic's choice; a
+    # screener of a follow-up against the threshold its sitting started with, so its band and
+    # whether the follow-up was asked always agree.
+    thresholds = referral_thresholds(session, registry, screening.clinic_id)
+    thresholds |= {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
     if CLINIC_QUESTIONS_ID in screening.instrument_ids:
         question_set = clinic_question_set or pinned_question_set(session, screening)
         add_clinic_answers(session, screening, question_set, answers.get(CLINIC_QUESTIONS_ID) or {}, submitted_at)
+    decisions = decide_follow_ups(registry, screening, answers)
     for instrument_id in screening.instrument_ids:
         if instrument_id == CLINIC_QUESTIONS_ID:
             continue
+        if instrument_id in decisions and not decisions[instrument_id].is_asked:
+            continue  # a follow-up the earlier result did not lead on to: the patient never saw it
         loaded = registry[instrument_id]
-        given = {key: value for key, value in (answers.get(instrument_id) or {}).items() if value is not None}
+        own = with_carried_answers(decisions[instrument_id], answers) if instrument_id in decisions else None
+        given = {key: value for key, value in (own or answers.get(instrument_id) or {}).items() if value is not None}
+        # Answers kept from before a gate question was changed to its stopping answer belong to
+        # items the patient is no longer asked; they are not part of the response.
+        asked = asked_items(loaded.definition, given)
+        given = {key: value for key, value in given.items() if key in asked}
         inputs = dict((clinician_inputs or {}).get(instrument_id) or {})
-        result = score(loaded.definition, loaded.version, given, inputs)
+        cut_off = thresholds.get(instrument_id) if loaded.definition.scoring.cut_off else None
+        result = score(loaded.definition, loaded.version, given, inputs, cut_off)
         version = pin_instrument_version(session, loaded)
         response = Response(
             screening=screening,
@@ -178,6 +197,18 @@ def cancel_screening(session: Session, user: User, screening: Screening, now: da
     session.flush()
     record_screening_event(session, "screening.cancel", screening, actor_user_id=user.id)
     session.commit()
+
+
+def decide_follow_ups(registry: InstrumentRegistry, screening: Screening, answers: Mapping) -> dict[str, Decision]:
+    """Which of the sitting's follow-up instruments the answers lead on to."""
+    if not screening.follow_ups:
+        return {}
+    definitions = {
+        instrument_id: registry[instrument_id].definition
+        for instrument_id in screening.instrument_ids
+        if instrument_id != CLINIC_QUESTIONS_ID
+    }
+    return decide(definitions, screening.follow_ups, answers)
 
 
 def get_screening(session: Session, clinic_id: int, screening_id: int) -> Screening | None:

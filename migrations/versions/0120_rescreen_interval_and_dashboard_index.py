@@ -1,7 +1,7 @@
 """Re-screening interval per packet entry; an index for the clinic dashboard's date range
 
 Revision ID: 0120
-Revises: 0090
+Revises: 0112
 Create Date: 2026-11-25 17:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0120'
-down_revision = '0090'
+down_revision = '0112'
 branch_labels = None
 depends_on = None
 

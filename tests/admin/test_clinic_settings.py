@@ -18,6 +18,7 @@ VALID = {
     "timezone": "America/Chicago",
     "paper_size": "Letter",
     "crisis_text": "Please tell the front desk now. Call or text 988 at any time.",
+    "care_intro_text": "These questions are about hard times. Skip any you like; your nurse will talk them over.",
     "referral_destinations": "Behavioral health – Dr Kim\n\n  Community counselling  \n",
 }
 
@@ -42,7 +43,8 @@ def test_valid_settings_are_saved_and_destinations_kept_in_order(admin, session)
     assert clinic.referral_destinations == ["Behavioral health – Dr Kim", "Community counselling"]
     assert "Clinic settings saved." in admin.get("/admin/settings").text
     event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "clinic.settings")).one()
-    assert event.details["changed"] == ["address", "crisis_text", "paper_size", "referral_destinations"]
+    changed = ["address", "care_intro_text", "crisis_text", "paper_size", "referral_destinations"]
+    assert event.details["changed"] == changed
     # each changed setting's old and new value, so the trail says what the wording was
     assert event.details["old"]["crisis_text"] == DEFAULT_CRISIS_TEXT
     assert event.details["new"]["crisis_text"] == VALID["crisis_text"]
@@ -67,6 +69,8 @@ def test_time_zone_is_used_to_show_times(admin, session):
         ("name", "   ", "Give the clinic&#39;s name as patients know it."),
         ("crisis_text", "", "The crisis message cannot be empty"),
         ("crisis_text", "x" * 1001, "Keep the message under 1000 characters."),
+        ("care_intro_text", "", "The introduction cannot be empty"),
+        ("care_intro_text", "x" * 1001, "Keep the introduction under 1000 characters."),
         ("referral_destinations", "\n".join(f"Service {n}" for n in range(31)), "List at most 30 destinations."),
     ],
 )

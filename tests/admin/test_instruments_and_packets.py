@@ -201,3 +201,39 @@ def test_a_rescreen_interval_that_is_not_whole_weeks_is_refused(admin, session):
     assert "from 1 to 104" in admin.get(response.headers["Location"]).text
     session.expire_all()
     assert {e.instrument_id: e.rescreen_weeks for e in _packet(session, "Follow-up").entries}["gad7"] == 4
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "value"), [("pcptsd5", "5"), ("pcptsd5", "2"), ("pcl5", "34"), ("pcl5", "20")]
+)
+def test_a_cut_off_outside_the_published_choices_is_refused_and_nothing_saved(admin, session, instrument_id, value):
+    response = post_form(admin, f"/admin/instruments/{instrument_id}", {"is_enabled": "y", "referral_threshold": value})
+    assert response.status_code == 200
+    assert "is read against a published cut-off" in response.text
+    assert _threshold_row(session, instrument_id) is None
+
+
+def test_pc_ptsd5_cut_off_of_three_is_saved_and_its_page_shows_the_source_and_the_women_note(admin, session):
+    page = admin.get("/admin/instruments/pcptsd5").text
+    assert "women may require a lower cut point" in page
+    assert "a cut score of 4 maximized efficiency" in page
+
+    response = post_form(admin, "/admin/instruments/pcptsd5", {"is_enabled": "y", "referral_threshold": "3"})
+
+    assert response.status_code == 302
+    assert _threshold_row(session, "pcptsd5").referral_threshold == 3
+
+
+def test_admin_sets_a_follow_up_that_waits_for_an_earlier_result(admin, session):
+    post_form(admin, "/admin/packets", {"name": "Depression two step", "instrument": "phq2"})
+    packet = _packet(session, "Depression two step")
+    page = f"/admin/packets/{packet.id}"
+    post_form(admin, page, {"action": "add", "instrument": "phq9", "name": packet.name})
+    assert "Only when PHQ-2 is 3 or more" in admin.get(page).text
+
+    response = post_form(admin, page, {"action": "follow:phq9", "after_phq9": "phq2", "name": packet.name})
+
+    assert response.status_code == 302
+    assert _packet(session, "Depression two step").follow_ups == {"phq9": "phq2"}
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "packet.save")).all()[-1]
+    assert (event.details["change"], event.details["follow_ups"]) == ("follow_up", {"phq9": "phq2"})

@@ -41,7 +41,8 @@ def test_openapi_document_describes_every_api_route(app, client):
 
 def test_schemathesis_finds_no_server_error_and_no_response_breaking_the_schema(app, api_schema, demo, token):
     app.config["API_RATE_LIMIT"] = "100000 per minute"
-    app.config["API_INVALID_TOKEN_LIMIT"] = "100000 per minute"  # its own test: tests/hardening/test_sign_in_hardening.py
+    # the invalid-token limit has its own test (tests/hardening/test_sign_in_hardening.py)
+    app.config["API_INVALID_TOKEN_LIMIT"] = "100000 per minute"
     parsed: list[int] = []
     for result in api_schema.get_all_operations():
         _exercise(result.ok(), token, parsed)

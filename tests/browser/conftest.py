@@ -85,14 +85,14 @@ def issue_code(app, mrn: str = "103377", packet: str = "New patient") -> str:
     """Start a screening for a demo patient and return its tablet code, as check-in would."""
     import sqlalchemy as sa
 
-    from app.extensions import db
+    from app.extensions import db, instruments
     from app.models import Packet, Patient
     from app.services import access_codes, screenings
 
     with app.app_context():
         patient = db.session.scalar(sa.select(Patient).where(Patient.mrn == mrn))
         chosen = db.session.scalar(sa.select(Packet).where(Packet.name == packet))
-        screening = screenings.create_screening(db.session, patient, chosen, created_by_id=None)
+        screening = screenings.create_screening(db.session, patient, chosen, created_by_id=None, registry=instruments())
         return access_codes.issue_access_code(
             db.session,
             screening,

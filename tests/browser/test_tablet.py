@@ -30,7 +30,7 @@ def test_patient_completes_new_patient_packet_then_back_shows_no_answers(live_ap
         screenshot(page, f"kiosk-1-code-{viewport}")
     enter_code(page, live_server, issue_code(live_app))
 
-    page.get_by_text("37 questions").wait_for()
+    page.get_by_text("38 questions").wait_for()
     assert_accessible(page)
     if shots:
         screenshot(page, f"kiosk-2-welcome-{viewport}")

@@ -64,7 +64,7 @@ def test_starting_a_screening_shows_a_large_code_and_a_qr_code_for_the_tablet(lo
     )
     screening = session.scalar(sa.select(Screening).where(Screening.patient_id == patient.id))
     assert response.headers["Location"] == f"/check-in/screenings/{screening.id}/code"
-    assert screening.instrument_ids == ["phq9", "gad7", "pss10", "ace"]
+    assert screening.instrument_ids == ["phq9", "gad7", "pss10", "aceaware"]
     assert session.scalar(sa.select(sa.func.count()).select_from(AccessCode)) == 0
     code_page = post_form(client, response.headers["Location"], {})
     code = re.search(r'class="access-code"[^>]*>([A-Z0-9]{4}-[A-Z0-9]{4})<', code_page.text).group(1)

@@ -39,7 +39,7 @@ def test_history_labels_pss10_bands_and_shows_ace_once_with_its_caveat(login_as,
 
 def test_an_ace_tier_waiting_for_the_aahc_status_says_so(login_as, client, demo_clinic):
     patient = demo_clinic.patient("Tier Pending", "900300")
-    demo_clinic.screening(patient, {"ace": [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]}, at(2026, 3, 1), packet="ACE only")
+    demo_clinic.screening(patient, {"aceaware": [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]}, at(2026, 3, 1), packet="ACE only")
     login_as("clinician")
     text = page_text(client.get(f"/clinician/patients/{patient}").text)
     assert "Tier needs AAHC status" in text

@@ -77,7 +77,7 @@ def test_questionnaire_response_names_the_pinned_version_and_codes_each_answer(a
 
 
 @pytest.mark.parametrize(
-    ("instrument_id", "code"), [("gad7", "70274-6"), ("pss10", "pss10-total"), ("ace", "ace-score")]
+    ("instrument_id", "code"), [("gad7", "70274-6"), ("pss10", "pss10-total"), ("aceaware", "aceaware-score")]
 )
 def test_each_instrument_total_uses_its_loinc_or_local_code(app, demo, session, instrument_id, code):
     response = session.scalars(sa.select(Response).where(Response.instrument_id == instrument_id)).first()

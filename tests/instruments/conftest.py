@@ -14,11 +14,11 @@ from app.instruments.scoring import Score, score
 UNANSWERED = "-"
 
 
-def _answers(row: str) -> dict[str, int | None]:
-    """ "2 - 1" -> {"1": 2, "2": None, "3": 1}: item ids are the printed positions 1..n."""
+def _answers(item_ids: list[str], row: str) -> dict[str, int | None]:
+    """ "2 - 1" -> {"1": 2, "2": None, "3": 1}: values in printed item order."""
     return {
-        str(position): None if value == UNANSWERED else int(value)
-        for position, value in enumerate(row.split(), start=1)
+        item_id: None if value == UNANSWERED else int(value)
+        for item_id, value in zip(item_ids, row.split(), strict=False)
     }
 
 
@@ -34,10 +34,11 @@ def score_answers(registry):
 
 
 @pytest.fixture(scope="session")
-def score_row(score_answers):
+def score_row(registry, score_answers):
     """Score one row of answers written as in the reference: score_row("phq9", "0 0 0 0 0 0 0 0 1")."""
 
     def score_row(instrument_id: str, row: str, clinician_inputs: dict[str, str] | None = None) -> Score:
-        return score_answers(instrument_id, _answers(row), clinician_inputs)
+        item_ids = [item.id for item in registry[instrument_id].definition.items]
+        return score_answers(instrument_id, _answers(item_ids, row), clinician_inputs)
 
     return score_row

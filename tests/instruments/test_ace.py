@@ -1,8 +1,8 @@
-"""ACE scoring against the reference vectors (instruments.md §8.6, §5.3 and Decision 5).
+"""CDC-Kaiser ACE-10 (instruments.md Decision 5, corrected 2026-11-25; §5.3).
 
-Score = number of "Yes" (1) answers, 0–10. ACEs Aware tier: 0 → low; 1–3 → low without and
-intermediate with an ACE-associated health condition (AAHC, a clinician input); unknown AAHC →
-no tier and a note that it needs AAHC status; ≥ 4 → high with or without an AAHC.
+Score = number of "Yes" (1) answers, 0–10. The ACEs Aware tiers were published for a different
+form and do not apply: no band, whatever the score; the Felitti "4 or more" grouping is research
+usage, said in a caveat, and the ACE authors' caveat is kept.
 """
 
 from __future__ import annotations
@@ -11,72 +11,46 @@ import pytest
 
 from app.instruments.scoring import AnswerError
 
-AAHC_ANSWERS = ["yes", "no", "unknown", None]  # None: the clinician gave no input at all
-
-# (answers, AAHC, score, tier); an AAHC of "any" expands to every AAHC answer (the table's "—")
+# (answers, score): §8.6's answer rows, scored as the count of Yes.
 VECTORS = [
-    ("0 0 0 0 0 0 0 0 0 0", "any", 0, "low"),  # no Yes
-    ("1 1 1 0 0 0 0 0 0 0", "no", 3, "low"),  # 1+1+1 = 3, no AAHC
-    ("1 1 1 0 0 0 0 0 0 0", "yes", 3, "intermediate"),  # 3 with an AAHC
-    ("0 0 0 0 0 1 0 0 0 0", "yes", 1, "intermediate"),  # 1 with an AAHC
-    ("1 1 1 1 0 0 0 0 0 0", "no", 4, "high"),  # 1+1+1+1 = 4
-    ("1 1 1 1 0 0 0 0 0 0", "yes", 4, "high"),  # 4 is high with or without an AAHC
-    ("1 1 1 1 1 1 1 1 1 1", "any", 10, "high"),  # 10 × Yes
+    ("0 0 0 0 0 0 0 0 0 0", 0),
+    ("1 1 1 0 0 0 0 0 0 0", 3),  # 1+1+1
+    ("0 0 0 0 0 1 0 0 0 0", 1),
+    ("1 1 1 1 0 0 0 0 0 0", 4),  # the Felitti "4 or more" group, still no tier
+    ("1 1 1 1 1 1 1 1 1 1", 10),
 ]
 
 
-def expand(vectors):
-    return [
-        pytest.param(row, given, total, band, id=f"{total}-aahc-{given}")
-        for row, aahc, total, band in vectors
-        for given in (AAHC_ANSWERS if aahc == "any" else [aahc])
-    ]
-
-
-def inputs(aahc: str | None) -> dict[str, str] | None:
-    return None if aahc is None else {"aahc": aahc}
-
-
-@pytest.mark.parametrize(("row", "aahc", "total", "band"), expand(VECTORS))
-def test_reference_vector_scores_count_of_yes_and_aces_aware_tier(score_row, row, aahc, total, band):
-    result = score_row("ace", row, inputs(aahc))
+@pytest.mark.parametrize(("row", "total"), VECTORS)
+def test_score_is_the_count_of_yes_with_no_tier(score_row, row, total):
+    result = score_row("ace", row)
 
     assert result.total == total
-    assert result.band == band
-    assert result.flags == ()
-
-
-@pytest.mark.parametrize("aahc", ["unknown", None])
-@pytest.mark.parametrize("row", ["1 1 1 0 0 0 0 0 0 0", "0 0 0 0 0 1 0 0 0 0"])
-def test_score_one_to_three_without_aahc_status_has_no_tier_and_says_why(score_row, row, aahc):
-    result = score_row("ace", row, inputs(aahc))
-
-    assert result.total in {1, 3}
     assert result.band is None
-    assert any("AAHC" in note for note in result.notes)
+    assert result.band_label is None
+    assert result.notes == ()
+    assert result.is_complete
 
 
-@pytest.mark.parametrize(
-    "row",
-    [
-        pytest.param("1 1 1 1 - 0 0 0 0 0", id="four-yes-and-one-missing"),
-        pytest.param("0 0 0 0 0 0 0 0 0 -", id="item10-missing"),
-    ],
-)
-def test_incomplete_response_has_no_total_and_no_band(score_row, row):
-    result = score_row("ace", row, {"aahc": "yes"})
+def test_incomplete_response_has_no_total(score_row):
+    result = score_row("ace", "1 1 1 1 - 0 0 0 0 0")
 
     assert result.total is None
-    assert result.band is None
     assert not result.is_complete
 
 
-@pytest.mark.parametrize("inputs_given", [{"aahc": "Yes"}, {"aahc": "maybe"}, {"chronic_pain": "yes"}])
-def test_clinician_input_outside_its_declared_values_is_refused(score_row, inputs_given):
-    with pytest.raises(AnswerError):
-        score_row("ace", "1 1 1 0 0 0 0 0 0 0", inputs_given)
+def test_aahc_is_refused_because_no_tier_depends_on_it(score_row):
+    with pytest.raises(AnswerError, match="no clinician input"):
+        score_row("ace", "1 1 1 0 0 0 0 0 0 0", {"aahc": "yes"})
 
 
-def test_instrument_without_clinician_input_refuses_one(score_row):
-    with pytest.raises(AnswerError):
-        score_row("phq9", "0 0 0 0 0 0 0 0 0", {"aahc": "yes"})
+def test_four_or_more_is_described_as_research_usage_and_the_authors_caveat_is_kept(registry):
+    definition = registry["ace"].definition
+    caveats = " ".join(definition.caveats)
+
+    assert not definition.scoring.bands
+    assert "Research usage" in caveats
+    assert "4 or more" in caveats
+    assert "the ACE score is neither a diagnostic tool nor is it predictive at the individual level" in caveats
+    assert "ACEs Aware" not in definition.source
+    assert all("ACEs Aware" not in citation for citation in definition.citations)

@@ -9,8 +9,27 @@ from app.instruments.scoring import AnswerError
 INCOMPLETE = {
     "gad7": ["0 0 0 0 0 0 -", "- 1 1 1 1 1 1", "- - - - - - -"],
     "phq2": ["3 -", "- 3", "- -"],
+    "aceaware": ["1 1 1 1 1 1 1 1 1 -", "- 0 0 0 0 0 0 0 0 0"],
+    "pcl5": ["4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 -", "- 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"],
 }
 BAD_ANSWERS = {
+    "aceaware": [
+        pytest.param({"1": 2}, id="value-2"),
+        pytest.param({"self_rating": 3}, id="self-rating-beyond-a-lot"),
+        pytest.param({"11": 0}, id="item-11-unknown"),
+    ],
+    "pcptsd5": [
+        pytest.param({"exposure": 2}, id="exposure-2"),
+        pytest.param({"1": 2}, id="item1-value-2"),
+        pytest.param({"6": 0}, id="item-6-unknown"),
+        pytest.param({"exposure": True}, id="boolean"),
+    ],
+    "pcl5": [
+        pytest.param({"1": 5}, id="item1-above-4"),
+        pytest.param({"20": -1}, id="item20-negative"),
+        pytest.param({"21": 0}, id="item-21-unknown"),
+        pytest.param({"17": True}, id="boolean"),
+    ],
     "ace": [
         pytest.param({"1": 2}, id="value-2"),
         pytest.param({"1": -1}, id="negative"),

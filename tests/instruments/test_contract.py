@@ -14,6 +14,7 @@ from app.instruments.loader import load_instrument
 from app.instruments.scoring import score
 
 FILES = sorted((PROJECT_ROOT / "questionnaires").glob("*.yaml"))
+CUT_OFF_FILES = [path for path in FILES if load_instrument(path).definition.scoring.cut_off]
 
 
 @pytest.fixture(params=FILES, ids=lambda path: path.name)
@@ -35,9 +36,18 @@ def values_by_points(definition, item) -> list[int]:
     return sorted(values, key=lambda value: points(definition, item, value))
 
 
+def opened_gate(definition) -> dict[str, int]:
+    """The gate question (if the file has one) answered so that its items are asked."""
+    gate = definition.scoring.gate
+    if gate is None:
+        return {}
+    values = [option.value for option in definition.options_for(definition.item(gate.item))]
+    return {gate.item: next(value for value in values if value != gate.stop_value)}
+
+
 def answers_adding_up_to(definition, target: int) -> dict[str, int]:
     """A complete response whose total is `target`: each item takes the most points still needed."""
-    answers, needed = {}, target
+    answers, needed = opened_gate(definition), target
     for item in definition.scored_items:
         values = values_by_points(definition, item)
         fitting = [value for value in values if points(definition, item, value) <= needed] or values[:1]
@@ -49,7 +59,9 @@ def answers_adding_up_to(definition, target: int) -> dict[str, int]:
 
 def extreme_answers(definition, position: int) -> dict[str, int]:
     """Every scored item answered with its lowest-scoring (position 0) or highest-scoring (-1) option."""
-    return {item.id: values_by_points(definition, item)[position] for item in definition.scored_items}
+    return opened_gate(definition) | {
+        item.id: values_by_points(definition, item)[position] for item in definition.scored_items
+    }
 
 
 def clinician_inputs_for(definition):
@@ -88,6 +100,17 @@ def test_every_band_boundary_is_classified_into_its_band(loaded):
                     input_value = (inputs or {}).get(definition.scoring.clinician_input.key, "unknown")
                     expected = band.by_input.get(input_value)
                 assert result.band == expected, f"{band.key} at {boundary} with {inputs}"
+
+
+@pytest.mark.parametrize("path", CUT_OFF_FILES, ids=lambda path: path.name)
+def test_a_clinic_chosen_cut_off_puts_each_choice_in_the_band_at_or_above_it(path):
+    loaded = load_instrument(path)
+    definition = loaded.definition
+    cut_off = definition.scoring.cut_off
+    for choice in cut_off.values:
+        at = score(definition, loaded.version, answers_adding_up_to(definition, choice), cut_off=choice)
+        below = score(definition, loaded.version, answers_adding_up_to(definition, choice - 1), cut_off=choice)
+        assert (at.band, below.band) == (cut_off.at_or_above.key, cut_off.below.key), choice
 
 
 def test_every_item_offers_options_with_distinct_values(loaded):

@@ -52,8 +52,23 @@ def misspell_band_bound(raw):
     raw["scoring"]["bands"][0]["min"] = "zero"
 
 
+def lines_that_change_the_words(raw):
+    raw["items"][5]["lines"] = ["Feeling bad about yourself —", "or that you are a failure"]
+
+
+def gate_on_a_scored_item(raw):
+    raw["scoring"]["gate"] = {
+        "item": "1",
+        "stop_value": 0,
+        "stopped_total": 0,
+        "gated_items": ["2"],
+        "note": "stopped",
+    }
+
+
 # (breakage, field the error must name, words the problem must contain)
 BROKEN_FIELDS = [
+    pytest.param(lines_that_change_the_words, "items.5", "must equal the text exactly", id="lines-change-words"),
     pytest.param(drop_first_item_text, "items.0.text", "required", id="item-text-removed"),
     pytest.param(drop_permission, "permission", "required", id="permission-removed"),
     pytest.param(misspell_band_bound, "scoring.bands.0.min", "integer", id="band-bound-not-a-number"),
@@ -63,11 +78,13 @@ BROKEN_REFERENCES = [
     pytest.param(name_unknown_option_set, ("unknown option set", "'frequencies'"), id="unknown-option-set"),
     pytest.param(leave_gap_between_bands, ("gaps", "'moderate'"), id="bands-leave-a-gap"),
     pytest.param(flag_unknown_item, ("unknown items", "'11'"), id="flag-names-unknown-item"),
+    pytest.param(gate_on_a_scored_item, ("gate question", "scored: false"), id="gate-question-scored"),
 ]
 REFERENCE_FIELDS = {
     name_unknown_option_set: "items.0.options",
     leave_gap_between_bands: "scoring.bands.2",
     flag_unknown_item: "scoring.flags.0.item",
+    gate_on_a_scored_item: "scoring.gate.item",
 }
 
 

@@ -20,11 +20,12 @@ PUBLISHED_RANGES = {
     "phq2": (0, 6),
     "gad7": (0, 21),
     "pss10": (0, 40),
-    "ace": (0, 10),
+    "aceaware": (0, 10),
+    "pcl5": (0, 80),
 }
 PSS10_FORWARD_ITEMS = ("1", "2", "3", "6", "9", "10")
 PSS10_REVERSED_ITEMS = ("4", "5", "7", "8")
-AAHC_SETTLED = ("yes", "no")  # an AAHC status that always settles the ACE tier
+AAHC_SETTLED = ("yes", "no")  # an AAHC status that always settles the ACEs Aware tier
 
 
 def complete_answers(definition):
@@ -60,8 +61,22 @@ def test_complete_response_total_stays_within_published_range_and_has_a_band(reg
     check()
 
 
-def test_ace_without_aahc_status_has_a_tier_except_for_scores_one_to_three(registry):
+def test_cdc_kaiser_ace_counts_yes_answers_and_never_gives_a_tier(registry):
     loaded = registry["ace"]
+
+    @PROPERTY_SETTINGS
+    @given(answers=complete_answers(loaded.definition))
+    def check(answers):
+        result = score_loaded(loaded, answers)
+        assert result.total == sum(1 for value in answers.values() if value == 1)
+        assert 0 <= result.total <= 10
+        assert result.band is None
+
+    check()
+
+
+def test_aces_aware_without_aahc_status_has_a_tier_except_for_scores_one_to_three(registry):
+    loaded = registry["aceaware"]
 
     @PROPERTY_SETTINGS
     @given(answers=complete_answers(loaded.definition), aahc=st.sampled_from(["unknown", None]))

@@ -1,5 +1,9 @@
 """Golden test: the questionnaire files carry the verified wording, word for word.
 
+The ACEs Aware form, the PC-PTSD-5 and the PCL-5 are copied from /work/shared/instruments-2.md
+(§1.2, §3, §4): mind the em dashes without spaces in the ACEs Aware preamble, "event(s)" (never
+"events(s)") in the PC-PTSD-5, and straight quotes around "superalert" in PCL-5 item 17.
+
 Every literal below is copied from /work/shared/instruments.md (§1.1, §1.2, §1.8, §2, §3, §4.1,
 §4.2, §5.2 and Decisions 1–7); the reference is deliberately not read at test time. Mind the
 characters: em dashes with spaces (U+2014) in PHQ-9 items 6 and 8, the ellipsis (U+2026) in the
@@ -184,6 +188,103 @@ FORMS = {
         total=("local", None),
     ),
 }
+YES_NO_CODED = ((1, "Yes", "LA33-6"), (0, "No", "LA32-8"))  # instruments-2.md §1.6
+PCL5_OPTIONS = (
+    (0, "Not at all", None),
+    (1, "A little bit", None),
+    (2, "Moderately", None),
+    (3, "Quite a bit", None),
+    (4, "Extremely", None),
+)
+FORMS["aceaware"] = Form(
+    stem=None,
+    items={
+        "1": (
+            "Did you feel that you didn't have enough to eat, had to wear dirty clothes, or had no one to protect "
+            "or take care of you?"
+        ),
+        "2": "Did you lose a parent through divorce, abandonment, death, or other reason?",
+        "3": "Did you live with anyone who was depressed, mentally ill, or attempted suicide?",
+        "4": "Did you live with anyone who had a problem with drinking or using drugs, including prescription drugs?",
+        "5": "Did your parents or adults in your home ever hit, punch, beat, or threaten to harm each other?",
+        "6": "Did you live with anyone who went to jail or prison?",
+        "7": "Did a parent or adult in your home ever swear at you, insult you, or put you down?",
+        "8": "Did a parent or adult in your home ever hit, beat, kick, or physically hurt you in any way?",
+        "9": "Did you feel that no one in your family loved you or thought you were special?",
+        "10": (
+            "Did you experience unwanted sexual contact (such as fondling or oral/anal/vaginal "
+            "intercourse/penetration)?"
+        ),
+        "self_rating": "Do you believe that these experiences have affected your health?",
+    },
+    options=YES_NO_CODED,
+    panel=("local", None),
+    total=("local", None),
+)
+FORMS["pcptsd5"] = Form(
+    stem="In the past month have you:",
+    items={
+        "exposure": "Have you ever experienced this kind of event?",
+        "1": "Had nightmares about the event(s) or thought about the event(s) when you did not want to?",
+        "2": (
+            "Tried hard not to think about the event(s) or went out of your way to avoid situations that reminded "
+            "you of the event(s)?"
+        ),
+        "3": "Been constantly on guard, watchful, or easily startled?",
+        "4": "Felt numb or detached from people, activities, or your surroundings?",
+        "5": (
+            "Felt guilty or unable to stop blaming yourself or others for the event(s) or any problems the event(s) "
+            "may have caused?"
+        ),
+    },
+    options=((1, "Yes", None), (0, "No", None)),
+    panel=("local", None),
+    total=("local", None),
+)
+FORMS["pcl5"] = Form(
+    stem="In the past month, how much were you bothered by:",
+    items={
+        "1": "Repeated, disturbing, and unwanted memories of the stressful experience?",
+        "2": "Repeated, disturbing dreams of the stressful experience?",
+        "3": (
+            "Suddenly feeling or acting as if the stressful experience were actually happening again (as if you were "
+            "actually back there reliving it)?"
+        ),
+        "4": "Feeling very upset when something reminded you of the stressful experience?",
+        "5": (
+            "Having strong physical reactions when something reminded you of the stressful experience (for example, "
+            "heart pounding, trouble breathing, sweating)?"
+        ),
+        "6": "Avoiding memories, thoughts, or feelings related to the stressful experience?",
+        "7": (
+            "Avoiding external reminders of the stressful experience (for example, people, places, conversations, "
+            "activities, objects, or situations)?"
+        ),
+        "8": "Trouble remembering important parts of the stressful experience?",
+        "9": (
+            "Having strong negative beliefs about yourself, other people, or the world (for example, having thoughts "
+            "such as: I am bad, there is something seriously wrong with me, no one can be trusted, the world is "
+            "completely dangerous)?"
+        ),
+        "10": "Blaming yourself or someone else for the stressful experience or what happened after it?",
+        "11": "Having strong negative feelings such as fear, horror, anger, guilt, or shame?",
+        "12": "Loss of interest in activities that you used to enjoy?",
+        "13": "Feeling distant or cut off from other people?",
+        "14": (
+            "Trouble experiencing positive feelings (for example, being unable to feel happiness or have loving "
+            "feelings for people close to you)?"
+        ),
+        "15": "Irritable behavior, angry outbursts, or acting aggressively?",
+        "16": "Taking too many risks or doing things that could cause you harm?",
+        "17": 'Being "superalert" or watchful or on guard?',
+        "18": "Feeling jumpy or easily startled?",
+        "19": "Having difficulty concentrating?",
+        "20": "Trouble falling or staying asleep?",
+    },
+    options=PCL5_OPTIONS,
+    panel=("local", None),
+    total=("local", None),
+)
 INSTRUMENTS = sorted(FORMS)
 
 
@@ -297,3 +398,86 @@ def test_pss10_instructions_are_the_sheet_text_without_the_paper_marking_phrase(
 
     assert definition.instructions == sheet.replace("by circling ", "")
     assert any("by circling" in decision for decision in definition.decisions)
+
+
+def test_aces_aware_preamble_closing_and_self_rating_as_printed(registry):
+    """instruments-2.md §1.2: the identified form's three preamble sentences, its closing, and the
+    unscored self-rating with its three printed choices."""
+    definition = registry["aceaware"].definition
+
+    assert definition.instructions == (
+        "Our relationships and experiences—even those in childhood—can affect our health and well-being. "
+        "Difficult childhood experiences are very common. Please tell us whether you have had any of the "
+        "experiences listed below, as they may be affecting your health today or may affect your health in the "
+        "future."
+    )
+    assert definition.closing == (
+        "Experiences in childhood are just one part of a person's life story. There are many ways to heal "
+        "throughout one's life."
+    )
+    self_rating = definition.item("self_rating")
+    assert not self_rating.scored
+    assert [option.label for option in definition.options_for(self_rating)] == ["Not Much", "Some", "A Lot"]
+    assert definition.title.startswith("Adverse Childhood Experience Questionnaire for Adults")
+
+
+def test_pc_ptsd5_exposure_preamble_as_printed_and_gate_not_introduced_by_the_stem(registry):
+    """instruments-2.md §3: the preamble with its six examples, "suicide." with its full stop."""
+    definition = registry["pcptsd5"].definition
+
+    assert definition.instructions.splitlines() == [
+        "Sometimes things happen to people that are unusually or especially frightening, horrible, or traumatic. "
+        "For example:",
+        "- a serious accident or fire",
+        "- a physical or sexual assault or abuse",
+        "- an earthquake or flood",
+        "- a war",
+        "- seeing someone be killed or seriously injured",
+        "- having a loved one die through homicide or suicide.",
+    ]
+    exposure = definition.item("exposure")
+    assert not exposure.shows_stem
+    assert not exposure.scored
+    assert "events(s)" not in " ".join(item.text for item in definition.items)
+
+
+def test_pcl5_instructions_keep_the_first_sentence_and_record_the_paper_one(registry):
+    definition = registry["pcl5"].definition
+
+    assert definition.instructions == (
+        "Below is a list of problems that people sometimes have in response to a very stressful experience."
+    )
+    assert any("circle one of the numbers to the right" in decision for decision in definition.decisions)
+
+
+# §5.2 Version A: the lead-in, then each alternative with "or" between them, as the form lays them out.
+ACE_LINES = {
+    "1": [
+        "Did a parent or other adult in the household often or very often…",
+        "Swear at you, insult you, put you down, or humiliate you?",
+        "or",
+        "Act in a way that made you afraid that you might be physically hurt?",
+    ],
+    "7": [
+        "Was your mother or stepmother:",
+        "Often or very often pushed, grabbed, slapped, or had something thrown at her?",
+        "or",
+        "Sometimes, often, or very often kicked, bitten, hit with a fist, or hit with something hard?",
+        "or",
+        "Ever repeatedly hit at least a few minutes or threatened with a gun or knife?",
+    ],
+}
+
+
+@pytest.mark.parametrize("item_id", sorted(ACE_LINES))
+def test_ace_alternatives_are_laid_out_line_by_line_with_the_words_unchanged(registry, item_id):
+    item = registry["ace"].definition.item(item_id)
+
+    assert list(item.lines) == ACE_LINES[item_id]
+    assert " ".join(item.lines) == FORMS["ace"].items[item_id]
+
+
+def test_every_ace_item_with_alternatives_has_lines_and_no_other_does(registry):
+    with_or = {item.id for item in registry["ace"].definition.items if item.lines}
+
+    assert with_or == {"1", "2", "3", "4", "5", "7"}

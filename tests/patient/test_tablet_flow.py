@@ -11,7 +11,7 @@ from app.services import access_codes
 from tests.conftest import csrf_token_from
 from tests.patient.conftest import Tablet
 
-NEW_PATIENT = ["phq9", "gad7", "pss10", "ace"]
+NEW_PATIENT = ["phq9", "gad7", "pss10", "aceaware"]
 
 
 def steps_of(registry, instrument_ids=NEW_PATIENT):
@@ -23,7 +23,8 @@ def answers_for(registry, values: dict[str, list[int]]):
     by_step = {}
     for index, step in enumerate(steps_of(registry, list(values))):
         if step.kind == "item":
-            by_step[index] = values[step.instrument_id][int(step.item_id) - 1]
+            item_ids = [item.id for item in registry[step.instrument_id].definition.items]
+            by_step[index] = values[step.instrument_id][item_ids.index(step.item_id)]
     return by_step
 
 
@@ -33,7 +34,7 @@ def test_code_opens_the_welcome_page_with_clinic_name_and_question_count(start_s
     assert response.headers["Location"] == "/kiosk/welcome"
     welcome = tablet.client.get("/kiosk/welcome")
     assert "Riverside Integrated Care" in welcome.text
-    assert "37 questions" in welcome.text  # PHQ-9 10 (with the difficulty item) + GAD-7 7 + PSS-10 10 + ACE 10
+    assert "38 questions" in welcome.text  # PHQ-9 10 (with the difficulty item) + GAD-7 7 + PSS-10 10 + ACEs Aware 11
 
 
 # 20 seconds a question (TALLYFORM_SECONDS_PER_QUESTION), rounded up to whole minutes
@@ -51,7 +52,7 @@ def test_whole_new_patient_packet_is_stored_with_the_scores_the_rules_give(start
         "phq9": [2, 2, 2, 2, 1, 0, 0, 0, 1, 1],  # 10, moderate, item 9 endorsed, major syndrome
         "gad7": [2, 2, 2, 2, 2, 0, 0],  # 10, moderate
         "pss10": [4, 4, 4, 4, 4, 1, 4, 4, 0, 0],  # 13, low (items 4, 5, 7, 8 reversed)
-        "ace": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],  # 4, high
+        "aceaware": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1],  # 4, high (self-rating "Some" is not scored)
     }
     steps = steps_of(registry)
     response = tablet.complete(answers_for(registry, values), len(steps))
@@ -64,7 +65,7 @@ def test_whole_new_patient_packet_is_stored_with_the_scores_the_rules_give(start
         "phq9": (10, "moderate"),
         "gad7": (10, "moderate"),
         "pss10": (13, "low"),
-        "ace": (4, "high"),
+        "aceaware": (4, "high"),
     }
     assert stored["phq9"].score["syndrome"] == "major"
     assert stored["phq9"].score["flags"] == ["suicidal_ideation"]
