@@ -32,6 +32,7 @@ EXPECTED_TABLES = {
     "sign_in_failure",
     "screening_review",
     "referral_document",
+    "referral_version",
     "clinic_question_set",
 }
 

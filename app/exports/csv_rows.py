@@ -39,6 +39,8 @@ class ResponseRow:
     flags: Sequence[str]
     screening_created_at: datetime
     submitted_at: datetime
+    band_label: str | None = None  # as it must be printed, e.g. "Moderate (not validated)"
+    caveats: Sequence[str] = ()  # what must travel with the result (bands note, instrument caveats)
 
 
 def neutralise(value: object) -> str:
@@ -71,6 +73,8 @@ def header(item_ids: Sequence[str], *, deidentify: bool) -> list[str]:
         "complete",
         "total",
         "band",
+        "band_label",
+        "caveats",
         "flags",
         *(f"item_{item_id}" for item_id in item_ids),
         "other_answers",
@@ -113,6 +117,8 @@ def csv_lines(
                 "yes" if row.is_complete else "no",
                 row.total,
                 row.band,
+                row.band_label,
+                " ".join(row.caveats),
                 ";".join(row.flags),
                 *(row.answers.get(item_id) for item_id in item_ids),
                 other,

@@ -10,8 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.exports.csv_rows import ResponseRow, csv_lines
+from app.instruments.definition import Instrument
+from app.instruments.labels import score_label
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening
+from app.reports.context import pinned_definitions
 from app.services.audit import record_event
 
 #: rows fetched from the database at a time
@@ -48,11 +51,16 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     the reader stops: a streamed download outlives the request that started it."""
     query = _responses_since(since, clinic_id).order_by(Response.submitted_at, Response.id)
     with Session(session.get_bind()) as reader:
-        yield from _rows(reader.execute(query.execution_options(yield_per=BATCH_SIZE)))
+        yield from _rows(reader, reader.execute(query.execution_options(yield_per=BATCH_SIZE)))
 
 
-def _rows(result) -> Iterator[ResponseRow]:
+def _rows(reader: Session, result) -> Iterator[ResponseRow]:
+    # each response is labelled under the version it was scored with; there are few versions
+    definitions: dict[str, Instrument] = {}
     for response, screening, patient in result:
+        if response.instrument_version not in definitions:
+            definitions |= pinned_definitions(reader, {response.instrument_version})
+        label = score_label(definitions[response.instrument_version], response.score)
         yield ResponseRow(
             clinic_id=screening.clinic_id,
             screening_id=screening.id,
@@ -66,6 +74,8 @@ def _rows(result) -> Iterator[ResponseRow]:
             answers=response.answers,
             total=response.total,
             band=response.band,
+            band_label=label.band_text,
+            caveats=label.remarks,
             is_complete=response.is_complete,
             flags=response.score.get("flags", []),
             screening_created_at=screening.created_at,

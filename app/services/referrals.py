@@ -53,15 +53,22 @@ def request_referral_document(session: Session, screening: Screening) -> Referra
     return document
 
 
-def referral_document(session: Session, screening: Screening) -> ReferralDocument:
+def referral_document(session: Session, screening: Screening, *, retry_failed: bool = True) -> ReferralDocument:
     """The screening's summary, queued now if it was never requested (screenings completed
     before summaries existed, or loaded in bulk) or if its last rendering failed."""
     document = _document(session, screening.id)
     # Opening the page again retries a failure, or a job lost with a stopped worker.
     lost = document is not None and document.status == "queued" and utcnow() - document.requested_at > LOST_AFTER
-    if document is None or document.status == "failed" or lost:
+    if document is None or (retry_failed and document.status == "failed") or lost:
         document = request_referral_document(session, screening)
     return document
+
+
+def referral_summary_status(session: Session, screening: Screening) -> str:
+    """The summary's state ("queued", "ready" or "failed") for a page that checks while it is prepared. A
+    failure is not retried here (a page asking every few seconds would retry it in a loop);
+    a person does that by asking for the summary again."""
+    return referral_document(session, screening, retry_failed=False).status
 
 
 def store_rendered_referral(session: Session, screening_id: int, generation: int) -> str:

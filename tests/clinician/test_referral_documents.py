@@ -56,11 +56,30 @@ def test_a_summary_not_yet_rendered_shows_being_prepared_and_checks_again(login_
     session.commit()
     response = client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf")
     assert response.status_code == 202
-    assert '<meta http-equiv="refresh" content="3">' in response.text
+    # no meta refresh (axe: critical): a static script asks the status route, and without
+    # script a visible button asks again
+    assert 'http-equiv="refresh"' not in response.text
+    assert '<script src="/static/js/summary.js"></script>' in response.text
+    assert f'data-status-url="/clinician/screenings/{screening_id}/referral-summary/status"' in response.text
+    check_again = f'<a class="button primary" href="/clinician/screenings/{screening_id}/referral-summary.pdf">'
+    assert check_again + "Check again</a>" in response.text
     assert "<progress" in response.text
     assert "being prepared" in page_text(response.text)
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary/status").json == {"status": "queued"}
     assert "Being prepared" in page_text(client.get(f"/clinician/screenings/{screening_id}").text)
     assert not session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "referral.download"))
+
+
+def test_the_status_route_never_retries_a_failed_summary(login_as, client, session):
+    login_as("clinician")
+    screening_id = latest_screening_id(session, "James Okafor")
+    client.get(f"/clinician/screenings/{screening_id}")
+    document = _document(session, screening_id)
+    document.status, document.pdf, document.sha256 = "failed", None, None
+    generation = document.generation
+    session.commit()
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary/status").json == {"status": "failed"}
+    assert _document(session, screening_id).generation == generation
 
 
 def test_a_rendering_for_a_superseded_request_is_discarded(app, session, demo):
