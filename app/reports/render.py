@@ -79,18 +79,18 @@ def _srgb_profile() -> bytes:
     return (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
 
 
-def _color_profiles() -> dict[str, ColorProfile]:
-    """PDF/A's output intent: WeasyPrint's own sRGB profile, read once. Handing it over as our
-    own profile avoids WeasyPrint 70 leaving the profile's file open on every render."""
+def pdf_options() -> dict:
+    """WeasyPrint's write_pdf options for every summary. PDF/A's output intent is WeasyPrint's
+    own sRGB profile, read once and handed over as ours: WeasyPrint 70 leaves the profile's
+    file open on every render when it reads the profile itself."""
     rgb = (["r"], ["g"], ["b"])
-    return {"report-srgb": ColorProfile(io.BytesIO(_srgb_profile()), "sRGB2014.icc", "relative-colorimetric", rgb)}
+    profile = ColorProfile(io.BytesIO(_srgb_profile()), "sRGB2014.icc", "relative-colorimetric", rgb)
+    return {**PDF_OPTIONS, "color_profiles": {"report-srgb": profile}}
 
 
 def render_pdf(html: str) -> RenderedPdf:
     fetcher = PackagedAssetFetcher()
-    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(
-        color_profiles=_color_profiles(), **PDF_OPTIONS
-    )
+    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(**pdf_options())
     return RenderedPdf(pdf, hashlib.sha256(pdf).hexdigest(), tuple(fetcher.refused))
 
 
