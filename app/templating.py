@@ -9,6 +9,7 @@ from flask import Flask
 
 from app.db import utcnow
 from app.extensions import instruments
+from app.instruments.labels import ScoreLabel, score_label
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 
 
@@ -48,8 +49,20 @@ def instrument_title(instrument_id: str) -> str:
     return registry[instrument_id].definition.short_title if instrument_id in registry else instrument_id
 
 
+def response_label(response, score: dict | None = None) -> ScoreLabel | None:
+    """The labels of a stored response in a list (the worklist), of its stored score or of
+    `score` (the stored one with a later clinician input applied). The installed definition of
+    its instrument decides: which bands are conventions and which caveats apply does not
+    change between wording versions, and a list must not load each pinned version."""
+    registry = instruments()
+    if response.instrument_id not in registry:
+        return None
+    return score_label(registry[response.instrument_id].definition, score or response.score)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(clinic_time, "clinic_time")
     app.add_template_filter(elapsed, "elapsed")
     app.add_template_filter(since, "since")
     app.add_template_global(instrument_title, "instrument_title")
+    app.add_template_global(response_label, "response_label")

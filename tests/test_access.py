@@ -105,6 +105,11 @@ ACCESS |= {
         "/clinician/screenings/6/referral-summary.pdf",
         {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 200, "admin": 200},
     ),
+    "clinician.referral_status": (
+        "GET",
+        "/clinician/screenings/6/referral-summary/status",
+        {"anonymous": SIGN_IN, "frontdesk": 403, "clinician": 200, "admin": 200},
+    ),
     "clinician.acknowledge": (
         "POST",
         "/clinician/screenings/6/acknowledge",

@@ -33,6 +33,7 @@ EXPECTED_TABLES = {
     "sign_in_failure",
     "screening_review",
     "referral_document",
+    "referral_version",
     "clinic_question_set",
     "clinician_input",
 }

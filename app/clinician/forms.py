@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
+from wtforms.widgets import HiddenInput
+
 from app.forms import Form
-from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.instruments.labels import band_text
 from app.instruments.registry import InstrumentRegistry
 from app.models.review import REVIEW_STATUS_LABELS
 
@@ -24,7 +27,8 @@ def result_choices(registry: InstrumentRegistry) -> list[SelectChoice]:
         title = loaded.definition.short_title
         options.append(SelectChoice(instrument_id, f"{title}, any band", optgroup=title))
         options += [
-            SelectChoice(f"{instrument_id}:{key}", f"{title}: {label}", optgroup=title) for key, label in labels.items()
+            SelectChoice(f"{instrument_id}:{key}", f"{title}: {band_text(loaded.definition, label)}", optgroup=title)
+            for key, label in labels.items()
         ]
     return options
 
@@ -79,6 +83,8 @@ class ReferralForm(Form):
         "Note for the receiving clinician",
         validators=[Length(max=4000, message="Keep the note under 4,000 characters so it fits the summary.")],
     )
+    #: the version the clinician was shown, so a save over a colleague's newer one is caught
+    based_on = IntegerField(widget=HiddenInput(), default=0, validators=[Optional()])
 
     def __init__(self, destinations: list[str], *args, **kwargs):
         super().__init__(*args, **kwargs)

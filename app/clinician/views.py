@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from app.clinician.forms import (
     AcknowledgeForm,
@@ -67,7 +67,12 @@ def _render_screening(screening, status_code: int = 200, **forms):
     page = reviews.open_screening(db.session, instruments(), g.staff_user, screening)
     forms.setdefault("acknowledge_form", AcknowledgeForm())
     forms.setdefault("status_form", ReviewStatusForm(status=page["status"]))
-    forms.setdefault("referral_form", ReferralForm(g.staff_user.clinic.referral_destinations or [], obj=page["review"]))
+    if "referral_form" not in forms:
+        # the form starts from the saved referral, so saving again keeps what was written
+        current = page["referral_versions"][-1] if page["referral_versions"] else None
+        forms["referral_form"] = ReferralForm(g.staff_user.clinic.referral_destinations or [], obj=current)
+    # whatever the form holds, it is now written against the version on this page
+    forms["referral_form"].based_on.data = len(page["referral_versions"])
     given = forms.pop("input_form", None)
     input_forms = {given.instrument_id: given} if given else {}
     for result in page["report"]["results"]:
@@ -129,6 +134,7 @@ def referral(screening_id: int):
             reason=form.reason.data or "",
             destination=form.destination.data or "",
             note=form.note.data or "",
+            based_on=form.based_on.data or 0,
         )
         flash("Referral saved. The summary is being prepared again with it.")
 
@@ -155,7 +161,8 @@ def referral_pdf(screening_id: int):
     screening = _screening_or_404(screening_id)
     document, download = referrals.download_referral(db.session, g.staff_user, screening)
     if download is None:
-        # 202 and a page that reloads itself until the PDF is ready (no script needed)
+        # 202 and a page whose script asks the status route until the PDF is ready; without
+        # script, its "Check again" button asks this route again
         return render_template("clinician/preparing.html", screening=screening, document=document), 202
     return Response(
         download.pdf,
@@ -189,3 +196,9 @@ def dashboard_csv():
     )
     filename = f"dashboard-{form.date_from.data}-to-{form.date_to.data}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/screenings/<int:screening_id>/referral-summary/status")
+def referral_status(screening_id: int):
+    """Whether the summary is ready: no PHI, so nothing to audit."""
+    return jsonify(status=referrals.referral_summary_status(db.session, _screening_or_404(screening_id)))

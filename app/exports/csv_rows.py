@@ -50,6 +50,8 @@ class ResponseRow:
     submitted_at: datetime
     #: facts staff gave that some bands need (the ACE tier's AAHC status)
     clinician_inputs: Mapping[str, str] = field(default_factory=dict)
+    band_label: str | None = None  # as it must be printed, e.g. "Moderate (not validated)"
+    caveats: Sequence[str] = ()  # what must travel with the result (bands note, instrument caveats)
 
 
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each one character: a set lookup is the fast test
@@ -131,6 +133,8 @@ def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
         "complete",
         "total",
         "band",
+        "band_label",
+        "caveats",
         "flags",
         "clinician_inputs",
         *(f"item_{item_id}" for item_id in item_ids),
@@ -150,6 +154,8 @@ def wide_cells(row: ResponseRow, item_ids: Sequence[str], identity: Identity) ->
         "yes" if row.is_complete else "no",
         row.total,
         row.band,
+        row.band_label,
+        " ".join(row.caveats),
         ";".join(row.flags),
         _inputs(row),
         *(row.answers.get(item_id) for item_id in item_ids),

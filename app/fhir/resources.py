@@ -18,6 +18,7 @@ from app.fhir.codes import (
 )
 from app.fhir.records import PatientRecord, ResponseRecord, ScreeningRecord
 from app.instruments.definition import Instrument
+from app.instruments.labels import score_label
 
 SURVEY = {"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}
 
@@ -126,6 +127,7 @@ def build_observations(
         common["derivedFrom"] = [{"reference": derived_from}]
     observations = []
     if score["total"] is not None:
+        label = score_label(instrument, score)
         total = {
             "resourceType": "Observation",
             "id": resource_id(id_prefix, "total"),
@@ -143,10 +145,10 @@ def build_observations(
                             "display": score["band_label"],
                         }
                     ],
-                    "text": score["band_label"],
+                    "text": label.band_text,
                 }
             ]
-        notes = [instrument.scoring.bands_note, *score["notes"], *instrument.caveats]
+        notes = [*label.remarks, *score["notes"]]
         if any(notes):
             total["note"] = [{"text": note} for note in notes if note]
         observations.append(total)

@@ -418,6 +418,16 @@ class Instrument(Frozen):
         if expected != high + 1:
             raise DefinitionError("scoring.bands", f"bands must end at the maximum total {high}")
 
+    def stem_for(self, item: Item) -> str | None:
+        """The stem, where it introduces this item. A stem is worded for the answers of the
+        first item ("how often…"), so an item answered on other options is a question of its
+        own and is shown without it."""
+        # e.g. PHQ-9 item 10 ("how difficult…") is asked after, not under, "how often…"; an
+        # item the form prints apart from the stem says so (shows_stem: false)
+        if self.stem is None or not item.shows_stem or item.options != self.items[0].options:
+            return None
+        return self.stem
+
     @property
     def scored_items(self) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.scored)

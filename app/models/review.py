@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
+from app.models.screening import ImmutableRecordError
 
 REVIEW_STATUSES = ("needs_review", "reviewed", "referred", "no_action")
 REVIEW_STATUS_LABELS = {
@@ -17,6 +18,7 @@ REVIEW_STATUS_LABELS = {
     "no_action": "No action needed",
 }
 DOCUMENT_STATUSES = ("queued", "ready", "failed")
+REFERRAL_FIELDS = ("reason", "destination", "note")
 
 
 class ScreeningReview(Base):
@@ -48,12 +50,45 @@ class ScreeningReview(Base):
     #: an urgent screening stays pinned at the top of the worklist until this is set
     urgent_acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     urgent_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the current referral, a copy of its latest ReferralVersion (which keeps every earlier one)
     referral_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: one of the clinic's referral destinations at the time it was chosen
     referral_destination: Mapped[str | None] = mapped_column(sa.String(200))
     referral_note: Mapped[str | None] = mapped_column(sa.Text)
     referral_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     referral_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReferralVersion(Base):
+    """One saved version of a screening's referral. Each save adds a version and none is ever
+    changed (enforced here and by a database trigger), so whatever a clinician wrote stays
+    readable after a colleague rewrites it."""
+
+    __tablename__ = "referral_version"
+    __table_args__ = (
+        sa.UniqueConstraint("screening_id", "version"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screening_id: Mapped[int] = mapped_column(sa.ForeignKey("screening.id"))
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    #: 1, 2, 3 … within the screening
+    version: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: one of the clinic's referral destinations at the time it was chosen
+    destination: Mapped[str | None] = mapped_column(sa.String(200))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    #: which of REFERRAL_FIELDS differ from the previous version (for the first: those given)
+    changed: Mapped[list]
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@sa.event.listens_for(ReferralVersion, "before_update")
+@sa.event.listens_for(ReferralVersion, "before_delete")
+def _referral_versions_are_append_only(_mapper, _connection, target: ReferralVersion) -> None:
+    raise ImmutableRecordError(f"referral version {target.id} is immutable: save a new version")
 
 
 class ReferralDocument(Base):

@@ -211,3 +211,37 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], maximum: float | None 
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text above is escaped
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 96, 24, 4
+
+
+def sparkline(chart_id: str, title: str, points: list[ChartPoint], total_range: tuple[int, int]) -> Markup:
+    """A word-sized trend of totals for a table cell: the line over the instrument's whole
+    range, the latest point marked. The values themselves are written beside it."""
+    low, high = total_range
+    span = max(high - low, 1)
+    inner_w, inner_h = SPARK_WIDTH - 2 * SPARK_PAD, SPARK_HEIGHT - 2 * SPARK_PAD
+    step = inner_w / max(len(points) - 1, 1)
+    coordinates = [
+        (
+            SPARK_PAD + (inner_w / 2 if len(points) == 1 else index * step),
+            SPARK_PAD + inner_h - (point.total - low) / span * inner_h,
+        )
+        for index, point in enumerate(points)
+    ]
+    cid = escape(chart_id)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" width="{SPARK_WIDTH}" '
+        f'height="{SPARK_HEIGHT}" class="sparkline" role="img" aria-labelledby="{cid}-title">',
+        f'<title id="{cid}-title">{escape(title)}</title>',
+        f'<line x1="{SPARK_PAD}" y1="{SPARK_HEIGHT - SPARK_PAD}" x2="{SPARK_WIDTH - SPARK_PAD}" '
+        f'y2="{SPARK_HEIGHT - SPARK_PAD}" stroke="#8a8a8a" stroke-width="0.6"/>',
+    ]
+    if len(coordinates) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#000000" stroke-width="1.4"/>')
+    x, y = coordinates[-1]
+    parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.4" fill="#000000"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - the only text, the title, is escaped

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from app.instruments.definition import Instrument
 from app.instruments.follow_ups import decisions_from_totals, explain
+from app.instruments.labels import score_label
 from app.instruments.scoring import band_for_total
-from app.models import Clinic, InstrumentVersion, Patient, Response, Screening, ScreeningReview, User
-from app.reports.charts import ChartBand, ChartPoint, trend_chart
+from app.models import Clinic, InstrumentVersion, Patient, ReferralVersion, Response, Screening, User
+from app.reports.charts import ChartBand, ChartPoint, sparkline, trend_chart
 from app.reports.clinic_answers import clinic_answer_summary
 from app.reports.clinician_inputs import GivenInput, current_score, given_inputs
 
@@ -39,6 +40,19 @@ def local_time(value: datetime, timezone: str, fmt: str = DATE_TIME) -> str:
 def pinned_definitions(session: Session, versions: set[str]) -> dict[str, Instrument]:
     rows = session.scalars(sa.select(InstrumentVersion).where(InstrumentVersion.version.in_(versions)))
     return {row.version: Instrument.model_validate(row.definition) for row in rows}
+
+
+def item_groups(definition: Instrument, answers: dict) -> list[dict]:
+    """The answered items in the order asked, grouped under the stem they were asked with
+    (None for a question of its own)."""
+    groups: list[dict] = []
+    for item, row in zip(definition.items, answered_items(definition, answers), strict=True):
+        stem = definition.stem_for(item)
+        if groups and groups[-1]["stem"] == stem:
+            groups[-1]["items"].append(row)
+        else:
+            groups.append({"stem": stem, "items": [row]})
+    return groups
 
 
 def answered_items(definition: Instrument, answers: dict) -> list[dict]:
@@ -122,32 +136,32 @@ def result_summary(
     given = given or []
     score = current_score(definition, response, given)
     band = band_for_total(definition, response.total, score.get("cut_off")) if response.total is not None else None
+    label = score_label(definition, score)
     return {
         "instrument_id": response.instrument_id,
         "title": definition.title,
         "short_title": definition.short_title,
         "total": response.total,
         "total_range": score.get("total_range"),
-        "band_label": score.get("band_label"),
+        "band_label": label.band_text,
         "band_meaning": band.meaning if band and score.get("band") else None,
         "clinician_input": _input_summary(definition, response, given, timezone),
-        "bands_note": definition.scoring.bands_note,
+        "bands_note": label.bands_note,
         "flags": [score.get("flag_labels", {}).get(key, key) for key in score.get("flags", [])],
         "urgent": urgent_findings(definition, response.answers, score.get("flags", [])),
-        "syndrome_label": score.get("syndrome_label"),
+        "syndrome_label": label.syndrome,
         "subscales": [
             {"label": subscale.label, "total": score["subscales"][subscale.key]}
             for subscale in definition.scoring.subscales
             if subscale.key in score.get("subscales", {})
         ],
         "cut_off": cut_off_summary(definition, score.get("cut_off")),
-        "syndrome_note": definition.scoring.algorithm.note if definition.scoring.algorithm else None,
+        "syndrome_note": label.syndrome_note,
         "notes": score.get("notes", []),
         "is_complete": response.is_complete,
-        "caveats": list(definition.caveats),
+        "caveats": list(label.caveats),
         "norms": [norm.model_dump() for norm in definition.scoring.norms],
-        "stem": definition.stem,
-        "items": answered_items(definition, response.answers),
+        "item_groups": item_groups(definition, response.answers),
         "citations": list(definition.citations),
         "copyright": definition.copyright,
         "version": response.instrument_version,
@@ -268,14 +282,43 @@ def clinic_header(clinic: Clinic) -> dict:
     }
 
 
-def _referral(session: Session, review: ScreeningReview | None, timezone: str) -> dict:
-    if review is None or review.referral_by_id is None:
-        return {"reason": None, "destination": None, "note": None, "by": None}
+def _referral(session: Session, screening_id: int, timezone: str) -> dict | None:
+    """The current version of the referral; None when nobody has written one."""
+    current = session.scalar(
+        sa.select(ReferralVersion)
+        .where(ReferralVersion.screening_id == screening_id)
+        .order_by(ReferralVersion.version.desc())
+        .limit(1)
+    )
+    if current is None:
+        return None
     return {
-        "reason": review.referral_reason,
-        "destination": review.referral_destination,
-        "note": review.referral_note,
-        "by": f"{session.get(User, review.referral_by_id).name}, {local_time(review.referral_at, timezone)}",
+        "reason": current.reason,
+        "destination": current.destination,
+        "note": current.note,
+        "by": f"{session.get(User, current.created_by_id).name}, {local_time(current.created_at, timezone)}",
+        "version": current.version,
+    }
+
+
+def _since_last_time(history: dict | None, screening_id: int) -> dict:
+    """This screening's change since the previous one, and the totals so far as a sparkline."""
+    rows = history["rows"] if history else []
+    if not rows or rows[-1]["screening_id"] != screening_id or not history["is_trended"]:
+        return {"change": None, "change_rule": None, "trend": None}
+    points = [ChartPoint(row["date"], row["result"]["total"]) for row in rows if row["result"]["total"] is not None]
+    if len(points) < 2:
+        return {"change": None, "change_rule": None, "trend": None}
+    values = ", ".join(str(point.total) for point in points)
+    title = f"{history['short_title']} totals, {points[0].label} to {points[-1].label}: {values}"
+    return {
+        "change": rows[-1]["change"],
+        "change_rule": history["reliable_change_rule"],
+        "trend": {
+            "chart": sparkline(f"spark-{history['instrument_id']}", title, points, rows[-1]["result"]["total_range"]),
+            "text": f"{len(points)} screenings since {points[0].label}",
+            "first": points[0].total,
+        },
     }
 
 
@@ -286,7 +329,6 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
         raise ReportNotFoundError(screening_id)
     clinic = session.get(Clinic, screening.clinic_id)
     patient = session.get(Patient, screening.patient_id)
-    review = session.scalar(sa.select(ScreeningReview).where(ScreeningReview.screening_id == screening.id))
     definitions = pinned_definitions(session, {response.instrument_version for response in screening.responses})
     given = given_inputs(session, [response.id for response in screening.responses])
     results = [
@@ -298,7 +340,7 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
         for history in instrument_histories(session, clinic, patient.id, up_to=screening.completed_at)
     }
     for result in results:
-        result["history"] = histories.get(result["instrument_id"])
+        result |= _since_last_time(histories.get(result["instrument_id"]), screening.id)
     return {
         "clinic": clinic_header(clinic),
         "patient": {
@@ -313,7 +355,7 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
         },
         "urgent": [finding for result in results for finding in result["urgent"]],
         "follow_ups": follow_up_lines(screening),
-        "referral": _referral(session, review, clinic.timezone),
+        "referral": _referral(session, screening.id, clinic.timezone),
         "results": results,
         "clinic_answers": clinic_answer_summary(session, screening.id),
         "not_a_diagnosis": NOT_A_DIAGNOSIS,

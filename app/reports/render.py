@@ -8,7 +8,10 @@ text a user typed can never make the renderer fetch a URL or read a local file.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +38,28 @@ class RenderedPdf:
     refused: tuple[str, ...]
 
 
+# Tagged (a screen reader can follow headings, tables and reading order) and archival: PDF/A-2
+# level A embeds every font and declares itself in XMP metadata, so a summary filed in a record
+# today still opens and reads the same in years. Level A requires the tags.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-2a", "pdf_tags": True, "output_intent": "report-srgb"}
+
+
+@cache
+def _srgb_profile() -> bytes:
+    return (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+
+
+def pdf_options() -> dict:
+    """WeasyPrint's write_pdf options for every summary. PDF/A's output intent is WeasyPrint's
+    own sRGB profile, read once and handed over as ours: WeasyPrint 70 leaves the profile's
+    file open on every render when it reads the profile itself."""
+    from weasyprint.css import ColorProfile
+
+    rgb = (["r"], ["g"], ["b"])
+    profile = ColorProfile(io.BytesIO(_srgb_profile()), "sRGB2014.icc", "relative-colorimetric", rgb)
+    return {**PDF_OPTIONS, "color_profiles": {"report-srgb": profile}}
+
+
 def render_pdf(html: str) -> RenderedPdf:
     # WeasyPrint is imported when a summary is first rendered, not with this module: every web
     # worker imports the services that queue summaries, and only the queue's workers render.
@@ -43,7 +68,7 @@ def render_pdf(html: str) -> RenderedPdf:
     from app.reports.fetcher import PackagedAssetFetcher
 
     fetcher = PackagedAssetFetcher()
-    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(**pdf_options())
     return RenderedPdf(pdf, hashlib.sha256(pdf).hexdigest(), tuple(fetcher.refused))
 
 

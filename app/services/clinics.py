@@ -31,7 +31,14 @@ def timezone_problem(timezone: str) -> str | None:
 
 
 def create_clinic(
-    session: Session, *, slug: str, name: str, timezone: str = "UTC", address: str = "", paper_size: str = "Letter"
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    timezone: str = "UTC",
+    address: str = "",
+    paper_size: str = "Letter",
+    referral_destinations: list[str] | None = None,
 ) -> Clinic:
     if not SLUG_PATTERN.match(slug):
         raise ClinicError("The short name may use lower-case letters, digits and hyphens (2–63 characters).")
@@ -43,7 +50,14 @@ def create_clinic(
         raise ClinicError("Paper size must be A4 or Letter.")
     if session.scalar(sa.select(Clinic.id).where(Clinic.slug == slug)):
         raise ClinicError(f"A clinic with the short name {slug!r} already exists.")
-    clinic = Clinic(slug=slug, name=name.strip(), timezone=timezone, address=address, paper_size=paper_size)
+    clinic = Clinic(
+        slug=slug,
+        name=name.strip(),
+        timezone=timezone,
+        address=address,
+        paper_size=paper_size,
+        referral_destinations=list(referral_destinations or []),
+    )
     session.add(clinic)
     session.flush()
     record_event(

@@ -10,8 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.exports.csv_rows import ResponseRow, csv_lines
+from app.instruments.definition import Instrument
+from app.instruments.labels import score_label
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening
+from app.reports.context import pinned_definitions
 from app.services.audit import record_event
 from app.services.integrations import PinnedDefinitions
 
@@ -30,6 +33,10 @@ def export_item_ids(registry: InstrumentRegistry) -> list[str]:
 
 # The score's flags joined by ";" in the database, in their order: decoding each row's whole
 # score as JSON just to read its flags was a third of an export's time.
+_BAND_LABEL = {
+    "sqlite": "json_extract(response.score, '$.band_label')",
+    "postgresql": "(response.score ->> 'band_label')",
+}
 _JOINED_FLAGS = {
     "sqlite": "(SELECT group_concat(value, ';') FROM json_each(response.score, '$.flags'))",
     "postgresql": (
@@ -62,6 +69,7 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
             Screening.created_at.label("screening_created_at"),
             Response.submitted_at,
             Response.clinician_inputs,
+            sa.literal_column(_BAND_LABEL[dialect], sa.String).label("band_label"),
         )
         .join(Screening, Screening.id == Response.screening_id)
         .join(Patient, Patient.id == Screening.patient_id)
@@ -82,10 +90,25 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     the reader stops: a streamed download outlives the request that started it."""
     bind = session.get_bind()
     query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
+    # each response is labelled under the version it was scored with; there are few versions
+    definitions: dict[str, Instrument] = {}
     with bind.connect() as reader:
         for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
-            *fields, flags, created_at, submitted_at, inputs = row  # the query's columns are ResponseRow's fields
-            yield ResponseRow(*fields, flags.split(";") if flags else [], created_at, submitted_at, inputs or {})
+            # the query's columns are ResponseRow's fields, then the band's label as scored
+            *fields, flags, created_at, submitted_at, inputs, band = row
+            version = row.instrument_version
+            if version not in definitions:
+                definitions |= pinned_definitions(session, {version})
+            label = score_label(definitions[version], {"band_label": band})
+            yield ResponseRow(
+                *fields,
+                flags.split(";") if flags else [],
+                created_at,
+                submitted_at,
+                inputs or {},
+                label.band_text,
+                label.remarks,
+            )
 
 
 def start_csv_export(

@@ -65,7 +65,7 @@ def _stuck(render_timeout: timedelta, now):
     )
 
 
-def referral_document(session: Session, screening: Screening) -> ReferralDocument:
+def referral_document(session: Session, screening: Screening, *, retry_failed: bool = True) -> ReferralDocument:
     """The screening's summary, queued now if it was never requested (screenings completed
     before summaries existed, or loaded in bulk) or if its last rendering failed."""
     document = _document(session, screening.id)
@@ -73,7 +73,7 @@ def referral_document(session: Session, screening: Screening) -> ReferralDocumen
     lost = document is not None and session.scalar(
         sa.select(sa.exists().where(ReferralDocument.id == document.id, _stuck(RENDER_TIMEOUT, utcnow())))
     )
-    if document is None or document.status == "failed" or lost:
+    if document is None or (retry_failed and document.status == "failed") or lost:
         document = request_referral_document(session, screening)
     return document
 
@@ -90,6 +90,13 @@ def requeue_stuck_referrals(session: Session, render_timeout: timedelta = RENDER
         request_referral_document(session, session.get(Screening, screening_id))
         log.warning("referral summary of screening %s was stuck; queued again", screening_id)
     return len(screening_ids)
+
+
+def referral_summary_status(session: Session, screening: Screening) -> str:
+    """The summary's state ("queued", "ready" or "failed") for a page that checks while it is prepared. A
+    failure is not retried here (a page asking every few seconds would retry it in a loop);
+    a person does that by asking for the summary again."""
+    return referral_document(session, screening, retry_failed=False).status
 
 
 def store_rendered_referral(session: Session, screening_id: int, generation: int) -> str:

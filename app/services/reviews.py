@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
-from app.models import Clinic, DraftAnswer, Patient, Response, Screening, ScreeningReview, User
-from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
+from app.models import Clinic, DraftAnswer, Patient, ReferralVersion, Response, Screening, ScreeningReview, User
+from app.models.review import REFERRAL_FIELDS, REVIEW_STATUS_LABELS, REVIEW_STATUSES
 from app.instruments.scoring import score
 from app.reports.context import (
     answered_items,
@@ -188,13 +188,19 @@ def worklist(
 
 
 def _reviewers(session: Session, reviews: list[ScreeningReview | None]) -> dict[int, User]:
-    ids = {
-        user_id
-        for review in reviews
-        if review
-        for user_id in (review.status_by_id, review.urgent_acknowledged_by_id, review.referral_by_id)
-        if user_id
-    }
+    return _staff(
+        session,
+        {
+            user_id
+            for review in reviews
+            if review
+            for user_id in (review.status_by_id, review.urgent_acknowledged_by_id, review.referral_by_id)
+            if user_id
+        },
+    )
+
+
+def _staff(session: Session, ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {user.id: user for user in session.scalars(sa.select(User).where(User.id.in_(ids)))}
@@ -271,24 +277,71 @@ def acknowledge_urgent(
     return review
 
 
+def referral_versions(session: Session, screening: Screening) -> list[ReferralVersion]:
+    """Every saved version of the screening's referral, oldest first; the last is current."""
+    return list(
+        session.scalars(
+            sa.select(ReferralVersion)
+            .where(ReferralVersion.screening_id == screening.id, ReferralVersion.clinic_id == screening.clinic_id)
+            .order_by(ReferralVersion.version)
+        )
+    )
+
+
 def save_referral(
-    session: Session, clinic: Clinic, user: User, screening: Screening, *, reason: str, destination: str, note: str
-) -> ScreeningReview:
-    """Keep the referral and queue a new summary that carries it."""
+    session: Session,
+    clinic: Clinic,
+    user: User,
+    screening: Screening,
+    *,
+    reason: str,
+    destination: str,
+    note: str,
+    based_on: int,
+) -> ReferralVersion:
+    """Keep the referral as a new version and queue a new summary that carries it.
+    `based_on` is the version the clinician was shown: a save over a newer one is refused,
+    so nobody overwrites a colleague's referral without having seen it."""
     if destination and destination not in (clinic.referral_destinations or []):
         raise ReviewError("Choose a destination from the clinic's list; an admin can add one in clinic settings.")
     review = _review_for_change(session, screening)
     if review.status == "referred" and not destination:
         raise ReviewError("This screening is marked referred, so it needs a destination.")
-    review.referral_reason = reason.strip() or None
-    review.referral_destination = destination or None
-    review.referral_note = note.strip() or None
-    review.referral_by_id, review.referral_at = user.id, utcnow()
+    versions = referral_versions(session, screening)
+    latest = versions[-1] if versions else None
+    current = latest.version if latest else 0
+    if based_on != current:
+        raise ReviewError(
+            f"A newer version of this referral (version {current}) was saved while you were writing. "
+            "Your text is still in the form: compare it with the saved referral, then save again."
+        )
+    wanted = {"reason": reason.strip() or None, "destination": destination or None, "note": note.strip() or None}
+    changed = [name for name in REFERRAL_FIELDS if wanted[name] != (getattr(latest, name) if latest else None)]
+    if not changed:
+        raise ReviewError(f"Nothing changed since version {current}, so no new version was saved.")
+    version = ReferralVersion(
+        screening_id=screening.id,
+        clinic_id=screening.clinic_id,
+        version=current + 1,
+        changed=changed,
+        created_by_id=user.id,
+        created_at=utcnow(),
+        **wanted,
+    )
+    session.add(version)
+    review.referral_reason, review.referral_destination, review.referral_note = (
+        wanted["reason"],
+        wanted["destination"],
+        wanted["note"],
+    )
+    review.referral_by_id, review.referral_at = user.id, version.created_at
     session.flush()
-    record_staff_event(session, "referral.save", user, "screening", screening.id)
+    record_staff_event(
+        session, "referral.save", user, "screening", screening.id, {"version": version.version, "changed": changed}
+    )
     session.commit()
     request_referral_document(session, screening)
-    return review
+    return version
 
 
 def view_patient_history(session: Session, clinic: Clinic, user: User, patient_id: int) -> dict | None:
@@ -307,6 +360,7 @@ def open_screening(session: Session, registry: InstrumentRegistry, user: User, s
     """Everything the screening page shows, recorded in the audit trail as a view of PHI. An
     unfinished (urgent) screening shows the answers given so far instead of scores."""
     review = get_review(session, screening)
+    versions = referral_versions(session, screening)
     is_completed = screening.status == "completed"
     document = referral_document(session, screening) if is_completed else None
     context = referral_context(session, screening.id, generated_at=utcnow()) if is_completed else None
@@ -319,7 +373,8 @@ def open_screening(session: Session, registry: InstrumentRegistry, user: User, s
         "status": review.status if review else "needs_review",
         "status_labels": REVIEW_STATUS_LABELS,
         "state_label": STATE_LABELS[screening.status],
-        "reviewers": reviewers_of(session, review),
+        "reviewers": reviewers_of(session, review) | _staff(session, {v.created_by_id for v in versions}),
+        "referral_versions": versions,
         "document": document,
         "report": context,
         "answers_so_far": so_far,

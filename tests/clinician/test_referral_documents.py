@@ -46,21 +46,43 @@ def test_download_serves_the_stored_pdf_and_is_audited(login_as, client, session
     assert (event.target_id, event.details) == (str(screening_id), {"sha256": stored.sha256})
 
 
-def test_a_summary_not_yet_rendered_shows_being_prepared_and_checks_again(login_as, client, session):
+def _opened_summary(login_as, client, session, status: str, **changes) -> tuple[int, int]:
+    """A clinician opens James Okafor's screening (rendering its summary), then the stored
+    summary is put in `status`, as a worker would leave it; returns (screening id, generation)."""
     login_as("clinician")
     screening_id = latest_screening_id(session, "James Okafor")
     client.get(f"/clinician/screenings/{screening_id}")
     document = _document(session, screening_id)
-    # as a queued job the worker has not reached yet
-    document.status, document.pdf, document.sha256, document.generation = "queued", None, None, document.generation + 1
+    document.status, document.pdf, document.sha256 = status, None, None
+    for name, value in changes.items():
+        setattr(document, name, value)
     session.commit()
+    return screening_id, document.generation
+
+
+def test_a_summary_not_yet_rendered_shows_being_prepared_and_checks_again(login_as, client, session):
+    # as a queued job the worker has not reached yet
+    screening_id, _generation = _opened_summary(login_as, client, session, "queued", generation=2)
     response = client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf")
     assert response.status_code == 202
-    assert '<meta http-equiv="refresh" content="3">' in response.text
+    # no meta refresh (axe: critical): a static script asks the status route, and without
+    # script a visible button asks again
+    assert 'http-equiv="refresh"' not in response.text
+    assert '<script src="/static/js/summary.js"></script>' in response.text
+    assert f'data-status-url="/clinician/screenings/{screening_id}/referral-summary/status"' in response.text
+    check_again = f'<a class="button primary" href="/clinician/screenings/{screening_id}/referral-summary.pdf">'
+    assert check_again + "Check again</a>" in response.text
     assert "<progress" in response.text
     assert "being prepared" in page_text(response.text)
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary/status").json == {"status": "queued"}
     assert "Being prepared" in page_text(client.get(f"/clinician/screenings/{screening_id}").text)
     assert not session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "referral.download"))
+
+
+def test_the_status_route_never_retries_a_failed_summary(login_as, client, session):
+    screening_id, generation = _opened_summary(login_as, client, session, "failed")
+    assert client.get(f"/clinician/screenings/{screening_id}/referral-summary/status").json == {"status": "failed"}
+    assert _document(session, screening_id).generation == generation
 
 
 def test_a_rendering_for_a_superseded_request_is_discarded(app, session, demo):
@@ -121,14 +143,10 @@ def test_a_summary_queued_long_ago_is_queued_again_when_opened(login_as, client,
 
     from app.db import utcnow
 
-    login_as("clinician")
-    screening_id = latest_screening_id(session, "James Okafor")
-    client.get(f"/clinician/screenings/{screening_id}")
-    document = _document(session, screening_id)
-    document.status, document.pdf, document.sha256 = "queued", None, None
-    document.requested_at = utcnow() - timedelta(hours=1)  # its worker stopped before reaching it
-    generation = document.generation
-    session.commit()
+    # its worker stopped before reaching it
+    screening_id, generation = _opened_summary(
+        login_as, client, session, "queued", requested_at=utcnow() - timedelta(hours=1)
+    )
     assert client.get(f"/clinician/screenings/{screening_id}/referral-summary.pdf").status_code == 200
     assert _document(session, screening_id).generation == generation + 1
 

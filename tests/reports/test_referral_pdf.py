@@ -121,7 +121,9 @@ def test_long_history_paginates_with_patient_name_and_birth_date_on_every_page(a
         last = demo_clinic.screening(patient, answers, at(2024, 1, 1) + timedelta(weeks=week))
     reader = _render(app, last)
     pages = len(reader.pages)
-    assert pages >= 4
+    # sixty screenings are a sparkline and a change on page 1, not pages of tables
+    assert pages == 2
+    assert "60 screenings since 01 Jan 2024" in " ".join(reader.pages[0].extract_text().split())
     for number, page in enumerate(reader.pages, start=1):
         words = " ".join(page.extract_text().split())
         assert "Long History · DOB 06 May 1970" in words, number
@@ -220,3 +222,41 @@ def test_the_clinic_logo_from_settings_is_embedded_in_the_letterhead(app, sessio
     clinic.logo_image, clinic.logo_mime_type = _one_pixel_png(), "image/png"
     session.commit()
     assert len(_images_on(_render(app, screening_id).pages[0])) == 1
+
+
+def test_summary_is_tagged_and_declares_pdf_a(app, session, demo):
+    reader = _render(app, latest_screening_id(session, "James Okafor"))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert re.search(r"<pdfaid:part>2</pdfaid:part>|pdfaid:part=\"2\"", xmp)
+    assert re.search(r"<pdfaid:conformance>A</pdfaid:conformance>|pdfaid:conformance=\"A\"", xmp)
+    (intent,) = root["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1"
+
+
+def test_a_follow_up_with_two_instruments_fits_on_two_pages_with_what_to_act_on_first(app, session, demo):
+    reader = _render(app, latest_screening_id(session, "James Okafor"))
+    assert len(reader.pages) == 2
+    first, second = (" ".join(page.extract_text().split()) for page in reader.pages)
+    for expected in (
+        "James Okafor",
+        "Safety item endorsed (PHQ-9 item 9)",
+        "Results of this screening",
+        "Change since last time",
+        "+11 reliable change",  # PHQ-9 9 -> 20
+        "2 screenings since 18 Aug 2026",  # beside the sparkline
+        "Severe",
+    ):
+        assert expected in first, expected
+    assert "Answers, as worded on the form the patient completed" not in first
+    assert "Answers, as worded on the form the patient completed" in second
+    assert "J Gen Intern Med. 2001;16(9):606–613" in second
+
+
+def test_no_referral_box_is_printed_before_a_referral_is_written(app, session, demo):
+    text = _text(_render(app, latest_screening_id(session, "James Okafor")))
+    assert "Not given" not in text
+    assert "Referred by" not in text
