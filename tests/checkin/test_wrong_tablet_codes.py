@@ -19,7 +19,10 @@ def new_code_at_check_in(client, session) -> str:
     started = client.post(
         f"/check-in/patients/{patient_id}", data={"packet_id": packet, "csrf_token": csrf_token_from(page.text)}
     )
-    return re.search(r'class="access-code"[^>]*>([A-Z0-9-]+)<', client.get(started.headers["Location"]).text).group(1)
+    code_page = client.get(started.headers["Location"])
+    # the code is issued by the code page's button and shown in that answer only
+    issued = client.post(started.headers["Location"], data={"csrf_token": csrf_token_from(code_page.text)})
+    return re.search(r'class="access-code"[^>]*>([A-Z0-9-]+)<', issued.text).group(1)
 
 
 def slow_this_network(app) -> Tablet:
