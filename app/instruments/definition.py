@@ -307,7 +307,9 @@ class Scoring(Frozen):
     subscales: tuple[Subscale, ...] = ()
     cut_off: CutOff | None = None
 
-    _omit_when_default: ClassVar[frozenset[str]] = frozenset({"bands_source", "gate", "subscales", "cut_off"})
+    _omit_when_default: ClassVar[frozenset[str]] = frozenset(
+        {"bands_source", "outcomes", "gate", "subscales", "cut_off"}
+    )
 
     @model_validator(mode="after")
     def _cut_off_is_the_threshold(self) -> Scoring:

@@ -22,6 +22,10 @@ from tests.clinician.conftest import at, page_text, post_form
 THREE_YES = [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1]  # score 3: the tier waits for the AAHC status
 
 
+# the worklist of the screening's day: the demo clinic's generated history fills the first page
+THAT_DAY = "/clinician/?date_from=2026-11-20&date_to=2026-11-20"
+
+
 def aceaware_screening(demo_clinic, name="Tier Waits", mrn="900600") -> tuple[int, int]:
     patient = demo_clinic.patient(name, mrn)
     return patient, demo_clinic.screening(patient, {"aceaware": THREE_YES}, at(2026, 11, 20), packet="ACEs Aware")
@@ -45,7 +49,7 @@ def response_of(session, screening_id: int) -> Response:
 def test_recording_aahc_settles_the_tier_everywhere_and_keeps_the_response(app, client, login_as, session, demo_clinic):
     patient, screening_id = aceaware_screening(demo_clinic)
     login_as("clinician")
-    before = page_text(client.get("/clinician/").text)
+    before = page_text(client.get(THAT_DAY).text)
     assert "3 (band needs clinician input)" in before
 
     response = record(client, screening_id, "yes")
@@ -58,7 +62,7 @@ def test_recording_aahc_settles_the_tier_everywhere_and_keeps_the_response(app, 
     screening_page = words(client.get(f"/clinician/screenings/{screening_id}").text)
     assert "Recorded: Yes, by Dr Sam Patel" in screening_page
     assert "Tier: Intermediate risk" in screening_page
-    assert "3 Intermediate risk" in page_text(client.get("/clinician/").text)
+    assert "3 Intermediate risk" in page_text(client.get(THAT_DAY).text)
     history = words(client.get(f"/clinician/patients/{patient}").text)
     assert "Intermediate risk" in history
     assert "ACE-associated health condition: Yes (recorded by Dr Sam Patel" in history

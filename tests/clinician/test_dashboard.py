@@ -50,7 +50,7 @@ def fixture_clinic(app, demo):
       P6 8 Mar PHQ-9 20 urgent, acknowledged after 30 min, referred to Psychiatry / GAD-7 11
       P7 9 Mar: code issued, never completed
     """
-    from app.extensions import db
+    from app.extensions import db, instruments
     from app.services import clinics, packets, reviews, screenings, staff
 
     with app.app_context():
@@ -86,7 +86,7 @@ def fixture_clinic(app, demo):
         screenings.create_screening(session, abandoned, packet, created_by_id=None, created_at=at(2026, 3, 9))
         for screening_id, minutes in ((s_p4, 10), (s_p5, 60), (s_p6, 30)):
             screening = session.get(Screening, screening_id)
-            reviews.acknowledge_urgent(session, user, screening)
+            reviews.acknowledge_urgent(session, instruments(), user, screening)
             # the service stamps the present; the test needs the minutes it worked out
             review = session.scalar(sa.select(ScreeningReview).where(ScreeningReview.screening_id == screening_id))
             review.urgent_acknowledged_at = screening.completed_at + timedelta(minutes=minutes)
@@ -94,7 +94,14 @@ def fixture_clinic(app, demo):
         clinic = session.get(Clinic, clinic_id)
         for screening_id, destination in ((s_p2, "Counselling"), (s_p4, "Psychiatry"), (s_p6, "Psychiatry")):
             reviews.save_referral(
-                session, clinic, user, session.get(Screening, screening_id), reason="", destination=destination, note=""
+                session,
+                clinic,
+                user,
+                session.get(Screening, screening_id),
+                reason="",
+                destination=destination,
+                note="",
+                based_on=0,  # the first version
             )
     return clinic_id, people
 
