@@ -30,17 +30,34 @@ def _clinic_items() -> dict[str, dict]:
     return {item["id"]: item for item in items}
 
 
+def _answers_shaping_the_flow() -> dict:
+    """The answers so far, read once a request and only where they can change which screens
+    follow (a follow-up instrument, a gate question): a fixed packet's step reads only its own
+    answer."""
+    if "flow_answers" not in g:
+        screening = g.kiosk.screening
+        registry = instruments()
+        shaped = screening.follow_ups or any(
+            iid in registry and registry[iid].definition.scoring.gate for iid in screening.instrument_ids
+        )
+        g.flow_answers = kiosk.draft_answers(db.session, g.kiosk.screening_id) if shaped else {}
+    return g.flow_answers
+
+
 def _steps():
     screening = g.kiosk.screening
-    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
     return build_steps(
-        instruments(), screening.instrument_ids, list(_clinic_items().values()), answers, screening.follow_ups
+        instruments(),
+        screening.instrument_ids,
+        list(_clinic_items().values()),
+        _answers_shaping_the_flow(),
+        screening.follow_ups,
     )
 
 
 def _more_may_follow() -> bool:
     screening = g.kiosk.screening
-    answers = kiosk.draft_answers(db.session, g.kiosk.screening_id)
+    answers = _answers_shaping_the_flow()
     return follow_ups_pending(instruments(), screening.instrument_ids, answers, screening.follow_ups)
 
 
@@ -125,6 +142,7 @@ def step(index: int):
     steps, current, form, definition, clinic_item, answered_before = _screen(index)
     if form.validate_on_submit():
         _save(current, form)
+        g.pop("flow_answers", None)  # read again: the answer may have changed the screens
         # The answer may have added or removed screens after this one (a follow-up instrument).
         return redirect(_next_screen(index, len(_steps()), request.form.get("nav")))
     return tablet.clear_when_idle(

@@ -95,6 +95,7 @@ SETTING_LABELS = {
     "timezone": "Time zone",
     "paper_size": "Paper size",
     "crisis_text": "Crisis text",
+    "care_intro_text": "Introduction before the childhood and trauma questions",
     "referral_destinations": "Referral destinations",
     "require_admin_totp": "Two-factor sign-in for admins",
 }
