@@ -278,7 +278,8 @@ def test_posted_forms_never_give_a_server_error_or_a_partial_write(app, probes, 
                 failures.append(f"partial write {sorted(changed)} by refused POST {path} as {role}")
 
     probe()
-    assert verify_audit_chain(session) is None
+    with app.app_context():
+        assert verify_audit_chain(session) is None
     _report("POST", figures, failures)
 
 
@@ -321,7 +322,8 @@ def test_every_form_on_every_page_mutated_never_gives_a_server_error_or_a_partia
                 failures.append(f"partial write {sorted(changed)} by refused POST {action} as {role}")
 
     probe()
-    assert verify_audit_chain(session) is None
+    with app.app_context():
+        assert verify_audit_chain(session) is None
     _report(f"{len(forms)} forms", figures, failures)
 
 
