@@ -42,6 +42,14 @@ def anchor_path() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "audit_anchor"
 
 
+def text_fingerprint(text: str | None) -> str | None:
+    """A keyed fingerprint of free text that may hold PHI (a referral note): the trail can
+    show that, and when, it changed, and confirm a claimed old value, without holding it."""
+    if not text:
+        return None
+    return hmac.new(audit_key(), b"text:" + text.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def event_digest(key: bytes | None, prev_hash: str, fields: dict) -> str:
     """The chain hash of one event. `key=None` is the unkeyed SHA-256 used before the chain
     was keyed (migration 0081 re-keyed every existing event)."""

@@ -15,7 +15,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening, ScreeningReview, User
 from app.models.review import REVIEW_STATUS_LABELS, REVIEW_STATUSES
 from app.reports.context import instrument_histories, referral_context
-from app.services.audit import record_staff_event
+from app.services.audit import record_staff_event, text_fingerprint
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import referral_document, request_referral_document
@@ -165,9 +165,11 @@ def set_review_status(session: Session, user: User, screening: Screening, status
         raise ReviewError("Acknowledge the safety flag first: an urgent screening is closed only once acknowledged.")
     if status == "referred" and not review.referral_destination:
         raise ReviewError("Save the referral with its destination before marking the screening referred.")
+    previous = review.status
     review.status, review.status_by_id, review.status_at = status, user.id, utcnow()
     session.flush()
-    record_staff_event(session, "screening.review_status", user, "screening", screening.id, {"status": status})
+    details = {"status": status, "from": previous}
+    record_staff_event(session, "screening.review_status", user, "screening", screening.id, details)
     session.commit()
     return review
 
@@ -195,12 +197,22 @@ def save_referral(
     review = _review_for_change(session, screening)
     if review.status == "referred" and not destination:
         raise ReviewError("This screening is marked referred, so it needs a destination.")
+    before = (review.referral_reason, review.referral_destination, review.referral_note)
     review.referral_reason = reason.strip() or None
     review.referral_destination = destination or None
     review.referral_note = note.strip() or None
     review.referral_by_id, review.referral_at = user.id, utcnow()
     session.flush()
-    record_staff_event(session, "referral.save", user, "screening", screening.id)
+    # Old and new values; the free texts as keyed fingerprints, as they may name the patient.
+    details = {
+        "destination": review.referral_destination,
+        "from_destination": before[1],
+        "reason": text_fingerprint(review.referral_reason),
+        "from_reason": text_fingerprint(before[0]),
+        "note": text_fingerprint(review.referral_note),
+        "from_note": text_fingerprint(before[2]),
+    }
+    record_staff_event(session, "referral.save", user, "screening", screening.id, details)
     session.commit()
     request_referral_document(session, screening)
     return review

@@ -284,3 +284,38 @@ def _lift_guards_0001(connection):
         connection.execute(sa.text("DROP TRIGGER audit_event_no_change ON audit_event"))
     else:
         connection.execute(sa.text("DROP TRIGGER audit_event_no_update"))
+
+
+def test_review_and_referral_changes_are_audited_with_old_and_new_values(app, demo, session):
+    from app.extensions import db
+    from app.models import Clinic, Screening, User
+    from app.services import reviews
+
+    with app.app_context():
+        clinic = db.session.get(Clinic, demo)
+        clinic.referral_destinations = ["Behavioral health"]
+        db.session.commit()
+        user = db.session.scalar(sa.select(User).where(User.role == "clinician"))
+        screening = db.session.scalar(
+            sa.select(Screening).where(Screening.status == "completed", Screening.is_urgent.is_(False)).limit(1)
+        )
+        reviews.set_review_status(db.session, user, screening, "reviewed")
+        reviews.set_review_status(db.session, user, screening, "no_action")
+        for note in ("Maria prefers mornings", "Call after 5pm"):
+            reviews.save_referral(
+                db.session, clinic, user, screening, reason="Low mood", destination="Behavioral health", note=note
+            )
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.target_id == str(screening.id)).order_by(AuditEvent.id)
+    ).all()
+    statuses = [e.details for e in events if e.action == "screening.review_status"]
+    assert statuses == [{"status": "reviewed", "from": "needs_review"}, {"status": "no_action", "from": "reviewed"}]
+    first, second = [e.details for e in events if e.action == "referral.save"]
+    assert first["from_note"] is None
+    assert second["from_note"] == first["note"] != second["note"]
+    assert second["from_reason"] == second["reason"]
+    assert second["destination"] == "Behavioral health"
+    text = json.dumps([e.details for e in events])
+    assert "Maria" not in text
+    assert "Low mood" not in text
+    assert "referral_document.request" in [e.action for e in events]
