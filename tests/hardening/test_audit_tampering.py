@@ -14,20 +14,9 @@ import sqlalchemy as sa
 from app import create_app
 from app.models import AuditEvent
 from app.services.audit import GENESIS, event_digest
-from tests.conftest import FAST_HASHING, migrate, seed_demo
+from tests.conftest import FAST_HASHING, migrate, scratch_database, seed_demo
 
 AUDIT_KEY = "a-key-the-database-never-sees"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def scratch_url(request, tmp_path):
-    """A database of this test's own: tests here lift guards no shared database may lose."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tampered.sqlite3'}"
-    else:
-        url = request.getfixturevalue("pg_scratch").create()
-    migrate(url)
-    return url
 
 
 @pytest.fixture
@@ -195,12 +184,8 @@ def test_unkeyed_digest_matches_the_chain_written_before_0081():
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def at_0080(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    else:
-        url = request.getfixturevalue("pg_scratch").create()
-    migrate(url, "0080")
-    return url
+    """A database just before the audit chain was keyed."""
+    return scratch_database(request, tmp_path, "0080")
 
 
 def _write_unkeyed_chain(url: str, count: int = 3) -> list[str]:
