@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from app.config import instance_secret_key
@@ -32,14 +32,32 @@ log = logging.getLogger(__name__)
 HEADS = "tallyform.audit_heads"
 
 
+# The last app's key and anchor, for sessions used outside an app context (scripts, tests).
+_last_configured: tuple[bytes, Path] | None = None
+
+
+def init_app(app: Flask) -> None:
+    global _last_configured
+    instance = Path(app.instance_path)
+    key = (app.config.get("AUDIT_KEY") or instance_secret_key(instance, "audit_key")).encode()
+    anchor = Path(app.config.get("AUDIT_ANCHOR_PATH") or instance / "audit_anchor")
+    app.extensions["tallyform.audit"] = _last_configured = (key, anchor)
+
+
+def _configured() -> tuple[bytes, Path]:
+    if has_app_context() and "tallyform.audit" in current_app.extensions:
+        return current_app.extensions["tallyform.audit"]
+    if _last_configured is None:
+        raise RuntimeError("the audit trail has no key: create the app first")
+    return _last_configured
+
+
 def audit_key() -> bytes:
-    config = current_app.config
-    return (config.get("AUDIT_KEY") or instance_secret_key(Path(current_app.instance_path), "audit_key")).encode()
+    return _configured()[0]
 
 
 def anchor_path() -> Path:
-    configured = current_app.config.get("AUDIT_ANCHOR_PATH")
-    return Path(configured) if configured else Path(current_app.instance_path) / "audit_anchor"
+    return _configured()[1]
 
 
 def text_fingerprint(text: str | None) -> str | None:
