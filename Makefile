@@ -35,6 +35,8 @@ bench: setup
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check app tests bench
+	$(BIN)/bandit -q -r app
+	$(BIN)/python .ci/audit_dependencies.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

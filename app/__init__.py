@@ -37,8 +37,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.extensions import csrf, db
     from app.security import data_keys, headers, passwords, staff_auth
 
+    from app.services import audit
+
     data_keys.init_app(app)
     request_log.init_app(app)
+    audit.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     passwords.init_app(app)

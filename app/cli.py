@@ -200,19 +200,45 @@ def start_screening_command(clinic_slug: str, mrn: str, packet_name: str) -> Non
 
 @click.command("verify-audit")
 @with_appcontext
-def verify_audit_command() -> None:
-    """Check the audit trail's hash chain; exit status 1 at the first broken link."""
+@click.option(
+    "--since-checkpoint",
+    "checkpoint",
+    is_flag=False,
+    flag_value="anchor",
+    default=None,
+    metavar="[ID:HASH]",
+    help="Also prove that no event was removed since this checkpoint (one printed by an earlier "
+    "run); without a value, since every head in the anchor file.",
+)
+def verify_audit_command(checkpoint: str | None) -> None:
+    """Check the audit trail's keyed hash chain, and every head anchored outside the database;
+    exit status 1 at the first problem. Prints a checkpoint to keep for the next run."""
     from app.models import AuditEvent
-    from app.services.audit import verify_audit_chain
+    from app.services import audit
 
-    broken = verify_audit_chain(db.session)
+    broken = audit.verify_audit_chain(db.session)
     if broken is not None:
         fail(
             f"the audit trail is broken at event {broken}: that event, or the one before it, "
             "was changed or removed after it was written"
         )
+    anchored = audit.anchored_checkpoints()
+    given = []
+    if checkpoint not in (None, "anchor"):
+        try:
+            given = [audit.Checkpoint.parse(checkpoint)]
+        except ValueError as error:
+            fail(str(error))
+    elif checkpoint == "anchor" and not anchored:
+        fail(f"no checkpoint to verify against: the anchor file {audit.anchor_path()} is missing or empty")
+    problem = audit.verify_checkpoints(db.session, given + anchored)
+    if problem:
+        fail(f"the audit trail is not what was anchored: {problem}")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
-    click.echo(f"Audit trail intact: {count} events, every link checked.")
+    click.echo(f"Audit trail intact: {count} events, every link checked, {len(given + anchored)} checkpoint(s) found.")
+    head = audit.current_checkpoint(db.session)
+    if head:
+        click.echo(f"Checkpoint: {head}  (keep it; later run verify-audit --since-checkpoint {head})")
 
 
 @click.command("rotate-data-key")

@@ -34,16 +34,17 @@ def default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'instance' / 'tallyform.sqlite3'}"
 
 
-def instance_secret_key(instance_path: Path) -> str:
-    """A random key kept in instance/ so sessions survive a restart on a single machine,
-    used when SECRET_KEY is not set. Never a literal in the code."""
-    key_file = instance_path / "secret_key"
+def instance_secret_key(instance_path: Path, name: str = "secret_key", make=lambda: secrets.token_hex(32)) -> str:
+    """A random key kept in instance/ (mode 0600) so it survives a restart on a single
+    machine, used when its environment variable is not set. Never a literal in the code."""
+    key_file = instance_path / name
     if key_file.exists():
         return key_file.read_text().strip()
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    key = make()
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     return key
 
 
@@ -76,6 +77,10 @@ def settings_from_environment() -> dict:
         "SIGN_IN_MAX_PAUSE_SECONDS": float(os.environ.get("TALLYFORM_SIGN_IN_MAX_PAUSE_SECONDS") or 2),
         # Invalid API tokens allowed per address before it is refused with 429.
         "API_INVALID_TOKEN_LIMIT": os.environ.get("TALLYFORM_API_INVALID_TOKEN_LIMIT") or "20 per minute",
+        # Keys the audit trail's hash chain (HMAC-SHA256); None: instance/audit_key. Never in the database.
+        "AUDIT_KEY": os.environ.get("TALLYFORM_AUDIT_KEY") or None,
+        # Append-only file where the chain's head is written after each commit; None: instance/audit_anchor.
+        "AUDIT_ANCHOR_PATH": os.environ.get("TALLYFORM_AUDIT_ANCHOR") or None,
         # Fernet keys for secrets at rest, newest first (app/security/data_keys.py); None: instance/data_key.
         "DATA_KEYS": [key for key in (os.environ.get("TALLYFORM_DATA_KEYS") or "").split(",") if key.strip()] or None,
         # Canonical base of our FHIR Questionnaires and MRN identifier systems (not of the local

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.models import AuditEvent, Clinic, User
-from tests.conftest import FAST_HASHING, migrate
+from tests.conftest import FAST_HASHING
 
 GOOD_PASSWORD = "tulips along the canal"
 
@@ -74,18 +74,6 @@ def test_verify_audit_reports_an_intact_chain(demo, runner, session):
     assert result.exit_code == 0
     count = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     assert f"Audit trail intact: {count} events" in result.output
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def scratch_url(request, tmp_path):
-    """A database of this test's own: the test removes the audit table's guard, which no
-    shared database may lose."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tampered.sqlite3'}"
-    else:
-        url = request.getfixturevalue("pg_scratch").create()
-    migrate(url)
-    return url
 
 
 def _drop_audit_guard(connection):

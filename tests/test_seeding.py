@@ -47,5 +47,6 @@ def test_every_demo_response_pins_the_version_it_was_scored_with(demo, session, 
         assert response.score["version"] == response.instrument_version
 
 
-def test_seeding_leaves_the_audit_chain_whole(demo, session):
-    assert verify_audit_chain(session) is None
+def test_seeding_leaves_the_audit_chain_whole(app, demo, session):
+    with app.app_context():
+        assert verify_audit_chain(session) is None

@@ -10,12 +10,13 @@ variable (from a secrets store) in production, and never keep it in the database
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app, has_app_context
+
+from app.config import instance_secret_key
 
 ENV = "TALLYFORM_DATA_KEYS"
 PREFIX = "fernet:"
@@ -28,15 +29,7 @@ class DataKeyError(RuntimeError):
 
 def load_keys(instance_path: Path) -> list[str]:
     """The key kept in instance/data_key, made on first use (when TALLYFORM_DATA_KEYS is unset)."""
-    key_file = instance_path / "data_key"
-    if key_file.exists():
-        return [key_file.read_text().strip()]
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key().decode()
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(key)
-    return [key]
+    return [instance_secret_key(instance_path, "data_key", make=lambda: Fernet.generate_key().decode())]
 
 
 def keyring(keys: list[str]) -> MultiFernet:

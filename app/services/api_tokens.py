@@ -17,7 +17,8 @@ from app.db import utcnow
 from app.models import ApiToken
 from app.services.audit import record_event
 
-TOKEN_PREFIX = "tfk_"  # noqa: S105 (a marker that makes a leaked token recognisable, not a secret)
+# A marker that makes a leaked token recognisable, not a secret:
+TOKEN_PREFIX = "tfk_"  # noqa: S105  # nosec B105
 HINT_LENGTH = len(TOKEN_PREFIX) + 4
 
 

@@ -34,17 +34,34 @@ def _document(session: Session, screening_id: int) -> ReferralDocument | None:
     return session.scalar(sa.select(ReferralDocument).where(ReferralDocument.screening_id == screening_id))
 
 
+def _audit_document(session: Session, action: str, document: ReferralDocument, details: dict) -> None:
+    """Each change of a stored summary, with its generation: the rows are updated in place."""
+    record_event(
+        session,
+        action,
+        clinic_id=document.clinic_id,
+        actor_kind="system",
+        target_type="screening",
+        target_id=document.screening_id,
+        details={"generation": document.generation, **details},
+    )
+
+
 def request_referral_document(session: Session, screening: Screening) -> ReferralDocument:
     """Queue a fresh rendering. Any earlier PDF is withdrawn at once, so nobody downloads a
     summary that lacks the latest referral note."""
     document = _document(session, screening.id)
+    withdrawn = None
     if document is None:
         document = ReferralDocument(screening_id=screening.id, clinic_id=screening.clinic_id, generation=1)
         session.add(document)
     else:
+        withdrawn = document.sha256
         document.generation += 1
         document.status, document.pdf, document.sha256, document.byte_size = "queued", None, None, None
         document.requested_at, document.render_started_at, document.rendered_at = utcnow(), None, None
+    session.flush()
+    _audit_document(session, "referral_document.request", document, {"withdrawn_sha256": withdrawn})
     session.commit()
     try:
         tasks.enqueue_referral_render(screening.id, document.generation)
@@ -139,6 +156,7 @@ def _finish(session: Session, screening_id: int, generation: int, rendered: Rend
     else:
         document.status, document.pdf, document.sha256 = "ready", rendered.pdf, rendered.sha256
         document.byte_size, document.rendered_at = len(rendered.pdf), utcnow()
+    _audit_document(session, f"referral_document.{document.status}", document, {"sha256": document.sha256})
     session.commit()
     return "stored" if rendered else "failed"
 

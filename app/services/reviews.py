@@ -25,7 +25,7 @@ from app.reports.context import (
     urgent_findings,
 )
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
-from app.services.audit import record_staff_event
+from app.services.audit import record_staff_event, text_fingerprint
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import referral_document, request_referral_document
@@ -248,9 +248,11 @@ def set_review_status(session: Session, user: User, screening: Screening, status
         raise ReviewError("Acknowledge the safety flag first: an urgent screening is closed only once acknowledged.")
     if status == "referred" and not review.referral_destination:
         raise ReviewError("Save the referral with its destination before marking the screening referred.")
+    previous = review.status
     review.status, review.status_by_id, review.status_at = status, user.id, utcnow()
     session.flush()
-    record_staff_event(session, "screening.review_status", user, "screening", screening.id, {"status": status})
+    details = {"status": status, "from": previous}
+    record_staff_event(session, "screening.review_status", user, "screening", screening.id, details)
     session.commit()
     return review
 
@@ -336,9 +338,20 @@ def save_referral(
     )
     review.referral_by_id, review.referral_at = user.id, version.created_at
     session.flush()
-    record_staff_event(
-        session, "referral.save", user, "screening", screening.id, {"version": version.version, "changed": changed}
-    )
+    # Old and new values; the free texts as keyed fingerprints, as they may name the patient
+    # (the versions themselves keep the words, append-only).
+    before = (latest.reason, latest.destination, latest.note) if latest else (None, None, None)
+    details = {
+        "version": version.version,
+        "changed": changed,
+        "destination": wanted["destination"],
+        "from_destination": before[1],
+        "reason": text_fingerprint(wanted["reason"]),
+        "from_reason": text_fingerprint(before[0]),
+        "note": text_fingerprint(wanted["note"]),
+        "from_note": text_fingerprint(before[2]),
+    }
+    record_staff_event(session, "referral.save", user, "screening", screening.id, details)
     session.commit()
     request_referral_document(session, screening)
     return version

@@ -2,7 +2,7 @@
 worker died mid-render is found and queued again
 
 Revision ID: 0090
-Revises: 0080
+Revises: 0081
 Create Date: 2026-11-25 17:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0090'
-down_revision = '0080'
+down_revision = '0081'
 branch_labels = None
 depends_on = None
 

@@ -245,40 +245,60 @@ def _report(kind, figures, failures):
     assert figures["server_errors"] == 0
 
 
+def fuzz_settings(examples: int):
+    """Fixed seed, bounded count: CI runs the same probes every time."""
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def _count(response, figures, failures, what: str) -> bool:
+    """Tally one answer; True when it refused the request (4xx)."""
+    figures["requests"] += 1
+    if response.status_code >= 500:
+        figures["server_errors"] += 1
+        failures.append(f"{response.status_code} {what}")
+        return False
+    if response.status_code >= 400:
+        figures["refused"] += 1
+        return True
+    return False
+
+
+def _post_and_check(session, client, path, data, figures, failures, what: str) -> None:
+    """POST, and if the request was refused, check that it wrote nothing."""
+    before = _row_counts(session)
+    response = client.post(path, data=data)
+    session.rollback()
+    if _count(response, figures, failures, f"POST {what}"):
+        after = _row_counts(session)
+        changed = {table for table in after if after[table] != before[table]} - MAY_GROW_WHEN_REFUSED
+        if changed:
+            failures.append(f"partial write {sorted(changed)} by refused POST {what}")
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_posted_forms_never_give_a_server_error_or_a_partial_write(app, probes, session):
     clients, figures, failures = probes
     rules = _routes(app, "POST")
     assert len(rules) > 20
 
-    @settings(
-        max_examples=ROUTE_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(ROUTE_EXAMPLES)
     @given(data=st.data(), rule_index=st.integers(0, len(rules) - 1), form=fields)
     def probe(data, rule_index, form):
-        rule = rules[rule_index]
-        path = _path(app, rule, data)
+        path = _path(app, rules[rule_index], data)
         role = data.draw(st.sampled_from([role for role in ROLES if _role_may_probe(role, path)]))
-        before = _row_counts(session)
-        response = clients.clients[role].post(path, data={**form, "csrf_token": clients.tokens[role]})
-        session.rollback()
-        figures["requests"] += 1
-        if response.status_code >= 500:
-            figures["server_errors"] += 1
-            failures.append(f"{response.status_code} POST {path} as {role}: {sorted(form)}")
-        elif response.status_code >= 400:
-            figures["refused"] += 1
-            after = _row_counts(session)
-            changed = {t for t in after if after[t] != before[t]} - MAY_GROW_WHEN_REFUSED
-            if changed:
-                failures.append(f"partial write {sorted(changed)} by refused POST {path} as {role}")
+        posted = {**form, "csrf_token": clients.tokens[role]}
+        what = f"{path} as {role}: {sorted(form)}"
+        _post_and_check(session, clients.clients[role], path, posted, figures, failures, what)
 
     probe()
-    assert verify_audit_chain(session) is None
+    with app.app_context():
+        assert verify_audit_chain(session) is None
     _report("POST", figures, failures)
 
 
@@ -288,40 +308,21 @@ def test_every_form_on_every_page_mutated_never_gives_a_server_error_or_a_partia
     assert len({action for _role, action, _fields in forms}) > 15
     mutation = st.one_of(st.just(None), st.just("keep"), values)
 
-    @settings(
-        max_examples=FORM_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(FORM_EXAMPLES)
     @given(data=st.data(), form_index=st.integers(0, len(forms) - 1))
     def probe(data, form_index):
         role, action, fields = forms[form_index]
         posted = []
         for name, value in fields:
-            if name == "csrf_token":
-                posted.append((name, value))
-                continue
-            change = data.draw(mutation)  # None drops the field, "keep" sends what the page had
+            change = "keep" if name == "csrf_token" else data.draw(mutation)  # None drops the field
             if change is not None:
                 posted.append((name, value if change == "keep" else change))
-        before = _row_counts(session)
-        response = clients.clients[role].post(action, data=MultiDict(posted))
-        session.rollback()
-        figures["requests"] += 1
-        if response.status_code >= 500:
-            figures["server_errors"] += 1
-            failures.append(f"{response.status_code} POST {action} as {role}: {[name for name, _ in posted]}")
-        elif response.status_code >= 400:
-            figures["refused"] += 1
-            after = _row_counts(session)
-            changed = {t for t in after if after[t] != before[t]} - MAY_GROW_WHEN_REFUSED
-            if changed:
-                failures.append(f"partial write {sorted(changed)} by refused POST {action} as {role}")
+        what = f"{action} as {role}: {[name for name, _ in posted]}"
+        _post_and_check(session, clients.clients[role], action, MultiDict(posted), figures, failures, what)
 
     probe()
-    assert verify_audit_chain(session) is None
+    with app.app_context():
+        assert verify_audit_chain(session) is None
     _report(f"{len(forms)} forms", figures, failures)
 
 
@@ -329,24 +330,13 @@ def test_query_strings_never_give_a_server_error(app, probes, session):
     clients, figures, failures = probes
     rules = _routes(app, "GET")
 
-    @settings(
-        max_examples=ROUTE_EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(ROUTE_EXAMPLES)
     @given(data=st.data(), rule_index=st.integers(0, len(rules) - 1), query=fields)
     def probe(data, rule_index, query):
         path = _path(app, rules[rule_index], data)
         role = data.draw(st.sampled_from([role for role in ROLES if _role_may_probe(role, path)]))
         response = clients.clients[role].get(path, query_string=query)
-        figures["requests"] += 1
-        if response.status_code >= 500:
-            figures["server_errors"] += 1
-            failures.append(f"{response.status_code} GET {path} as {role}: {sorted(query)}")
-        elif response.status_code >= 400:
-            figures["refused"] += 1
+        _count(response, figures, failures, f"GET {path} as {role}: {sorted(query)}")
 
     probe()
     _report("GET", figures, failures)
