@@ -2,7 +2,7 @@
 encrypted at rest with the data keys (TALLYFORM_DATA_KEYS or instance/data_key)
 
 Revision ID: 0080
-Revises: 0070
+Revises: 0075
 Create Date: 2026-11-25 17:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0080'
-down_revision = '0070'
+down_revision = '0075'
 branch_labels = None
 depends_on = None
 

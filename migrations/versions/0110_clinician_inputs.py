@@ -1,7 +1,7 @@
 """Clinician inputs (ACE-associated health condition): append-only records beside a response
 
 Revision ID: 0110
-Revises: 0090
+Revises: 0081
 Create Date: 2026-11-25 17:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0110'
-down_revision = '0090'
+down_revision = '0081'
 branch_labels = None
 depends_on = None
 

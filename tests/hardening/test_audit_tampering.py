@@ -152,7 +152,7 @@ def test_postgresql_refuses_truncate_of_kept_tables(trail, table):
 
 @pytest.mark.parametrize("table", ["screening_review", "referral_document"])
 def test_reviews_and_referral_documents_cannot_be_deleted(scratch_url, table):
-    from app.extensions import db
+    from app.extensions import db, instruments
     from app.models import Screening, User
     from app.services import reviews
 
@@ -162,7 +162,7 @@ def test_reviews_and_referral_documents_cannot_be_deleted(scratch_url, table):
         clinician = db.session.scalar(sa.select(User).where(User.role == "clinician"))
         screening = db.session.scalar(sa.select(Screening).where(Screening.status == "completed").limit(1))
         reviews.set_review_status(db.session, clinician, screening, "reviewed")
-        reviews.open_screening(db.session, clinician, screening)
+        reviews.open_screening(db.session, instruments(), clinician, screening)
         db.session.commit()
     app.extensions["tallyform.engine"].dispose()
     engine = sa.create_engine(scratch_url)
@@ -286,9 +286,16 @@ def test_review_and_referral_changes_are_audited_with_old_and_new_values(app, de
         )
         reviews.set_review_status(db.session, user, screening, "reviewed")
         reviews.set_review_status(db.session, user, screening, "no_action")
-        for note in ("Maria prefers mornings", "Call after 5pm"):
+        for based_on, note in enumerate(("Maria prefers mornings", "Call after 5pm")):
             reviews.save_referral(
-                db.session, clinic, user, screening, reason="Low mood", destination="Behavioral health", note=note
+                db.session,
+                clinic,
+                user,
+                screening,
+                reason="Low mood",
+                destination="Behavioral health",
+                note=note,
+                based_on=based_on,
             )
     events = session.scalars(
         sa.select(AuditEvent).where(AuditEvent.target_id == str(screening.id)).order_by(AuditEvent.id)

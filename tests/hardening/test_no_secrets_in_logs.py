@@ -19,6 +19,7 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from app.request_log import JsonFormatter
 from app.models import Patient
 from tests.conftest import DEMO_PASSWORD, csrf_token_from
 
@@ -37,6 +38,7 @@ class Capture(logging.Handler):
 @pytest.fixture
 def served(app, demo):
     capture = Capture()
+    capture.setFormatter(JsonFormatter())  # the lines as the app writes them, extra fields included
     root = logging.getLogger()
     previous = root.level
     root.addHandler(capture)
@@ -128,7 +130,7 @@ def test_no_phi_code_or_token_reaches_any_log(app, served, session):
     for patient in patients:
         identifying |= {patient.name, patient.mrn, patient.date_of_birth.isoformat()}
     log = "\n".join(capture.lines)
-    assert "GET /kiosk/" in log  # the access log was captured
+    assert '"route": "/kiosk/"' in log  # the request log was captured
     assert [value for value in sorted(identifying | set(secrets)) if value in log] == []
     print(
         f"\nlogs checked: {len(capture.lines)} lines, {len(identifying)} identifiers, {len(secrets)} codes and tokens"

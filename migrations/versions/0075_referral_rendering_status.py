@@ -1,8 +1,8 @@
 """Referral summaries: a `rendering` status with the time rendering started, so a summary whose
 worker died mid-render is found and queued again
 
-Revision ID: 0090
-Revises: 0081
+Revision ID: 0075
+Revises: 0070
 Create Date: 2026-11-25 17:30:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0090'
-down_revision = '0081'
+revision = '0075'
+down_revision = '0070'
 branch_labels = None
 depends_on = None
 
