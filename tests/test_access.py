@@ -28,6 +28,7 @@ ACCESS = {
     "patient.step": ("GET", "/kiosk/step/0", dict.fromkeys(ROLES, KIOSK_START)),
     "patient.review": ("GET", "/kiosk/review", dict.fromkeys(ROLES, KIOSK_START)),
     "patient.submit": ("POST", "/kiosk/submit", dict.fromkeys(ROLES, 400)),
+    "patient.language": ("POST", "/kiosk/language", dict.fromkeys(ROLES, 400)),
     "patient.done": ("GET", "/kiosk/done", EVERYONE),
     "patient.timeout": ("GET", "/kiosk/timeout", dict.fromkeys(ROLES, 302)),
     # API: a bearer token only; a staff cookie opens nothing (and needs no CSRF token to be refused)

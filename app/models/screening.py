@@ -48,6 +48,8 @@ class Screening(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     #: a safety flag was raised (PHQ-9 item 9 above 0)
     is_urgent: Mapped[bool] = mapped_column(default=False)
+    #: the sitting's language (ISO 639-1): instruments with a verified translation are shown in it
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -70,6 +72,11 @@ class Response(Base):
     instrument_id: Mapped[str] = mapped_column(sa.String(64))
     instrument_version: Mapped[str] = mapped_column(sa.ForeignKey("instrument_version.version"))
     #: item id -> chosen option value; an unanswered item is absent
+    #: the language the patient answered in; the wording seen is `translation_version` when not English
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    #: the pinned translated definition the patient saw (None: the English `instrument_version`);
+    #: scoring always follows `instrument_version`, whose rules the translation shares
+    translation_version: Mapped[str | None] = mapped_column(sa.ForeignKey("instrument_version.version"))
     answers: Mapped[dict]
     #: facts given by staff that some rules need (ACE-associated health condition)
     clinician_inputs: Mapped[dict] = mapped_column(default=dict)

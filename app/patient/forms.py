@@ -29,6 +29,12 @@ class CodeForm(FlaskForm):
     )
 
 
+class LanguageForm(FlaskForm):
+    """The patient's switch between the offered languages (choices set by the view)."""
+
+    language = RadioField("Language · Idioma", validators=[DataRequired()])
+
+
 class StepForm(FlaskForm):
     """An instructions screen: nothing to answer, only back and forward."""
 

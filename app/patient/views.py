@@ -2,20 +2,28 @@ from itertools import groupby
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, instruments
 from app.models import Clinic
 from app.patient import tablet
 from app.patient.flow import build_steps, first_unanswered, question_count
-from app.patient.forms import CodeForm, StepForm, build_clinic_item_form, build_item_form, item_field_name
-from app.services import access_codes, kiosk
+from app.patient.forms import (
+    CodeForm,
+    LanguageForm,
+    StepForm,
+    build_clinic_item_form,
+    build_item_form,
+    item_field_name,
+)
+from app.services import access_codes, kiosk, languages
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, pinned_question_set, question_items
 from app.services.clinic_questions import CLINIC_QUESTION_LABEL
 from app.services.screenings import ScreeningError
 
 bp = Blueprint("patient", __name__, url_prefix="/kiosk")
 bp.before_request(tablet.load_kiosk)
-SITTING_ENDPOINTS = {"patient.welcome", "patient.step", "patient.review", "patient.submit"}
+SITTING_ENDPOINTS = {"patient.welcome", "patient.language", "patient.step", "patient.review", "patient.submit"}
 
 
 @bp.before_request
@@ -39,7 +47,7 @@ def _step_form(current, saved: dict):
     if current.instrument_id == CLINIC_QUESTIONS_ID:
         item = _clinic_items()[current.item_id]
         return build_clinic_item_form(item, data={f"item_{item['id']}": saved.get(item["id"])}), None, item
-    definition = instruments()[current.instrument_id].definition
+    definition = languages.wording(instruments(), g.kiosk.screening, current.instrument_id).definition
     if current.kind == "intro":
         return StepForm(), definition, None
     item = definition.item(current.item_id)
@@ -76,7 +84,26 @@ def welcome():
         questions=question_count(steps),
         resume_at=resume_at if resume_at < len(steps) else None,
         has_answers=resume_at > 0,
+        language_form=_language_form(),
     )
+
+
+def _language_form() -> LanguageForm:
+    form = LanguageForm(language=g.kiosk.screening.language)
+    form.language.choices = [SelectChoice(lang.code, lang.name) for lang in languages.offered_languages(instruments())]
+    return form
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """The patient's own choice of language, from the welcome screen."""
+    form = _language_form()
+    if form.validate_on_submit():
+        try:
+            languages.switch_sitting_language(db.session, instruments(), g.kiosk.screening, form.language.data)
+        except ScreeningError:
+            db.session.rollback()
+    return redirect(url_for("patient.welcome"))
 
 
 @bp.route("/step/<int:index>", methods=["GET", "POST"])
@@ -132,7 +159,11 @@ def review():
         render_template(
             "patient/review.html",
             groups=groups,
-            registry=instruments(),
+            definitions={
+                instrument_id: languages.wording(instruments(), g.kiosk.screening, instrument_id).definition
+                for instrument_id, _group in groups
+                if instrument_id != CLINIC_QUESTIONS_ID
+            },
             clinic_items=_clinic_items(),
             clinic_label=CLINIC_QUESTION_LABEL,
             form=StepForm(),

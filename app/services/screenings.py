@@ -6,7 +6,7 @@ saw, and is never changed afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
+from app.instruments.translations import ENGLISH, LoadedTranslation
 from app.models import ClinicQuestionSet, InstrumentVersion, Packet, Patient, Response, Screening
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
@@ -33,15 +34,22 @@ def create_screening(
     *,
     created_by_id: int | None,
     created_at: datetime | None = None,
+    language: str = ENGLISH,
+    leave_out: Collection[str] = (),
 ) -> Screening:
+    """`leave_out`: instruments of the packet not to give this time (not available in `language`)."""
     if packet.clinic_id != patient.clinic_id:
         raise ScreeningError("That packet belongs to another clinic.")
+    instrument_ids = [instrument_id for instrument_id in packet.instrument_ids if instrument_id not in leave_out]
+    if not instrument_ids:
+        raise ScreeningError("Nothing would be left to give from that packet.")
     screening = Screening(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
         packet_id=packet.id,
         packet_name=packet.name,
-        instrument_ids=packet.instrument_ids,
+        instrument_ids=instrument_ids,
+        language=language,
         created_by_id=created_by_id,
         created_at=created_at or utcnow(),
     )
@@ -52,7 +60,7 @@ def create_screening(
     return screening
 
 
-def pin_instrument_version(session: Session, loaded: LoadedInstrument) -> str:
+def pin_instrument_version(session: Session, loaded: LoadedInstrument | LoadedTranslation) -> str:
     """Keep the full definition of the version a patient is answering, once."""
     if session.get(InstrumentVersion, loaded.version) is None:
         session.add(
@@ -97,10 +105,14 @@ def complete_screening(
         inputs = dict((clinician_inputs or {}).get(instrument_id) or {})
         result = score(loaded.definition, loaded.version, given, inputs)
         version = pin_instrument_version(session, loaded)
+        # The wording seen: the sitting's language where a verified translation exists.
+        translation = registry.translation(instrument_id, screening.language)
         response = Response(
             screening=screening,
             instrument_id=instrument_id,
             instrument_version=version,
+            language=translation.language if translation else ENGLISH,
+            translation_version=pin_instrument_version(session, translation) if translation else None,
             answers=given,
             clinician_inputs=inputs,
             score=result.to_dict(),
