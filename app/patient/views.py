@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, instruments
+from app.i18n import use_language
 from app.models import Clinic
 from app.patient import tablet
 from app.patient.flow import build_steps, first_unanswered, question_count
@@ -130,6 +131,7 @@ def step(index: int):
             definition=definition,
             clinic_item=clinic_item,
             clinic_label=CLINIC_QUESTION_LABEL,
+            wording_lang=languages.wording_language(instruments(), g.kiosk.screening, current.instrument_id),
             questions=question_count(steps),
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
@@ -184,13 +186,18 @@ def submit():
         session.clear()
         return redirect(url_for("patient.done"))
     session.clear()
-    session[tablet.DONE_KEY] = {"clinic_id": screening.clinic_id, "urgent": screening.is_urgent}
+    session[tablet.DONE_KEY] = {
+        "clinic_id": screening.clinic_id,
+        "urgent": screening.is_urgent,
+        "language": screening.language,
+    }
     return redirect(url_for("patient.done"))
 
 
 @bp.route("/done")
 def done():
     outcome = session.pop(tablet.DONE_KEY, None) or {}
+    use_language(outcome.get("language"))
     clinic = db.session.get(Clinic, outcome["clinic_id"]) if outcome else None
     page = render_template("patient/done.html", clinic=clinic, urgent=outcome.get("urgent", False))
     return tablet.forget(current_app.make_response(page))

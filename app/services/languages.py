@@ -79,6 +79,14 @@ def wording(
     return registry.wording(instrument_id, screening.language)
 
 
+def wording_language(registry: InstrumentRegistry, screening: Screening, instrument_id: str) -> str:
+    """The language of the wording shown (English where no verified translation exists)."""
+    if instrument_id == CLINIC_QUESTIONS_ID:
+        return ENGLISH
+    translation = registry.translation(instrument_id, screening.language)
+    return translation.language if translation else ENGLISH
+
+
 def start_screening(
     session: Session,
     registry: InstrumentRegistry,

@@ -90,7 +90,10 @@ def test_instrument_given_in_english_in_a_spanish_sitting_is_stored_as_english(s
     steps = steps_of(registry)
     pss_step = next(index for index, step in enumerate(steps) if step.instrument_id == "pss10" and step.kind == "item")
 
-    assert "In the last month, how often have you" in html.unescape(tablet.step(pss_step).text)
+    pss_page = html.unescape(tablet.step(pss_step).text)
+    assert "In the last month, how often have you" in pss_page
+    assert '<fieldset lang="en">' in pss_page
+    assert "<fieldset>" in tablet.step(0).text  # the Spanish wording is in the page's own language
 
     tablet.submit()
     stored = {
