@@ -16,12 +16,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import create_app
 from app.config import PROJECT_ROOT
 from app.instruments.loader import InstrumentFileError
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
 from app.instruments.translations import load_translation
+from tests.instruments.test_loader import startup_refusal
 
 SHIPPED = PROJECT_ROOT / "questionnaires"
 
@@ -259,18 +259,9 @@ def test_app_refuses_to_start_with_a_translation_that_does_not_match(tmp_path):
     questionnaires.mkdir()
     (questionnaires / "phq2.yaml").write_text((SHIPPED / "phq2.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     write_es_phq2(questionnaires, _drop_item)
-    settings_ = {
-        "TESTING": True,
-        "QUESTIONNAIRES_DIR": str(questionnaires),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
-        "SECRET_KEY": "test",
-    }
 
-    with pytest.raises(SystemExit) as caught:
-        create_app(settings_)
+    message = startup_refusal(questionnaires, tmp_path)
 
-    message = str(caught.value.code)
-    assert "\n" not in message
     assert "translations/es/phq2.yaml" in message
     assert ": items:" in message
 
