@@ -166,6 +166,10 @@ def review():
                 for instrument_id, _group in groups
                 if instrument_id != CLINIC_QUESTIONS_ID
             },
+            wording_langs={
+                instrument_id: languages.wording_language(instruments(), g.kiosk.screening, instrument_id)
+                for instrument_id, _group in groups
+            },
             clinic_items=_clinic_items(),
             clinic_label=CLINIC_QUESTION_LABEL,
             form=StepForm(),

@@ -95,6 +95,10 @@ def test_instrument_given_in_english_in_a_spanish_sitting_is_stored_as_english(s
     assert '<fieldset lang="en">' in pss_page
     assert "<fieldset>" in tablet.step(0).text  # the Spanish wording is in the page's own language
 
+    review = html.unescape(tablet.client.get("/kiosk/review").text)
+    assert '<span lang="en">In the last month, how often have you' in review
+    assert "<span>Poco interés o placer en hacer cosas</span>" in review
+
     tablet.submit()
     stored = {
         r.instrument_id: r for r in session.scalars(sa.select(Response).where(Response.screening_id == screening_id))
