@@ -117,3 +117,15 @@ def test_pages_outside_a_spanish_sitting_stay_english(client, demo, path):
     page = client.get(path, follow_redirects=True).text
 
     assert '<html lang="en">' in page
+
+
+def test_error_page_inside_a_spanish_sitting_is_spanish(start_in, tablet):  # noqa: F811
+    _screening_id, code = start_in("es")
+    tablet.enter_code(code)
+
+    page = tablet.client.get("/kiosk/step/999")
+
+    assert page.status_code == 404
+    assert '<html lang="es">' in page.text
+    assert "No se encontró la página" in html.unescape(page.text)
+    assert _no_english_left(page.text) == []
