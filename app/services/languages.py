@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.translations import ENGLISH, LoadedTranslation
-from app.models import Packet, Patient, Screening
+from app.models import DraftAnswer, Packet, Patient, Screening
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 from app.services.screenings import ScreeningError, create_screening
@@ -120,14 +121,19 @@ def start_screening(
 def switch_sitting_language(
     session: Session, registry: InstrumentRegistry, screening: Screening, language: str
 ) -> None:
-    """The patient's own choice on the welcome screen: for this sitting, and remembered for
-    their next check-in."""
+    """The patient's own choice on the welcome screen, before their first answer: for this
+    sitting, and remembered for their next check-in."""
     if not is_offered(registry, language):
         raise ScreeningError("That language is not offered.")
     if screening.status not in ("pending", "in_progress"):
         raise ScreeningError("This questionnaire can no longer be changed.")
     if screening.language == language:
         return
+    # Each response records one language for all its answers, so the switch closes at the first answer.
+    if session.scalar(
+        sa.select(sa.func.count()).select_from(DraftAnswer).where(DraftAnswer.screening_id == screening.id)
+    ):
+        raise ScreeningError("The language can be changed only before the first answer.")
     screening.language = language
     screening.patient.language = language
     record_screening_event(session, "screening.language", screening, actor_kind="kiosk", details={"language": language})

@@ -136,3 +136,21 @@ def test_switch_to_a_language_not_offered_changes_nothing(start_in, tablet, sess
     session.refresh(screening)
     assert screening.language == "en"
     assert re.search(r"Little interest or pleasure in doing things", tablet.step(0).text)
+
+
+def test_language_cannot_be_switched_after_the_first_answer(start_in, tablet, session):
+    """A response records one language for all its answers."""
+    screening_id, code = start_in("en")
+    tablet.enter_code(code)
+    tablet.answer(0, 1)
+    welcome = tablet.client.get("/kiosk/welcome")
+    assert 'name="language"' not in welcome.text
+
+    token = csrf_token_from(tablet.step(0).text)  # the same session's token, as a crafted post would carry
+
+    tablet.client.post("/kiosk/language", data={"language": "es", "csrf_token": token})
+
+    screening = session.get(Screening, screening_id)
+    session.refresh(screening)
+    assert screening.language == "en"
+    assert "Little interest or pleasure in doing things" in tablet.step(0).text
