@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 INSTALLED := $(VENV)/.installed-requirements
 PORT ?= 5000
 
-.PHONY: setup run test bench lint clean
+.PHONY: setup run test bench lint clean translations
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,7 @@ $(INSTALLED): requirements.txt
 	touch $(INSTALLED)
 
 setup: $(INSTALLED)
+	$(BIN)/pybabel compile -d app/translations --statistics
 	$(FLASK) migrate
 	$(FLASK) seed-demo
 
@@ -32,6 +33,12 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Re-extract the interface strings after changing them; then translate the new ones in
+# app/translations/<language>/LC_MESSAGES/messages.po.
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check app tests bench

@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise SystemExit(f"Tallyform cannot start: questionnaire error: {error}") from None
     app.extensions["tallyform.instruments"] = registry
 
-    from app import cli, errors, request_log, templating
+    from app import cli, errors, i18n, request_log, templating
     from app.extensions import csrf, db
     from app.security import data_keys, headers, passwords, staff_auth
 
@@ -49,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     headers.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
 
     from app import tasks

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.frontend import CommandLineInterface
 
 from app import create_app
 from app.config import PROJECT_ROOT
@@ -30,6 +31,12 @@ PG_ENV = "TALLYFORM_TEST_DATABASE_URL"
 DEMO_PASSWORD = "demo-clinic-password"
 DEMO_SEEDS = PROJECT_ROOT / "seeds" / "demo_clinic.yaml"
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """The interface catalogues compiled as `make setup` compiles them (.mo files are not committed)."""
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(PROJECT_ROOT / "app" / "translations")])
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ ACCESS = {
     "patient.review": ("GET", "/kiosk/review", dict.fromkeys(ROLES, KIOSK_START)),
     "patient.save_choice": ("POST", "/kiosk/step/0/answer", dict.fromkeys(ROLES, 400)),
     "patient.submit": ("POST", "/kiosk/submit", dict.fromkeys(ROLES, 400)),
+    "patient.language": ("POST", "/kiosk/language", dict.fromkeys(ROLES, 400)),
     "patient.done": ("GET", "/kiosk/done", EVERYONE),
     "patient.timeout": ("GET", "/kiosk/timeout", dict.fromkeys(ROLES, 302)),
     # API: a bearer token only; a staff cookie opens nothing (and needs no CSRF token to be refused)

@@ -1,8 +1,11 @@
 from datetime import date
 
+from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
 from app.forms import Form
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from app.services.languages import GIVE_IN_ENGLISH, LEAVE_OUT
 
 
 class FindPatientForm(Form):
@@ -50,6 +53,17 @@ class StartScreeningForm(Form):
         "Questionnaires to give",
         coerce=int,
         validators=[DataRequired(message="Choose which questionnaires the patient should complete.")],
+    )
+    # Choices are the offered languages, set by the view from the installed translations.
+    language = SelectField("Language the patient reads best", validators=[DataRequired()])
+    # Asked only when the packet holds questionnaires not available in that language.
+    gap_choice = RadioField(
+        "For those questionnaires",
+        choices=[
+            SelectChoice(LEAVE_OUT, "Leave them out this time"),
+            SelectChoice(GIVE_IN_ENGLISH, "Give them in English"),
+        ],
+        validators=[Optional()],
     )
 
 

@@ -16,7 +16,7 @@ from app.checkin.qr import kiosk_qr_svg
 from app.extensions import db, instruments
 from app.patient.tablet import client_address
 from app.security.staff_auth import require_staff
-from app.services import access_codes, patients, screenings
+from app.services import access_codes, languages, patients, screenings
 from app.staff.urgent import urgent_alert_context
 
 bp = Blueprint("checkin", __name__, url_prefix="/check-in")
@@ -81,19 +81,37 @@ def add_patient():
 @bp.route("/patients/<int:patient_id>", methods=["GET", "POST"])
 def patient(patient_id: int):
     record = _patient_or_404(patient_id)
-    form = StartScreeningForm()
+    form = StartScreeningForm(language=record.language)
     packets = screenings.active_packets(db.session, g.staff_user.clinic_id)
     form.packet_id.choices = [SelectChoice(packet.id, packet.name) for packet in packets]
+    form.language.choices = [
+        SelectChoice(lang.code, lang.staff_label) for lang in languages.offered_languages(instruments())
+    ]
+    gap = None
     if form.validate_on_submit():
         packet = next(packet for packet in packets if packet.id == form.packet_id.data)
-        screening = screenings.create_screening(
-            db.session, record, packet, created_by_id=g.staff_user.id, registry=instruments()
-        )
-        # The code is issued by the next page's button: issuing it here would show it in
-        # the answer to this POST, and a reload would start a second screening.
-        return redirect(url_for("checkin.code", screening_id=screening.id), code=303)
+        try:
+            screening = languages.start_screening(
+                db.session,
+                instruments(),
+                record,
+                packet,
+                language=form.language.data,
+                gap_choice=form.gap_choice.data,
+                created_by_id=g.staff_user.id,
+            )
+        except languages.LanguageGapError as error:
+            gap = error
+        except screenings.ScreeningError as error:
+            form.packet_id.errors.append(str(error))
+        else:
+            # The code is issued by the next page's button: issuing it here would show it in
+            # the answer to this POST, and a reload would start a second screening.
+            return redirect(url_for("checkin.code", screening_id=screening.id), code=303)
     history = screenings.patient_screenings(db.session, record)
-    return render_template("checkin/patient.html", patient=record, form=form, history=history, code_form=NewCodeForm())
+    return render_template(
+        "checkin/patient.html", patient=record, form=form, gap=gap, history=history, code_form=NewCodeForm()
+    )
 
 
 def _issue_code(screening):

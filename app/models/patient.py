@@ -18,4 +18,6 @@ class Patient(Base):
     mrn: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(200))
     date_of_birth: Mapped[date]
+    #: the language the patient reads best (ISO 639-1), offered first at every check-in
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

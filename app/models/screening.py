@@ -64,6 +64,8 @@ class Screening(Base):
     #: acknowledged, 1 at or over a referral threshold, 0 the rest; None: not on the worklist
     #: (unfinished and not urgent). Kept in the same transaction as whatever changes it.
     worklist_priority: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    #: the sitting's language (ISO 639-1): instruments with a verified translation are shown in it
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -90,6 +92,11 @@ class Response(Base):
     instrument_id: Mapped[str] = mapped_column(sa.String(64))
     instrument_version: Mapped[str] = mapped_column(sa.ForeignKey("instrument_version.version"))
     #: item id -> chosen option value; an unanswered item is absent
+    #: the language the patient answered in; the wording seen is `translation_version` when not English
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    #: the pinned translated definition the patient saw (None: the English `instrument_version`);
+    #: scoring always follows `instrument_version`, whose rules the translation shares
+    translation_version: Mapped[str | None] = mapped_column(sa.ForeignKey("instrument_version.version"))
     answers: Mapped[dict]
     #: facts given by staff that some rules need (ACE-associated health condition)
     clinician_inputs: Mapped[dict] = mapped_column(default=dict)

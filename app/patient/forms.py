@@ -30,6 +30,12 @@ class CodeForm(Form):
     )
 
 
+class LanguageForm(Form):
+    """The patient's switch between the offered languages (choices set by the view)."""
+
+    language = RadioField("Language · Idioma", validators=[DataRequired()])
+
+
 class StepForm(Form):
     """An instructions screen: nothing to answer, only back and forward."""
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import Response, current_app, g, redirect, request, session, url_for
 
 from app.extensions import db
+from app.i18n import use_language
 from app.services.kiosk import current_kiosk_session
 
 KIOSK_KEY = "kiosk_token"
@@ -30,6 +31,7 @@ def load_kiosk() -> None:
     g.kiosk = current_kiosk_session(db.session, session.get(KIOSK_KEY), idle_limit())
     if g.kiosk is None and KIOSK_KEY in session:
         session.clear()
+    use_language(g.kiosk.screening.language if g.kiosk else None)
 
 
 def require_kiosk():

@@ -2,20 +2,36 @@ from itertools import groupby
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, instruments
+from app.i18n import use_language
 from app.models import Clinic
 from app.patient import tablet
 from app.patient.flow import build_steps, estimated_minutes, first_unanswered, follow_ups_pending, question_count
-from app.patient.forms import CodeForm, StepForm, build_clinic_item_form, build_item_form, item_field_name
-from app.services import access_codes, kiosk
+from app.patient.forms import (
+    CodeForm,
+    LanguageForm,
+    StepForm,
+    build_clinic_item_form,
+    build_item_form,
+    item_field_name,
+)
+from app.services import access_codes, kiosk, languages
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, pinned_question_set, question_items
 from app.services.clinic_questions import CLINIC_QUESTION_LABEL
 from app.services.screenings import ScreeningError
 
 bp = Blueprint("patient", __name__, url_prefix="/kiosk")
 bp.before_request(tablet.load_kiosk)
-SITTING_ENDPOINTS = {"patient.welcome", "patient.step", "patient.save_choice", "patient.review", "patient.submit"}
+SITTING_ENDPOINTS = {
+    "patient.welcome",
+    "patient.language",
+    "patient.step",
+    "patient.save_choice",
+    "patient.review",
+    "patient.submit",
+}
 
 
 @bp.before_request
@@ -66,7 +82,7 @@ def _step_form(current, saved: dict):
     if current.instrument_id == CLINIC_QUESTIONS_ID:
         item = _clinic_items()[current.item_id]
         return build_clinic_item_form(item, data={f"item_{item['id']}": saved.get(item["id"])}), None, item
-    definition = instruments()[current.instrument_id].definition
+    definition = languages.wording(instruments(), g.kiosk.screening, current.instrument_id).definition
     if current.kind in ("intro", "care"):
         return StepForm(), definition, None
     item = definition.item(current.item_id)
@@ -134,7 +150,26 @@ def welcome():
         more_may_follow=_more_may_follow(),
         resume_at=resume_at if resume_at < len(steps) else None,
         has_answers=resume_at > 0,
+        language_form=_language_form(),
     )
+
+
+def _language_form() -> LanguageForm:
+    form = LanguageForm(language=g.kiosk.screening.language)
+    form.language.choices = [SelectChoice(lang.code, lang.name) for lang in languages.offered_languages(instruments())]
+    return form
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """The patient's own choice of language, from the welcome screen."""
+    form = _language_form()
+    if form.validate_on_submit():
+        try:
+            languages.switch_sitting_language(db.session, instruments(), g.kiosk.screening, form.language.data)
+        except ScreeningError:
+            db.session.rollback()
+    return redirect(url_for("patient.welcome"))
 
 
 @bp.route("/step/<int:index>", methods=["GET", "POST"])
@@ -154,6 +189,7 @@ def step(index: int):
             definition=definition,
             clinic_item=clinic_item,
             clinic_label=CLINIC_QUESTION_LABEL,
+            wording_lang=languages.wording_language(instruments(), g.kiosk.screening, current.instrument_id),
             questions=(questions := question_count(steps)),
             minutes=estimated_minutes(questions, current_app.config["SECONDS_PER_QUESTION"]),
             more_may_follow=_more_may_follow(),
@@ -209,7 +245,15 @@ def review():
         render_template(
             "patient/review.html",
             groups=groups,
-            registry=instruments(),
+            definitions={
+                instrument_id: languages.wording(instruments(), g.kiosk.screening, instrument_id).definition
+                for instrument_id, _group in groups
+                if instrument_id != CLINIC_QUESTIONS_ID
+            },
+            wording_langs={
+                instrument_id: languages.wording_language(instruments(), g.kiosk.screening, instrument_id)
+                for instrument_id, _group in groups
+            },
             clinic_items=_clinic_items(),
             clinic_label=CLINIC_QUESTION_LABEL,
             form=StepForm(),
@@ -230,13 +274,18 @@ def submit():
         session.clear()
         return redirect(url_for("patient.done"))
     session.clear()
-    session[tablet.DONE_KEY] = {"clinic_id": screening.clinic_id, "urgent": screening.is_urgent}
+    session[tablet.DONE_KEY] = {
+        "clinic_id": screening.clinic_id,
+        "urgent": screening.is_urgent,
+        "language": screening.language,
+    }
     return redirect(url_for("patient.done"))
 
 
 @bp.route("/done")
 def done():
     outcome = session.pop(tablet.DONE_KEY, None) or {}
+    use_language(outcome.get("language"))
     clinic = db.session.get(Clinic, outcome["clinic_id"]) if outcome else None
     page = render_template(
         "patient/done.html",

@@ -6,7 +6,7 @@ saw, and is never changed afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from app.instruments.follow_ups import Decision, decide, with_carried_answers
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import asked_items, score
+from app.instruments.translations import ENGLISH, LoadedTranslation
 from app.models import (
     AccessCode,
     ClinicQuestionSet,
@@ -48,17 +49,24 @@ def create_screening(
     created_by_id: int | None,
     created_at: datetime | None = None,
     registry: InstrumentRegistry | None = None,
+    language: str = ENGLISH,
+    leave_out: Collection[str] = (),
 ) -> Screening:
-    """`registry` is needed only by a packet with follow-ups, whose thresholds come from it."""
+    """`registry` is needed only by a packet with follow-ups, whose thresholds come from it.
+    `leave_out`: instruments of the packet not to give this time (not available in `language`)."""
     if packet.clinic_id != patient.clinic_id:
         raise ScreeningError("That packet belongs to another clinic.")
+    instrument_ids = [instrument_id for instrument_id in packet.instrument_ids if instrument_id not in leave_out]
+    if not instrument_ids:
+        raise ScreeningError("Nothing would be left to give from that packet.")
     screening = Screening(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
         packet_id=packet.id,
         packet_name=packet.name,
-        instrument_ids=packet.instrument_ids,
+        instrument_ids=instrument_ids,
         follow_ups=sitting_follow_ups(session, registry, packet),
+        language=language,
         created_by_id=created_by_id,
         created_at=created_at or utcnow(),
     )
@@ -69,7 +77,7 @@ def create_screening(
     return screening
 
 
-def pin_instrument_version(session: Session, loaded: LoadedInstrument) -> str:
+def pin_instrument_version(session: Session, loaded: LoadedInstrument | LoadedTranslation) -> str:
     """Keep the full definition of the version a patient is answering, once."""
     if session.get(InstrumentVersion, loaded.version) is None:
         session.add(
@@ -128,10 +136,14 @@ def complete_screening(
         cut_off = thresholds.get(instrument_id) if loaded.definition.scoring.cut_off else None
         result = score(loaded.definition, loaded.version, given, inputs, cut_off)
         version = pin_instrument_version(session, loaded)
+        # The wording seen: the sitting's language where a verified translation exists.
+        translation = registry.translation(instrument_id, screening.language)
         response = Response(
             screening=screening,
             instrument_id=instrument_id,
             instrument_version=version,
+            language=translation.language if translation else ENGLISH,
+            translation_version=pin_instrument_version(session, translation) if translation else None,
             answers=given,
             clinician_inputs=inputs,
             score=result.to_dict(),

@@ -151,22 +151,28 @@ def test_id_not_matching_the_file_name_is_refused(tmp_path):
     assert "file name" in error.problem
 
 
+def startup_refusal(questionnaires: Path, tmp_path: Path) -> str:
+    """The one-line message the app stops with when started on `questionnaires`."""
+    settings = {
+        "TESTING": True,
+        "QUESTIONNAIRES_DIR": str(questionnaires),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        "SECRET_KEY": "test",
+    }
+    with pytest.raises(SystemExit) as caught:
+        create_app(settings)
+    message = str(caught.value.code)
+    assert "\n" not in message
+    return message
+
+
 def test_app_refuses_to_start_with_one_line_naming_file_and_field(tmp_path):
     broken = tmp_path / "questionnaires"
     broken.mkdir()
     write_phq9(broken, drop_first_item_text)
-    settings = {
-        "TESTING": True,
-        "QUESTIONNAIRES_DIR": str(broken),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
-        "SECRET_KEY": "test",
-    }
 
-    with pytest.raises(SystemExit) as caught:
-        create_app(settings)
+    message = startup_refusal(broken, tmp_path)
 
-    message = str(caught.value.code)
-    assert "\n" not in message
     assert "phq9.yaml" in message
     assert "items.0.text" in message
 
