@@ -71,7 +71,7 @@ def test_giving_them_in_english_keeps_the_whole_packet(login_as, client, session
     _start(client, patient, "New patient", language="es", gap_choice="english")
 
     screening = session.scalar(sa.select(Screening).where(Screening.patient_id == patient.id))
-    assert screening.instrument_ids == ["phq9", "gad7", "pss10", "ace"]
+    assert screening.instrument_ids == ["phq9", "gad7", "pss10", "aceaware"]
     assert screening.language == "es"
 
 
@@ -82,7 +82,7 @@ def test_packet_fully_available_in_spanish_needs_no_choice(login_as, client, ses
     response = _start(client, patient, "Follow-up", language="es")
 
     screening = session.scalar(sa.select(Screening).where(Screening.patient_id == patient.id))
-    assert response.status_code == 302
+    assert response.headers["Location"] == f"/check-in/screenings/{screening.id}/code"  # no choice asked
     assert screening.language == "es"
 
 

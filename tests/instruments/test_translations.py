@@ -85,7 +85,7 @@ def test_spanish_is_offered_for_exactly_phq9_phq2_and_gad7(registry):
 
 
 def test_translations_are_not_listed_as_instruments(registry):
-    assert sorted(registry) == ["ace", "gad7", "phq2", "phq9", "pss10"]
+    assert sorted(registry) == ["ace", "aceaware", "gad7", "pcl5", "pcptsd5", "phq2", "phq9", "pss10"]
     assert all(loaded.definition.items[0].text[0] != "¿" for loaded in registry.values())
     assert {loaded.definition.stem for loaded in registry.values()}.isdisjoint({ES_STEM})
 
