@@ -75,7 +75,7 @@ def _render_screening(screening, status_code: int = 200, **forms):
     forms["referral_form"].based_on.data = len(page["referral_versions"])
     given = forms.pop("input_form", None)
     input_forms = {given.instrument_id: given} if given else {}
-    for result in page["report"]["results"]:
+    for result in page["report"]["results"] if page["report"] else []:  # none until it is finished
         wanted = result["clinician_input"]
         if wanted and result["instrument_id"] not in input_forms:
             current = wanted["current"]["value"] if wanted["current"] else ""

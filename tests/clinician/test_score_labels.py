@@ -71,7 +71,7 @@ def test_the_csv_export_labels_pss10_and_ace_rows(runner, session, aisha, tmp_pa
     by_instrument = {row["instrument"]: row for row in rows}
     assert by_instrument["pss10"]["band_label"] == PSS10_BAND
     assert "Non-validated convention" in by_instrument["pss10"]["caveats"]
-    assert ACE_CAVEAT in by_instrument["ace"]["caveats"]
+    assert ACE_CAVEAT in by_instrument["aceaware"]["caveats"]  # the demo's new-patient packet asks ACEs Aware
     assert by_instrument["phq9"]["band_label"] == "Moderate"
     assert by_instrument["phq9"]["caveats"] == ""
 
@@ -85,7 +85,8 @@ def test_the_fhir_bundle_labels_pss10_and_ace_observations(runner, aisha):
         if entry["resource"]["resourceType"] == "Observation" and "valueInteger" in entry["resource"]
     }
     assert totals["PSS-10 total score"]["interpretation"][0]["text"] == PSS10_BAND
-    assert any(ACE_CAVEAT in note["text"] for note in totals["ACE total score"]["note"])
+    ace = next(resource for text, resource in totals.items() if text.startswith("ACEs Aware ACE"))
+    assert any(ACE_CAVEAT in note["text"] for note in ace["note"])
 
 
 def test_phq9_item_10_is_shown_under_its_own_question_not_the_frequency_stem(login_as, client, aisha):
@@ -105,10 +106,10 @@ def test_the_screening_page_shows_each_instruments_answers_as_worded(login_as, c
 
     login_as("clinician")
     text = page_text(client.get(f"/clinician/screenings/{aisha}").text)
-    for instrument in ("PHQ-9", "GAD-7", "PSS-10", "ACE"):
+    for instrument in ("PHQ-9", "GAD-7", "PSS-10", "ACEs Aware ACE"):
         assert f"{instrument} answers" in client.get(f"/clinician/screenings/{aisha}").text
     assert "Feeling nervous, anxious or on edge More than half the days (2)" in text
-    assert "Did a household member go to prison? No (0)" in text
+    assert "Did you live with anyone who went to jail or prison? Yes (1)" in text
     assert session.scalar(sa.select(sa.func.count()).select_from(Response).where(Response.screening_id == aisha)) == 4
 
 
