@@ -109,7 +109,7 @@ def _answers(rng: random.Random, level: float, count: int, top: int = 3) -> list
 def generated_patients(registry: InstrumentRegistry, spec: dict) -> list[dict]:
     """Fictional patients with a year of screenings, the same on every call for one seed:
     each starts at a random severity and mostly improves over follow-ups 3-8 weeks apart."""
-    rng = random.Random(spec["seed"])
+    rng = random.Random(spec["seed"])  # noqa: S311  # nosec B311 - reproducible demo data, not a secret
     first_day, last_day = spec["first_day"], spec["last_day"]
     destinations = spec.get("referral_destinations") or []
     records = []

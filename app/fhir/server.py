@@ -483,7 +483,8 @@ def document_reference(
                     "contentType": "application/pdf",
                     "data": base64.b64encode(pdf).decode(),
                     "size": len(pdf),
-                    "hash": base64.b64encode(hashlib.sha1(pdf).digest()).decode(),  # noqa: S324 - FHIR R4 names SHA-1
+                    # FHIR R4 defines Attachment.hash as SHA-1; integrity rests on the stored SHA-256
+                    "hash": base64.b64encode(hashlib.sha1(pdf, usedforsecurity=False).digest()).decode(),
                     "title": f"referral-summary-{screening_id}.pdf",
                     "creation": instant(rendered_at),
                 }

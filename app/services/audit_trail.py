@@ -100,7 +100,7 @@ SETTING_LABELS = {
     "require_admin_totp": "Two-factor sign-in for admins",
 }
 DETAIL_LABELS = {
-    "api_token_id": "API token",
+    "api_token_id": "API token",  # nosec B105 - a column's label, not a password
     "change": "Change",
     "deidentified": "De-identified",
     "enabled": "Enabled",
