@@ -33,7 +33,11 @@ def row_counts(url: str) -> dict[str, int]:
 
 
 @pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
-def test_a_pg_dump_restores_into_a_fresh_database_with_every_row_and_an_intact_audit_trail(pg_scratch, tmp_path):
+def test_a_pg_dump_restores_into_a_fresh_database_with_every_row_and_an_intact_audit_trail(
+    pg_scratch, tmp_path, monkeypatch
+):
+    # this deployment's own anchor file, kept beside its backups: the restore must match it
+    monkeypatch.setenv("TALLYFORM_AUDIT_ANCHOR", str(tmp_path / "audit_anchor"))
     source = pg_scratch.create()
     migrate(source)
     seed_demo(source)
