@@ -22,10 +22,10 @@ def test_spanish_sitting_from_check_in_to_thank_you(live_server, new_page, viewp
     desk.get_by_role("link", name="Check-in").click()
     desk.get_by_label("MRN or name").fill("weiss")
     desk.get_by_role("button", name="Find").click()
-    desk.get_by_role("link", name="Daniel Weiss").click()
+    desk.get_by_role("list", name="patient found").get_by_role("link", name="Daniel Weiss").click()
     desk.get_by_label("Questionnaires to give").select_option(label="New patient")
     desk.get_by_label("Language the patient reads best").select_option(label="Spanish (Español)")
-    desk.get_by_role("button", name="Start and get a code").click()
+    desk.get_by_role("button", name="Start the screening").click()
 
     warning = desk.locator("#language-gap")
     assert "PSS-10" in warning.inner_text()
@@ -33,7 +33,8 @@ def test_spanish_sitting_from_check_in_to_thank_you(live_server, new_page, viewp
     assert_accessible(desk)
     screenshot(desk, f"es-checkin-1-warning-{viewport}")
     desk.get_by_label("Leave them out this time").check()
-    desk.get_by_role("button", name="Start and get a code").click()
+    desk.get_by_role("button", name="Start the screening").click()
+    desk.get_by_role("button", name="Show a code for the tablet").click()
     code = desk.locator(".access-code").inner_text()
 
     page = new_page(viewport)
