@@ -29,7 +29,9 @@ def test_clinician_opens_worklist_screening_and_history(live_server, new_page, v
     assert axe_violations(page) == []
     screenshot(page, f"clinician-worklist-{viewport}")
 
-    first_row.get_by_role("link", name="James Okafor").click()
+    # other tests on this server may have pinned newer urgent screenings above the demo's
+    okafor = page.locator("tbody tr", has_text="James Okafor").filter(has_text="URGENT, not yet acknowledged")
+    okafor.first.get_by_role("link", name="James Okafor").click()
     assert page.get_by_role("heading", name="Safety item endorsed (PHQ-9 item 9)").is_visible()
     assert page.get_by_role("link", name="Download the referral summary").is_visible()
     assert axe_violations(page) == []
