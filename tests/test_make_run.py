@@ -38,7 +38,10 @@ def test_make_run_serves_the_app_renders_a_submitted_screening_within_10_s_and_s
     ((screening_id, code),) = issue_codes(database_url, secret_key, 1, "Follow-up", "RUN")
     port = free_port()
     env = process_env(
-        DATABASE_URL=database_url, SECRET_KEY=secret_key, TALLYFORM_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}"
+        DATABASE_URL=database_url,
+        SECRET_KEY=secret_key,
+        TALLYFORM_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+        TALLYFORM_AUDIT_ANCHOR=str(tmp_path / "audit_anchor"),  # its own, as another test runs beside it
     )
     processes = Processes(tmp_path)
     # What `make run` runs once setup is done (the Makefile passes PORT the same way).

@@ -18,7 +18,7 @@ def test_front_desk_starts_a_screening_and_the_code_opens_the_tablet(live_server
     page.get_by_role("button", name="Find").click()
     assert axe_violations(page) == []
     screenshot(page, f"checkin-1-find-{viewport}")
-    page.get_by_role("link", name="Daniel Weiss").click()
+    page.get_by_role("list", name="patient found").get_by_role("link", name="Daniel Weiss").click()
     page.get_by_label("Questionnaires to give").select_option(label="Follow-up")
     page.get_by_role("button", name="Start the screening").click()
     page.get_by_role("button", name="Show a code for the tablet").click()
