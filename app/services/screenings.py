@@ -123,8 +123,6 @@ def complete_screening(
     for instrument_id in screening.instrument_ids:
         if instrument_id == CLINIC_QUESTIONS_ID:
             continue
-        if instrument_id in decisions and not decisions[instrument_id].is_asked:
-            continue  # a follow-up the earlier result did not lead on to: the patient never saw it
         loaded = registry[instrument_id]
         own = with_carried_answers(decisions[instrument_id], answers) if instrument_id in decisions else None
         given = {key: value for key, value in (own or answers.get(instrument_id) or {}).items() if value is not None}
@@ -135,6 +133,14 @@ def complete_screening(
         inputs = dict((clinician_inputs or {}).get(instrument_id) or {})
         cut_off = thresholds.get(instrument_id) if loaded.definition.scoring.cut_off else None
         result = score(loaded.definition, loaded.version, given, inputs, cut_off)
+        if instrument_id in decisions and not decisions[instrument_id].is_asked:
+            # A follow-up the earlier result no longer leads on to is left out, unless the patient
+            # answered it before changing the screener and an answer raised an urgent flag: that
+            # answer is what a clinician must read, so it is kept, with no total (never prorated).
+            if not result.is_urgent:
+                continue
+            given = {key: value for key, value in given.items() if key in (answers.get(instrument_id) or {})}
+            result = score(loaded.definition, loaded.version, given, inputs, cut_off)
         version = pin_instrument_version(session, loaded)
         # The wording seen: the sitting's language where a verified translation exists.
         translation = registry.translation(instrument_id, screening.language)

@@ -253,3 +253,33 @@ def test_a_screener_is_read_against_the_threshold_its_sitting_started_with(app, 
         "negative",
         4,
     )
+
+
+def test_an_item_9_answer_stays_with_the_screening_when_the_screener_turns_negative(
+    two_step, tablet, session, registry, client, login_as
+):
+    """A patient who endorses PHQ-9 item 9 and then changes the PHQ-2 to negative has still told
+    us something a clinician must read: the flag stays raised, and the answer that raised it is
+    stored with the response, in the wording seen, rather than dropped with the unasked follow-up."""
+    screening_id, code = two_step()
+    tablet.enter_code(code)
+    endorsed = PHQ9_REST | {"9": 2}  # item 9: "More than half the days"
+    plan = {"phq2": {"1": 3, "2": 3}, "phq9": endorsed, "pcptsd5": {"exposure": 0}}
+    walk(tablet, session, registry, screening_id, plan)
+    tablet.answer(0, 0, nav="review")
+    tablet.answer(1, 0, nav="review")  # PHQ-2 total 0: PHQ-9 is no longer asked
+
+    tablet.submit()
+
+    screening = session.get(Screening, screening_id)
+    assert screening.is_urgent
+    responses = stored(session, screening_id)
+    assert set(responses) == {"phq2", "phq9", "pcptsd5"}
+    phq9 = responses["phq9"]
+    assert phq9.answers["9"] == 2
+    assert phq9.is_urgent
+    assert (phq9.total, phq9.is_complete, phq9.band) == (None, False, None)  # no total from a part of the items
+    login_as("clinician")
+    page = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/clinician/screenings/{screening_id}").text).split())
+    assert "Thoughts that you would be better off dead" in page
+    assert "PHQ-9 not asked: PHQ-2 total 0, below the threshold of 3." in page
