@@ -256,7 +256,7 @@ def test_a_screener_is_read_against_the_threshold_its_sitting_started_with(app, 
 
 
 def test_an_item_9_answer_stays_with_the_screening_when_the_screener_turns_negative(
-    two_step, tablet, session, registry, client, login_as
+    app, two_step, tablet, session, registry, client, login_as
 ):
     """A patient who endorses PHQ-9 item 9 and then changes the PHQ-2 to negative has still told
     us something a clinician must read: the flag stays raised, and the answer that raised it is
@@ -283,3 +283,7 @@ def test_an_item_9_answer_stays_with_the_screening_when_the_screener_turns_negat
     page = " ".join(re.sub(r"<[^>]+>", " ", client.get(f"/clinician/screenings/{screening_id}").text).split())
     assert "Thoughts that you would be better off dead" in page
     assert "PHQ-9 not asked: PHQ-2 total 0, below the threshold of 3." in page
+    with app.app_context():
+        pdf = render_referral(db.session, screening_id, generated_at=utcnow()).pdf
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "better off dead" in text
