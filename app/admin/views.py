@@ -16,9 +16,9 @@ from app.admin.forms import (
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
 from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 from app.services.clinics import ClinicError
 from app.services.patients import find_patient
+from app.services.sections import CLINIC_QUESTIONS
 from app.services.staff import StaffError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -86,7 +86,8 @@ def _instrument_choices(exclude=()) -> list[tuple[str, str]]:
     enabled = clinic_settings.enabled_instrument_ids(db.session, instruments(), g.staff_user.clinic_id)
     entries = [(iid, instruments()[iid].definition.short_title) for iid in enabled]
     if clinic_questions.clinic_questions_definition(db.session, g.staff_user.clinic_id):
-        entries.append((CLINIC_QUESTIONS_ID, f"{CLINIC_QUESTIONS_TITLE} ({clinic_questions.CLINIC_QUESTION_LABEL})"))
+        title = CLINIC_QUESTIONS.title(instruments())
+        entries.append((CLINIC_QUESTIONS.id, f"{title} ({clinic_questions.CLINIC_QUESTION_LABEL})"))
     return choices((iid, title) for iid, title in entries if iid not in exclude)
 
 
