@@ -15,6 +15,7 @@ from app.admin.forms import (
 )
 from app.extensions import db, instruments
 from app.form_flow import save_or_show
+from app.paging import numbered_pager
 from app.security.staff_auth import require_staff
 from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
 from app.services.clinics import ClinicError
@@ -366,7 +367,8 @@ def audit():
         page = audit_trail.search_audit(db.session, g.staff_user.clinic, filters, request.args.get("page", 1, type=int))
     names = audit_trail.staff_names(db.session, g.staff_user.clinic_id)
     query = {key: value for key, value in request.args.items() if key != "page"}
-    return render_template("admin/audit.html", form=form, page=page, names=names, query=query)
+    pages = numbered_pager("admin.audit", query, page.page, page.pages, "← Newer", "Older →") if page else None
+    return render_template("admin/audit.html", form=form, page=page, names=names, query=query, pager=pages)
 
 
 @bp.post("/audit.csv")

@@ -13,6 +13,7 @@ from app.clinician.forms import (
 )
 from app.extensions import db, instruments
 from app.form_flow import save_or_show
+from app.paging import pager
 from app.security.staff_auth import require_staff
 from app.services import clinician_inputs, referrals, reviews, score_changes
 from app.services import dashboard as dashboards
@@ -53,7 +54,15 @@ def worklist():
     screenings = [row.screening for row in page.rows]
     changes = score_changes.changes_since_last_screening(db.session, instruments(), screenings)
     args = {key: value for key, value in request.args.items() if key != "after"}
-    return render_template("clinician/worklist.html", form=form, worklist=page, args=args, changes=changes)
+    pages = pager(
+        "clinician.worklist",
+        args,
+        back=None if page.is_first else {},  # keyset paging goes back to the first page only
+        on={"after": page.next_after} if page.next_after else None,
+        back_label="First page",
+        next_label="Next page",
+    )
+    return render_template("clinician/worklist.html", form=form, worklist=page, args=args, changes=changes, pager=pages)
 
 
 @bp.route("/patients/<int:patient_id>")
