@@ -16,6 +16,7 @@ from app.admin.forms import (
 from app.extensions import db, instruments
 from app.form_flow import save_or_show
 from app.paging import numbered_pager
+from app.reports.context import logo_data_uri
 from app.security.staff_auth import require_staff
 from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
 from app.services.clinics import ClinicError
@@ -236,7 +237,7 @@ def settings():
 
 
 def _settings_page(form, logo_form, status: int = 200):
-    logo = clinic_settings.logo_data_uri(g.staff_user.clinic)
+    logo = logo_data_uri(g.staff_user.clinic)
     return render_template("admin/settings.html", form=form, logo_form=logo_form, logo=logo), status
 
 

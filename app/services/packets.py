@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.instruments.registry import InstrumentRegistry
 from app.models import Packet, PacketEntry, User
-from app.services.audit import record_event
+from app.services.audit import record_event, record_staff_event
 from app.services.clinic_settings import enabled_instrument_ids, referral_thresholds
 from app.services.clinics import ClinicError
 from app.services.follow_ups import valid_follow_ups
@@ -164,14 +164,13 @@ def set_rescreen_interval(session: Session, actor: User, packet: Packet, instrum
         return
     old, entry.rescreen_weeks = entry.rescreen_weeks, weeks
     session.flush()
-    record_event(
+    record_staff_event(
         session,
         "packet.rescreen_interval",
-        clinic_id=actor.clinic_id,
-        actor_user_id=actor.id,
-        target_type="packet",
-        target_id=packet.id,
-        details={"instrument": instrument_id, "old": old, "new": weeks},
+        actor,
+        "packet",
+        packet.id,
+        {"instrument": instrument_id, "old": old, "new": weeks},
     )
     session.commit()
 
