@@ -13,7 +13,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 
 # Line breaks and tabs are ordinary in a text area; every other C0/C1 control is refused.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -42,6 +42,21 @@ def nfc(value):
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
+def lines_of(text: str | None) -> list[str]:
+    """A text area's non-blank lines, each stripped: a list typed one entry per line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def end_not_before_start(message: str):
+    """A `date_to` field's validator: refused when it falls before the form's `date_from`."""
+
+    def check(form, field) -> None:
+        if field.data and form.date_from.data and field.data < form.date_from.data:
+            raise ValidationError(message)
+
+    return check
+
+
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
@@ -53,3 +68,8 @@ class Form(FlaskForm):
             if not isinstance(field, PasswordField):  # a password is checked exactly as typed
                 field.filters = [nfc, *field.filters]
             return field
+
+
+class ConfirmForm(Form):
+    """A confirmed action with nothing to fill in (cancel a sitting, clear a wait): a POST
+    with a CSRF token, after a confirmation page."""

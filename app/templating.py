@@ -10,7 +10,7 @@ from flask import Flask
 from app.db import utcnow
 from app.extensions import instruments
 from app.instruments.labels import ScoreLabel, score_label
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
+from app.services.sections import section
 
 
 def clinic_time(value: datetime | None, clinic, fmt: str = "%d %b %Y, %H:%M") -> str:
@@ -43,10 +43,7 @@ def since(value: datetime) -> str:
 
 
 def instrument_title(instrument_id: str) -> str:
-    if instrument_id == CLINIC_QUESTIONS_ID:
-        return CLINIC_QUESTIONS_TITLE
-    registry = instruments()
-    return registry[instrument_id].definition.short_title if instrument_id in registry else instrument_id
+    return section(instrument_id).title(instruments())
 
 
 def response_label(response, score: dict | None = None) -> ScoreLabel | None:

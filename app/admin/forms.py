@@ -1,4 +1,4 @@
-from app.forms import Form
+from app.forms import Form, end_not_before_start, lines_of
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -43,22 +43,18 @@ class InstrumentSettingForm(Form):
         self.referral_threshold.render_kw = {"inputmode": "numeric", "min": low, "max": high}
 
 
-class NewPacketForm(Form):
-    name = StringField(
-        "Packet name",
-        validators=[DataRequired(message="Give the packet a name staff will recognise."), Length(max=120)],
-    )
-    instrument = SelectField(
-        "First instrument",
-        validate_choice=False,
-        validators=[DataRequired(message="Choose the first instrument of the packet.")],
-    )
-
-
 class PacketNameForm(Form):
     name = StringField(
         "Packet name",
         validators=[DataRequired(message="Give the packet a name staff will recognise."), Length(max=120)],
+    )
+
+
+class NewPacketForm(PacketNameForm):
+    instrument = SelectField(
+        "First instrument",
+        validate_choice=False,
+        validators=[DataRequired(message="Choose the first instrument of the packet.")],
     )
 
 
@@ -111,7 +107,7 @@ class ClinicSettingsForm(Form):
             raise ValidationError("Keep each destination under 200 characters.")
 
     def destination_list(self) -> list[str]:
-        return [line.strip() for line in (self.referral_destinations.data or "").splitlines() if line.strip()]
+        return lines_of(self.referral_destinations.data)
 
 
 class LogoForm(Form):
@@ -145,11 +141,7 @@ class AuditFilterForm(Form):
     mrn = StringField("Patient MRN", validators=[Length(max=64)])
     action = SelectField("Action", validate_choice=False)
     date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
-
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date is before the start date.")
+    date_to = DateField("To", validators=[Optional(), end_not_before_start("The end date is before the start date.")])
 
 
 class ClinicQuestionForm(Form):
@@ -167,4 +159,4 @@ class ClinicQuestionForm(Form):
     def option_list(self) -> tuple[str, ...]:
         if self.type.data != "single_choice":
             return ()
-        return tuple(line.strip() for line in (self.options.data or "").splitlines() if line.strip())
+        return tuple(lines_of(self.options.data))

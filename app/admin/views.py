@@ -14,27 +14,21 @@ from app.admin.forms import (
     choices,
 )
 from app.extensions import db, instruments
+from app.form_flow import save_or_show
+from app.paging import numbered_pager
+from app.reports.context import logo_data_uri
 from app.security.staff_auth import require_staff
 from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 from app.services.clinics import ClinicError
 from app.services.patients import find_patient
+from app.services.sections import CLINIC_QUESTIONS
 from app.services.staff import StaffError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_staff("admin"))
 
 
-def _save_or_show(field, call, done: str, then: str, **values):
-    """Run one service call. A refusal is shown on `field` and None returned, so the page
-    renders again with the message; success is flashed and redirects to `then`."""
-    try:
-        call()
-    except (ClinicError, StaffError) as error:
-        field.errors = [*field.errors, str(error)]
-        return None
-    flash(done)
-    return redirect(url_for(then, **values))
+REFUSALS = (ClinicError, StaffError)
 
 
 @bp.route("/")
@@ -60,23 +54,22 @@ def instrument(instrument_id: str):
         setting.loaded.definition.total_range,
         data={"is_enabled": setting.is_enabled, "referral_threshold": setting.own_threshold},
     )
-    if form.validate_on_submit():
-        saved = _save_or_show(
-            form.is_enabled,
-            lambda: clinic_settings.save_instrument_setting(
-                db.session,
-                instruments(),
-                g.staff_user,
-                instrument_id,
-                is_enabled=form.is_enabled.data,
-                referral_threshold=form.referral_threshold.data,
-            ),
-            f"Saved the settings for {setting.loaded.definition.short_title}.",
-            "admin.instruments_list",
-        )
-        if saved:
-            return saved
-    return render_template("admin/instrument.html", setting=setting, form=form)
+    saved = save_or_show(
+        form,
+        lambda: clinic_settings.save_instrument_setting(
+            db.session,
+            instruments(),
+            g.staff_user,
+            instrument_id,
+            is_enabled=form.is_enabled.data,
+            referral_threshold=form.referral_threshold.data,
+        ),
+        refusals=REFUSALS,
+        field=form.is_enabled,
+        done=f"Saved the settings for {setting.loaded.definition.short_title}.",
+        then=url_for("admin.instruments_list"),
+    )
+    return saved or render_template("admin/instrument.html", setting=setting, form=form)
 
 
 # Packets -----------------------------------------------------------------------------
@@ -86,7 +79,8 @@ def _instrument_choices(exclude=()) -> list[tuple[str, str]]:
     enabled = clinic_settings.enabled_instrument_ids(db.session, instruments(), g.staff_user.clinic_id)
     entries = [(iid, instruments()[iid].definition.short_title) for iid in enabled]
     if clinic_questions.clinic_questions_definition(db.session, g.staff_user.clinic_id):
-        entries.append((CLINIC_QUESTIONS_ID, f"{CLINIC_QUESTIONS_TITLE} ({clinic_questions.CLINIC_QUESTION_LABEL})"))
+        title = CLINIC_QUESTIONS.title(instruments())
+        entries.append((CLINIC_QUESTIONS.id, f"{title} ({clinic_questions.CLINIC_QUESTION_LABEL})"))
     return choices((iid, title) for iid, title in entries if iid not in exclude)
 
 
@@ -166,16 +160,20 @@ def _apply_packet_action(packet, posted, name_form, add_form) -> None:
 @bp.route("/clinic-questions", methods=["GET", "POST"])
 def clinic_questions_editor():
     form = ClinicQuestionForm()
-    if form.validate_on_submit():
-        draft = clinic_questions.QuestionDraft(form.type.data, form.text.data, form.option_list())
-        saved = _save_or_show(
-            form.text,
-            lambda: clinic_questions.add_clinic_question(db.session, g.staff_user, draft),
-            "Question added: the clinic questions are saved as a new version.",
-            "admin.clinic_questions_editor",
-        )
-        if saved:
-            return saved
+    saved = save_or_show(
+        form,
+        lambda: clinic_questions.add_clinic_question(
+            db.session,
+            g.staff_user,
+            clinic_questions.QuestionDraft(form.type.data, form.text.data, form.option_list()),
+        ),
+        refusals=REFUSALS,
+        field=form.text,
+        done="Question added: the clinic questions are saved as a new version.",
+        then=url_for("admin.clinic_questions_editor"),
+    )
+    if saved:
+        return saved
     history = clinic_questions.question_set_history(db.session, g.staff_user.clinic_id)
     names = audit_trail.staff_names(db.session, g.staff_user.clinic_id)
     return render_template(
@@ -219,7 +217,8 @@ def _settings_form(from_request: bool = True) -> ClinicSettingsForm:
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     form = _settings_form()
-    if form.validate_on_submit():
+
+    def change():
         details = clinic_settings.ClinicDetails(
             **{
                 name: getattr(form, name).data
@@ -229,19 +228,16 @@ def settings():
             referral_destinations=form.destination_list(),
             require_admin_totp=form.require_admin_totp.data,
         )
-        saved = _save_or_show(
-            form.name,
-            lambda: clinic_settings.save_clinic_details(db.session, g.staff_user, details),
-            "Clinic settings saved.",
-            "admin.settings",
-        )
-        if saved:
-            return saved
-    return _settings_page(form, LogoForm())
+        clinic_settings.save_clinic_details(db.session, g.staff_user, details)
+
+    saved = save_or_show(
+        form, change, refusals=REFUSALS, field=form.name, done="Clinic settings saved.", then=url_for("admin.settings")
+    )
+    return saved or _settings_page(form, LogoForm())
 
 
 def _settings_page(form, logo_form, status: int = 200):
-    logo = clinic_settings.logo_data_uri(g.staff_user.clinic)
+    logo = logo_data_uri(g.staff_user.clinic)
     return render_template("admin/settings.html", form=form, logo_form=logo_form, logo=logo), status
 
 
@@ -252,17 +248,15 @@ def logo():
         clinic_settings.save_clinic_logo(db.session, g.staff_user, None)
         flash("Logo removed.")
         return redirect(url_for("admin.settings"))
-    if form.validate_on_submit():
-        data = form.logo.data.read()
-        saved = _save_or_show(
-            form.logo,
-            lambda: clinic_settings.save_clinic_logo(db.session, g.staff_user, data),
-            "Logo saved.",
-            "admin.settings",
-        )
-        if saved:
-            return saved
-    return _settings_page(_settings_form(from_request=False), form, 400)
+    saved = save_or_show(
+        form,
+        lambda: clinic_settings.save_clinic_logo(db.session, g.staff_user, form.logo.data.read()),
+        refusals=REFUSALS,
+        field=form.logo,
+        done="Logo saved.",
+        then=url_for("admin.settings"),
+    )
+    return saved or _settings_page(_settings_form(from_request=False), form, 400)
 
 
 # Staff accounts ----------------------------------------------------------------------
@@ -307,17 +301,15 @@ def _staff_or_404(user_id: int):
 def staff_member(user_id: int):
     person = _staff_or_404(user_id)
     form = RoleForm(obj=person)
-    if form.validate_on_submit():
-        saved = _save_or_show(
-            form.role,
-            lambda: staff_accounts.change_role(db.session, g.staff_user, person, form.role.data),
-            f"{person.name}'s role is saved.",
-            "admin.staff_member",
-            user_id=person.id,
-        )
-        if saved:
-            return saved
-    return render_template("admin/staff_member.html", person=person, form=form)
+    saved = save_or_show(
+        form,
+        lambda: staff_accounts.change_role(db.session, g.staff_user, person, form.role.data),
+        refusals=REFUSALS,
+        field=form.role,
+        done=f"{person.name}'s role is saved.",
+        then=url_for("admin.staff_member", user_id=person.id),
+    )
+    return saved or render_template("admin/staff_member.html", person=person, form=form)
 
 
 @bp.route("/staff/<int:user_id>/account", methods=["POST"])
@@ -376,7 +368,8 @@ def audit():
         page = audit_trail.search_audit(db.session, g.staff_user.clinic, filters, request.args.get("page", 1, type=int))
     names = audit_trail.staff_names(db.session, g.staff_user.clinic_id)
     query = {key: value for key, value in request.args.items() if key != "page"}
-    return render_template("admin/audit.html", form=form, page=page, names=names, query=query)
+    pages = numbered_pager("admin.audit", query, page.page, page.pages, "← Newer", "Older →") if page else None
+    return render_template("admin/audit.html", form=form, page=page, names=names, query=query, pager=pages)
 
 
 @bp.post("/audit.csv")

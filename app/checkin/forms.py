@@ -69,11 +69,3 @@ class StartScreeningForm(Form):
 
 class NewCodeForm(Form):
     """Issuing a new code (to resume after a pause) is a POST with a CSRF token."""
-
-
-class CancelScreeningForm(Form):
-    """Cancelling a sitting is a POST with a CSRF token, after a confirmation page."""
-
-
-class ClearWrongCodesForm(Form):
-    """Clearing the wait after wrong tablet codes is a POST with a CSRF token, after a confirmation page."""

@@ -6,14 +6,13 @@ from wtforms.fields.choices import SelectChoice
 
 from app.checkin.forms import (
     AddPatientForm,
-    CancelScreeningForm,
-    ClearWrongCodesForm,
     FindPatientForm,
     NewCodeForm,
     StartScreeningForm,
 )
 from app.checkin.qr import kiosk_qr_svg
 from app.extensions import db, instruments
+from app.forms import ConfirmForm
 from app.patient.tablet import client_address
 from app.security.staff_auth import require_staff
 from app.services import access_codes, languages, patients, screenings
@@ -47,7 +46,7 @@ def find_patient():
 def wrong_tablet_codes():
     """Tablets at this desk's address that are slowed after wrong codes: a confirmation page,
     then the clearing (audited). Only the desk's own address: a clinic's tablets share it."""
-    form = ClearWrongCodesForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         cleared = access_codes.clear_wrong_code_wait(
             db.session, client_address(), clinic_id=g.staff_user.clinic_id, actor_user_id=g.staff_user.id
@@ -157,7 +156,7 @@ def code(screening_id: int):
 def cancel(screening_id: int):
     """Asks first; cancelling ends the tablet's sitting and voids its code."""
     screening = _screening_or_404(screening_id)
-    form = CancelScreeningForm()
+    form = ConfirmForm()
     problem = None
     if form.validate_on_submit():
         try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
 from wtforms.widgets import HiddenInput
 
-from app.forms import Form
+from app.forms import Form, end_not_before_start
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -38,7 +38,10 @@ class WorklistFilterForm(Form):
         csrf = False  # a GET search form changes nothing
 
     date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_to = DateField(
+        "To",
+        validators=[Optional(), end_not_before_start("The end date is before the start date; swap them or clear one.")],
+    )
     status = SelectField(
         "Status", choices=choices([("", "Any status"), *REVIEW_STATUS_LABELS.items()]), validators=[Optional()]
     )
@@ -47,10 +50,6 @@ class WorklistFilterForm(Form):
     def __init__(self, registry: InstrumentRegistry, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.result.choices = result_choices(registry)
-
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date is before the start date; swap them or clear one.")
 
     @property
     def instrument_and_band(self) -> tuple[str | None, str | None]:
@@ -100,11 +99,13 @@ class DashboardRangeForm(Form):
     token) to export."""
 
     date_from = DateField("From", validators=[DataRequired(message="Give the first day, such as 2026-01-31.")])
-    date_to = DateField("To", validators=[DataRequired(message="Give the last day, such as 2026-12-31.")])
-
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date is before the start date; swap them.")
+    date_to = DateField(
+        "To",
+        validators=[
+            DataRequired(message="Give the last day, such as 2026-12-31."),
+            end_not_before_start("The end date is before the start date; swap them."),
+        ],
+    )
 
 
 class DashboardFilterForm(DashboardRangeForm):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
 
 from app.clinician.forms import (
     AcknowledgeForm,
@@ -12,6 +12,8 @@ from app.clinician.forms import (
     WorklistFilterForm,
 )
 from app.extensions import db, instruments
+from app.form_flow import save_or_show
+from app.paging import pager
 from app.security.staff_auth import require_staff
 from app.services import clinician_inputs, referrals, reviews, score_changes
 from app.services import dashboard as dashboards
@@ -52,7 +54,15 @@ def worklist():
     screenings = [row.screening for row in page.rows]
     changes = score_changes.changes_since_last_screening(db.session, instruments(), screenings)
     args = {key: value for key, value in request.args.items() if key != "after"}
-    return render_template("clinician/worklist.html", form=form, worklist=page, args=args, changes=changes)
+    pages = pager(
+        "clinician.worklist",
+        args,
+        back=None if page.is_first else {},  # keyset paging goes back to the first page only
+        on={"after": page.next_after} if page.next_after else None,
+        back_label="First page",
+        next_label="Next page",
+    )
+    return render_template("clinician/worklist.html", form=form, worklist=page, args=args, changes=changes, pager=pages)
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -93,17 +103,11 @@ def screening(screening_id: int):
     return _render_screening(_listed_or_404(screening_id))
 
 
-def _apply(screening, form_name: str, form, change):
-    """Validate, make one change through its service, and redirect; or show the page again
-    with the form's messages and nothing changed."""
-    if form.validate_on_submit():
-        try:
-            change()
-            return redirect(url_for(".screening", screening_id=screening.id))
-        except reviews.ReviewError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-    return _render_screening(screening, 400, **{form_name: form})
+def _apply(screening, form_name: str, form, change, done: str | None = None):
+    """Save the screening page's form, or show the page again with its messages."""
+    then = url_for(".screening", screening_id=screening.id)
+    saved = save_or_show(form, change, refusals=reviews.ReviewError, then=then, done=done)
+    return saved or _render_screening(screening, 400, **{form_name: form})
 
 
 @bp.route("/screenings/<int:screening_id>/acknowledge", methods=["POST"])
@@ -136,9 +140,10 @@ def referral(screening_id: int):
             note=form.note.data or "",
             based_on=form.based_on.data or 0,
         )
-        flash("Referral saved. The summary is being prepared again with it.")
 
-    return _apply(screening, "referral_form", form, change)
+    return _apply(
+        screening, "referral_form", form, change, "Referral saved. The summary is being prepared again with it."
+    )
 
 
 @bp.route("/screenings/<int:screening_id>/inputs/<instrument_id>", methods=["POST"])
@@ -151,9 +156,10 @@ def clinician_input(screening_id: int, instrument_id: str):
 
     def change():
         clinician_inputs.record_clinician_input(db.session, g.staff_user, screening, instrument_id, form.value.data)
-        flash("Saved. The tier and the referral summary now follow this answer.")
 
-    return _apply(screening, "input_form", form, change)
+    return _apply(
+        screening, "input_form", form, change, "Saved. The tier and the referral summary now follow this answer."
+    )
 
 
 @bp.route("/screenings/<int:screening_id>/referral-summary.pdf")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from app.instruments.follow_ups import decide
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import asked_items
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID
+from app.services import sections
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def build_steps(
     instrument wherever the packet puts them, so they never sit between items whose wording
     and order were validated together."""
     answers = answers or {}
-    definitions = {iid: registry[iid].definition for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID}
+    definitions = sections.instrument_definitions(registry, instrument_ids)
     decisions = decide(definitions, follow_ups, answers) if follow_ups else {}
     steps: list[Step] = []
     number = 0
@@ -59,10 +59,10 @@ def build_steps(
         for item_id in asked:
             number += 1
             steps.append(Step("item", instrument_id, item_id, number))
-    if CLINIC_QUESTIONS_ID in instrument_ids:
+    for entry in sections.asked_after_instruments(instrument_ids):  # the clinic's questions
         for item in clinic_items:
             number += 1
-            steps.append(Step("item", CLINIC_QUESTIONS_ID, item["id"], number))
+            steps.append(Step("item", entry.id, item["id"], number))
     return steps
 
 
@@ -92,5 +92,5 @@ def follow_ups_pending(
     """True while a follow-up instrument may still be added by answers not yet given."""
     if not follow_ups:
         return False
-    definitions = {iid: registry[iid].definition for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID}
+    definitions = sections.instrument_definitions(registry, instrument_ids)
     return any(not decision.is_decided for decision in decide(definitions, follow_ups, answers).values())

@@ -18,9 +18,10 @@ from app.patient.forms import (
     item_field_name,
 )
 from app.services import access_codes, kiosk, languages
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID, pinned_question_set, question_items
+from app.services.clinic_answers import pinned_question_set, question_items
 from app.services.clinic_questions import CLINIC_QUESTION_LABEL
 from app.services.screenings import ScreeningError
+from app.services.sections import section
 
 bp = Blueprint("patient", __name__, url_prefix="/kiosk")
 bp.before_request(tablet.load_kiosk)
@@ -79,7 +80,7 @@ def _more_may_follow() -> bool:
 
 def _step_form(current, saved: dict):
     """The screen's form, and the instrument definition or clinic question it shows."""
-    if current.instrument_id == CLINIC_QUESTIONS_ID:
+    if not section(current.instrument_id).is_instrument:  # the clinic's own question
         item = _clinic_items()[current.item_id]
         return build_clinic_item_form(item, data={f"item_{item['id']}": saved.get(item["id"])}), None, item
     definition = languages.wording(instruments(), g.kiosk.screening, current.instrument_id).definition
@@ -248,7 +249,7 @@ def review():
             definitions={
                 instrument_id: languages.wording(instruments(), g.kiosk.screening, instrument_id).definition
                 for instrument_id, _group in groups
-                if instrument_id != CLINIC_QUESTIONS_ID
+                if section(instrument_id).is_instrument
             },
             wording_langs={
                 instrument_id: languages.wording_language(instruments(), g.kiosk.screening, instrument_id)

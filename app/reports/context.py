@@ -264,7 +264,7 @@ def follow_up_lines(screening: Screening) -> list[str]:
     return [explain(decision, titles) for decision in decisions_from_totals(screening.follow_ups, totals)]
 
 
-def _logo_data_uri(clinic: Clinic) -> str | None:
+def logo_data_uri(clinic: Clinic) -> str | None:
     # Only the stored, decoded-on-upload image bytes become an image, as a data: URI: the
     # PDF renderer never follows a path or URL taken from settings.
     if not clinic.logo_image or clinic.logo_mime_type not in ("image/png", "image/jpeg"):
@@ -276,7 +276,7 @@ def clinic_header(clinic: Clinic) -> dict:
     return {
         "name": clinic.name,
         "address_lines": [line for line in (clinic.address or "").splitlines() if line.strip()],
-        "logo": _logo_data_uri(clinic),
+        "logo": logo_data_uri(clinic),
         "paper_size": clinic.paper_size,
         "timezone": clinic.timezone,
     }

@@ -3,7 +3,6 @@ filling what the clinic has not set."""
 
 from __future__ import annotations
 
-import base64
 import io
 from dataclasses import dataclass
 
@@ -14,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.models import ClinicInstrument, Packet, User
-from app.services.audit import record_event
-from app.services.clinics import PAPER_SIZES, ClinicError, timezone_problem
+from app.services.audit import record_staff_event
+from app.services.clinics import ClinicError, clinic_fields_problem
 from app.services.urgency import recompute_clinic_priorities
 
 
@@ -139,14 +138,13 @@ def save_instrument_setting(
     session.flush()
     # The worklist's stored order follows the new threshold in the same transaction.
     recompute_clinic_priorities(session, actor.clinic_id, referral_thresholds(session, registry, actor.clinic_id))
-    record_event(
+    record_staff_event(
         session,
         "clinic.instrument_settings",
-        clinic_id=actor.clinic_id,
-        actor_user_id=actor.id,
-        target_type="instrument",
-        target_id=instrument_id,
-        details={"enabled": is_enabled, "referral_threshold": referral_threshold},
+        actor,
+        "instrument",
+        instrument_id,
+        {"enabled": is_enabled, "referral_threshold": referral_threshold},
     )
     session.commit()
 
@@ -171,12 +169,9 @@ MAX_DESTINATIONS = 30
 
 def clinic_details_problem(details: ClinicDetails) -> str | None:
     """Why these details cannot be saved, in words for the admin; None when they can."""
-    if not details.name.strip():
-        return "Give the clinic's name as patients know it."
-    if timezone_problem(details.timezone):
-        return timezone_problem(details.timezone)
-    if details.paper_size not in PAPER_SIZES:
-        return "Paper size must be A4 or Letter."
+    problem = clinic_fields_problem(details.name, details.timezone, details.paper_size)
+    if problem:
+        return problem
     if not details.crisis_text.strip():
         return "The crisis message cannot be empty: it is what a patient at risk reads."
     if len(details.crisis_text) > MAX_CRISIS_TEXT:
@@ -208,14 +203,13 @@ def save_clinic_details(session: Session, actor: User, details: ClinicDetails) -
     for field in changed:
         setattr(clinic, field, _clean(field, getattr(details, field)))
     new = {field: getattr(clinic, field) for field in changed}
-    record_event(
+    record_staff_event(
         session,
         "clinic.settings",
-        clinic_id=clinic.id,
-        actor_user_id=actor.id,
-        target_type="clinic",
-        target_id=clinic.id,
-        details={"changed": changed, "old": old, "new": new},
+        actor,
+        "clinic",
+        clinic.id,
+        {"changed": changed, "old": old, "new": new},
     )
     session.commit()
 
@@ -266,18 +260,11 @@ def save_clinic_logo(session: Session, actor: User, data: bytes | None) -> None:
         if problem:
             raise ClinicError(problem)
         clinic.logo_image, clinic.logo_mime_type = data, mime_type
-    record_event(
+    record_staff_event(
         session,
         "clinic.logo_remove" if data is None else "clinic.logo_upload",
-        clinic_id=clinic.id,
-        actor_user_id=actor.id,
-        target_type="clinic",
-        target_id=clinic.id,
+        actor,
+        "clinic",
+        clinic.id,
     )
     session.commit()
-
-
-def logo_data_uri(clinic) -> str | None:
-    if clinic.logo_image is None:
-        return None
-    return f"data:{clinic.logo_mime_type};base64,{base64.b64encode(clinic.logo_image).decode('ascii')}"

@@ -30,6 +30,18 @@ def timezone_problem(timezone: str) -> str | None:
     return None
 
 
+def clinic_fields_problem(name: str, timezone: str, paper_size: str) -> str | None:
+    """Why a clinic cannot have this name, time zone or paper size, in words for an admin;
+    None when it can."""
+    if not name.strip():
+        return "Give the clinic's name as patients know it."
+    if timezone_problem(timezone):
+        return timezone_problem(timezone)
+    if paper_size not in PAPER_SIZES:
+        return "Paper size must be A4 or Letter."
+    return None
+
+
 def create_clinic(
     session: Session,
     *,
@@ -42,12 +54,9 @@ def create_clinic(
 ) -> Clinic:
     if not SLUG_PATTERN.match(slug):
         raise ClinicError("The short name may use lower-case letters, digits and hyphens (2–63 characters).")
-    if not name.strip():
-        raise ClinicError("Give the clinic's name as patients know it.")
-    if timezone_problem(timezone):
-        raise ClinicError(timezone_problem(timezone))
-    if paper_size not in PAPER_SIZES:
-        raise ClinicError("Paper size must be A4 or Letter.")
+    problem = clinic_fields_problem(name, timezone, paper_size)
+    if problem:
+        raise ClinicError(problem)
     if session.scalar(sa.select(Clinic.id).where(Clinic.slug == slug)):
         raise ClinicError(f"A clinic with the short name {slug!r} already exists.")
     clinic = Clinic(

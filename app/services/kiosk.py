@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
-from app.instruments.scoring import check_answers, score
+from app.instruments.scoring import score
 from app.models import DraftAnswer, KioskSession, Screening
 from app.security.tokens import token_hash
 from app.services.audit import record_screening_event
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID, checked_clinic_answer, pinned_question_set
+from app.services.clinic_answers import pinned_question_set
 from app.services.screenings import ScreeningError, complete_screening, raise_safety_flag
+from app.services.sections import section
 
 
 # last_seen_at is written at most this often (a write and commit on every tablet request
@@ -169,17 +170,17 @@ def save_answer(
     now = now or utcnow()
     if screening.status != "in_progress" or instrument_id not in screening.instrument_ids:
         raise ScreeningError("This questionnaire can no longer be changed.")
-    if instrument_id == CLINIC_QUESTIONS_ID:
-        # Unscored: nothing to flag, and the "version" is the question set's id.
-        value, text, version = checked_clinic_answer(session, screening, item_id, value)
-    else:
-        loaded = registry[instrument_id]
-        check_answers(loaded.definition, {item_id: value})
-        text, version = None, loaded.version
-    values = {"value": value, "text_value": text, "instrument_version": version, "updated_at": now}
+    checked = section(instrument_id).checked_answer(session, registry, screening, item_id, value)
+    values = {
+        "value": checked.value,
+        "text_value": checked.text,
+        "instrument_version": checked.version,
+        "updated_at": now,
+    }
     _upsert_draft(session, screening, instrument_id, item_id, values, keep_before)
     # Re-score only when this item can raise an urgent flag, and then only this instrument.
-    if instrument_id == CLINIC_QUESTIONS_ID or not loaded.definition.may_raise_urgent_flag(item_id):
+    loaded = checked.flags
+    if loaded is None:
         session.commit()
         return
     answers = draft_answers(session, screening.id, instrument_id).get(instrument_id, {})

@@ -18,8 +18,8 @@ from app.instruments.registry import InstrumentRegistry
 from app.instruments.translations import ENGLISH, LoadedTranslation
 from app.models import DraftAnswer, Packet, Patient, Screening
 from app.services.audit import record_screening_event
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 from app.services.screenings import ScreeningError, create_screening
+from app.services.sections import section
 
 #: a language's name in itself, as a patient looks for it, and in English, for staff
 LANGUAGE_NAMES = {"en": ("English", "English"), "es": ("Español", "Spanish")}
@@ -69,7 +69,7 @@ def not_available_in(registry: InstrumentRegistry, instrument_ids: list[str], la
     return [
         instrument_id
         for instrument_id in instrument_ids
-        if instrument_id == CLINIC_QUESTIONS_ID or language not in registry.languages(instrument_id)
+        if not section(instrument_id).is_worded_in(registry, language)
     ]
 
 
@@ -82,10 +82,7 @@ def wording(
 
 def wording_language(registry: InstrumentRegistry, screening: Screening, instrument_id: str) -> str:
     """The language of the wording shown (English where no verified translation exists)."""
-    if instrument_id == CLINIC_QUESTIONS_ID:
-        return ENGLISH
-    translation = registry.translation(instrument_id, screening.language)
-    return translation.language if translation else ENGLISH
+    return section(instrument_id).wording_language(registry, screening.language)
 
 
 def start_screening(

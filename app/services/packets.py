@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from app.instruments.registry import InstrumentRegistry
 from app.models import Packet, PacketEntry, User
-from app.services.audit import record_event
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID
+from app.services.audit import record_event, record_staff_event
 from app.services.clinic_settings import enabled_instrument_ids, referral_thresholds
 from app.services.clinics import ClinicError
 from app.services.follow_ups import valid_follow_ups
 from app.services.ordering import moved
+from app.services.sections import instrument_ids as instruments_among
 
 MAX_NAME = 120
 
@@ -49,13 +49,13 @@ def _checked_name(session: Session, clinic_id: int, name: str, packet_id: int | 
 
 
 def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Packet, instrument_ids: list[str]) -> None:
-    if not [iid for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID]:
+    if not instruments_among(instrument_ids):
         raise ClinicError("A packet needs at least one instrument.")
     if len(set(instrument_ids)) != len(instrument_ids):
         raise ClinicError("Each instrument can be in a packet only once.")
     enabled = enabled_instrument_ids(session, registry, packet.clinic_id)
     # The clinic's own questions are a packet entry too, though not an instrument.
-    refused = [iid for iid in instrument_ids if iid not in enabled and iid != CLINIC_QUESTIONS_ID]
+    refused = [iid for iid in instruments_among(instrument_ids) if iid not in enabled]
     if refused:
         raise ClinicError(f"Enable {', '.join(refused)} for the clinic before adding it to a packet.")
     if instrument_ids == packet.instrument_ids:
@@ -164,14 +164,13 @@ def set_rescreen_interval(session: Session, actor: User, packet: Packet, instrum
         return
     old, entry.rescreen_weeks = entry.rescreen_weeks, weeks
     session.flush()
-    record_event(
+    record_staff_event(
         session,
         "packet.rescreen_interval",
-        clinic_id=actor.clinic_id,
-        actor_user_id=actor.id,
-        target_type="packet",
-        target_id=packet.id,
-        details={"instrument": instrument_id, "old": old, "new": weeks},
+        actor,
+        "packet",
+        packet.id,
+        {"instrument": instrument_id, "old": old, "new": weeks},
     )
     session.commit()
 

@@ -24,11 +24,11 @@ from app.reports.context import (
     referral_context,
     urgent_findings,
 )
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 from app.services.audit import record_staff_event, text_fingerprint
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import referral_document, request_referral_document
+from app.services.sections import UNSCORED_IDS
 from app.services.urgency import PINNED, is_over_threshold, worklist_priority
 
 PER_PAGE = 25
@@ -400,7 +400,7 @@ def answers_so_far(session: Session, registry: InstrumentRegistry, screening: Sc
     total would read as a result."""
     drafts = session.scalars(
         sa.select(DraftAnswer).where(
-            DraftAnswer.screening_id == screening.id, DraftAnswer.instrument_id != CLINIC_QUESTIONS_ID
+            DraftAnswer.screening_id == screening.id, DraftAnswer.instrument_id.not_in(UNSCORED_IDS)
         )
     ).all()
     definitions = pinned_definitions(session, {draft.instrument_version for draft in drafts})

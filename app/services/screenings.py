@@ -30,10 +30,11 @@ from app.models import (
     User,
 )
 from app.services.audit import record_screening_event
-from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
 from app.services.clinic_settings import referral_thresholds
 from app.services.follow_ups import sitting_follow_ups
 from app.services.referrals import request_referral_document
+from app.services.sections import asked_after_instruments, instrument_definitions
+from app.services.sections import instrument_ids as instruments_among
 from app.services.urgency import PINNED, worklist_priority, worklist_review
 
 
@@ -116,13 +117,10 @@ def complete_screening(
     # whether the follow-up was asked always agree.
     thresholds = referral_thresholds(session, registry, screening.clinic_id)
     thresholds |= {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
-    if CLINIC_QUESTIONS_ID in screening.instrument_ids:
-        question_set = clinic_question_set or pinned_question_set(session, screening)
-        add_clinic_answers(session, screening, question_set, answers.get(CLINIC_QUESTIONS_ID) or {}, submitted_at)
+    for section in asked_after_instruments(screening.instrument_ids):
+        section.store_unscored(session, screening, answers, submitted_at, clinic_question_set)
     decisions = decide_follow_ups(registry, screening, answers)
-    for instrument_id in screening.instrument_ids:
-        if instrument_id == CLINIC_QUESTIONS_ID:
-            continue
+    for instrument_id in instruments_among(screening.instrument_ids):
         loaded = registry[instrument_id]
         own = with_carried_answers(decisions[instrument_id], answers) if instrument_id in decisions else None
         given = {key: value for key, value in (own or answers.get(instrument_id) or {}).items() if value is not None}
@@ -221,12 +219,7 @@ def decide_follow_ups(registry: InstrumentRegistry, screening: Screening, answer
     """Which of the sitting's follow-up instruments the answers lead on to."""
     if not screening.follow_ups:
         return {}
-    definitions = {
-        instrument_id: registry[instrument_id].definition
-        for instrument_id in screening.instrument_ids
-        if instrument_id != CLINIC_QUESTIONS_ID
-    }
-    return decide(definitions, screening.follow_ups, answers)
+    return decide(instrument_definitions(registry, screening.instrument_ids), screening.follow_ups, answers)
 
 
 def get_screening(session: Session, clinic_id: int, screening_id: int) -> Screening | None:
