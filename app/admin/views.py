@@ -12,10 +12,12 @@ from app.admin.forms import (
     RoleForm,
     StaffForm,
     choices,
+    language_settings_form,
 )
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
-from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
+from app.instruments.translations import ENGLISH
+from app.services import audit_trail, clinic_questions, clinic_settings, languages, packets, staff_accounts
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 from app.services.clinics import ClinicError
 from app.services.patients import find_patient
@@ -210,7 +212,13 @@ def clinic_questions_change():
 
 def _settings_form(from_request: bool = True) -> ClinicSettingsForm:
     clinic = g.staff_user.clinic
-    form = ClinicSettingsForm(obj=clinic) if from_request else ClinicSettingsForm(formdata=None, obj=clinic)
+    other_languages = [lang for lang in languages.installed_languages(instruments()) if lang.code != ENGLISH]
+    form_class = language_settings_form(other_languages)
+    saved = {
+        **{f"crisis_text_{lang.code}": clinic.crisis_texts.get(lang.code, "") for lang in other_languages},
+        **{f"offer_{lang.code}": lang.code in clinic.offered_languages for lang in other_languages},
+    }
+    form = form_class(obj=clinic, data=saved) if from_request else form_class(formdata=None, obj=clinic, data=saved)
     if not (from_request and form.is_submitted()):
         form.referral_destinations.data = "\n".join(clinic.referral_destinations)
     return form
@@ -228,6 +236,9 @@ def settings():
             timezone=form.timezone.data.strip(),
             referral_destinations=form.destination_list(),
             require_admin_totp=form.require_admin_totp.data,
+            crisis_texts=form.crisis_texts(),
+            offered_languages=form.offered(),
+            read_aloud=form.read_aloud.data,
         )
         saved = _save_or_show(
             form.name,

@@ -156,7 +156,10 @@ def welcome():
 
 def _language_form() -> LanguageForm:
     form = LanguageForm(language=g.kiosk.screening.language)
-    form.language.choices = [SelectChoice(lang.code, lang.name) for lang in languages.offered_languages(instruments())]
+    form.language.choices = [
+        SelectChoice(lang.code, lang.name)
+        for lang in languages.offered_languages(instruments(), db.session.get(Clinic, g.kiosk.screening.clinic_id))
+    ]
     return form
 
 

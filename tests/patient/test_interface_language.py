@@ -95,9 +95,38 @@ def test_spanish_thank_you_page_after_sending(start_in, tablet, registry, sessio
     assert '<html lang="es">' in done
     assert "Gracias. Por favor, devuelva la tableta" in done
     assert "Estamos aquí para ayudarle" in html.unescape(done)
-    # The clinic's own support text is written by the clinic, in one language for now.
-    crisis_text = session.get(Clinic, session.get(Screening, screening_id).clinic_id).crisis_text
-    assert _no_english_left(html.unescape(done).replace(crisis_text, "")) == []
+    assert _no_english_left(done) == []
+
+
+def test_thank_you_page_shows_the_clinics_own_spanish_support_text(start_in, tablet, registry, session):  # noqa: F811
+    screening_id, code = start_in("es")
+    clinic = session.get(Clinic, session.get(Screening, screening_id).clinic_id)
+    spanish = "Por favor, avise ahora a la recepción. Puede llamar o enviar un mensaje de texto al 988 a cualquier hora."
+    clinic.crisis_texts = {"es": spanish}
+    session.commit()
+    tablet.enter_code(code)
+    tablet.complete(answers_for(registry, FOLLOW_UP), len(steps_of(registry, list(FOLLOW_UP))))
+
+    done = html.unescape(tablet.client.get("/kiosk/done").text)
+
+    assert f"<p>{spanish}</p>" in done  # in the page's own language, so no lang="en"
+    assert clinic.crisis_text not in done
+
+
+def test_thank_you_page_falls_back_to_english_support_text_marked_as_english(
+    start_in, tablet, registry, session
+):  # noqa: F811
+    """A sitting begun in Spanish before the clinic stopped offering it and removed its message."""
+    screening_id, code = start_in("es")
+    clinic = session.get(Clinic, session.get(Screening, screening_id).clinic_id)
+    clinic.crisis_texts, clinic.offered_languages = {}, []
+    session.commit()
+    tablet.enter_code(code)
+    tablet.complete(answers_for(registry, FOLLOW_UP), len(steps_of(registry, list(FOLLOW_UP))))
+
+    done = html.unescape(tablet.client.get("/kiosk/done").text)
+
+    assert f'<p lang="en">{clinic.crisis_text}</p>' in done
 
 
 def test_switching_on_the_welcome_screen_switches_the_interface(start_in, tablet):  # noqa: F811
