@@ -71,7 +71,15 @@ def answered_items(definition: Instrument, answers: dict, seen: Instrument | Non
     for item in definition.items:
         value = answers.get(item.id)
         english_answer = _answer_label(definition, item, value) or "Not answered"
-        row = {"number": item.id, "text": item.text, "answer": english_answer, "value": value, "is_scored": item.scored}
+        row = {
+            "number": item.id,
+            "text": item.text,
+            "answer": english_answer,
+            "value": value,
+            "is_scored": item.scored,
+            "english_text": None,
+            "english_answer": None,
+        }
         if seen is not None:
             shown = seen.item(item.id)
             row |= {
