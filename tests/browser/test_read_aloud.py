@@ -7,7 +7,7 @@ import html
 
 import pytest
 
-from tests.browser.conftest import axe_violations, demo_app, screenshot, serving
+from tests.browser.conftest import axe_violations, demo_app, issue_code, screenshot, serving
 
 pytestmark = pytest.mark.browser
 
@@ -52,27 +52,7 @@ def read_aloud_server(tmp_path_factory):
 
 
 def _spanish_code(app) -> str:
-    from datetime import timedelta
-
-    import sqlalchemy as sa
-
-    from app.extensions import db, instruments
-    from app.models import Packet, Patient
-    from app.services import access_codes, languages
-
-    with app.app_context():
-        patient = db.session.scalar(sa.select(Patient).where(Patient.mrn == "103377"))
-        packet = db.session.scalar(sa.select(Packet).where(Packet.name == "Follow-up"))
-        screening = languages.start_screening(
-            db.session, instruments(), patient, packet, language="es", gap_choice=None, created_by_id=None
-        )
-        return access_codes.issue_access_code(
-            db.session,
-            screening,
-            secret_key=app.config["SECRET_KEY"],
-            lifetime=timedelta(minutes=30),
-            created_by_id=None,
-        )
+    return issue_code(app, packet="Follow-up", language="es")
 
 
 def _first_question(browser, url: str, code: str, viewport: dict):
