@@ -123,8 +123,11 @@ def language_settings_form(languages) -> type[ClinicSettingsForm]:
         language_codes = tuple(language.code for language in languages)
 
         def language_fields(self):
-            """(offer checkbox, support message) per language, in the order installed."""
-            return [(self[f"offer_{code}"], self[f"crisis_text_{code}"]) for code in self.language_codes]
+            """(language, offer checkbox, support message) per language, in the order installed."""
+            return [
+                (language, self[f"offer_{language.code}"], self[f"crisis_text_{language.code}"])
+                for language in languages
+            ]
 
         def crisis_texts(self) -> dict[str, str]:
             return {code: self[f"crisis_text_{code}"].data or "" for code in self.language_codes}
@@ -143,11 +146,18 @@ def language_settings_form(languages) -> type[ClinicSettingsForm]:
             return valid
 
     for language in languages:
-        setattr(LanguageSettingsForm, f"offer_{language.code}", BooleanField(f"Offer {language.staff_label}"))
+        setattr(
+            LanguageSettingsForm,
+            f"offer_{language.code}",
+            BooleanField(f"Offer {language.english_name} on the tablet"),
+        )
         setattr(
             LanguageSettingsForm,
             f"crisis_text_{language.code}",
-            TextAreaField(f"Crisis and support message in {language.english_name}", render_kw={"rows": 5}),
+            TextAreaField(
+                f"Crisis and support message in {language.english_name}",
+                render_kw={"rows": 5, "lang": language.code},
+            ),
         )
     return LanguageSettingsForm
 
