@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from app.models.user import ROLE_LABELS
 from app.services.clinic_questions import MAX_TEXT, TYPE_LABELS
-from app.services.clinic_settings import MAX_CARE_INTRO_TEXT, MAX_CRISIS_TEXT, MAX_DESTINATIONS
+from app.services.clinic_settings import MAX_CARE_INTRO_TEXT, MAX_CRISIS_TEXT, MAX_DESTINATIONS, crisis_text_problem
 from app.services.clinics import PAPER_SIZES, timezone_problem
 
 
@@ -90,6 +90,7 @@ class ClinicSettingsForm(Form):
         render_kw={"rows": 5},
     )
     referral_destinations = TextAreaField("Referral destinations, one per line", render_kw={"rows": 5})
+    read_aloud = BooleanField("Offer a “Listen” button that reads each question aloud on the tablet")
     require_admin_totp = BooleanField("Admins must use two-factor sign-in")
 
     def validate_timezone(self, field):
@@ -108,6 +109,53 @@ class ClinicSettingsForm(Form):
 
     def destination_list(self) -> list[str]:
         return lines_of(self.referral_destinations.data)
+
+
+def language_settings_form(languages) -> type[ClinicSettingsForm]:
+    """The settings form with, for each installed language other than English, whether the
+    clinic offers it on the tablet and its support message in that language."""
+
+    class LanguageSettingsForm(ClinicSettingsForm):
+        language_codes = tuple(language.code for language in languages)
+
+        def language_fields(self):
+            """(language, offer checkbox, support message) per language, in the order installed."""
+            return [
+                (language, self[f"offer_{language.code}"], self[f"crisis_text_{language.code}"])
+                for language in languages
+            ]
+
+        def crisis_texts(self) -> dict[str, str]:
+            return {code: self[f"crisis_text_{code}"].data or "" for code in self.language_codes}
+
+        def offered(self) -> list[str]:
+            return [code for code in self.language_codes if self[f"offer_{code}"].data]
+
+        def validate(self, extra_validators=None) -> bool:
+            valid = super().validate(extra_validators)
+            offered = self.offered()
+            for code, text in self.crisis_texts().items():
+                problem = crisis_text_problem(code, text, offered=code in offered)
+                if problem:
+                    self[f"crisis_text_{code}"].errors = [*self[f"crisis_text_{code}"].errors, problem]
+                    valid = False
+            return valid
+
+    for language in languages:
+        setattr(
+            LanguageSettingsForm,
+            f"offer_{language.code}",
+            BooleanField(f"Offer {language.english_name} on the tablet"),
+        )
+        setattr(
+            LanguageSettingsForm,
+            f"crisis_text_{language.code}",
+            TextAreaField(
+                f"Crisis and support message in {language.english_name}",
+                render_kw={"rows": 5, "lang": language.code},
+            ),
+        )
+    return LanguageSettingsForm
 
 
 class LogoForm(Form):

@@ -12,13 +12,15 @@ from app.admin.forms import (
     RoleForm,
     StaffForm,
     choices,
+    language_settings_form,
 )
 from app.extensions import db, instruments
 from app.form_flow import save_or_show
 from app.paging import numbered_pager
 from app.reports.context import logo_data_uri
 from app.security.staff_auth import require_staff
-from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
+from app.instruments.translations import ENGLISH
+from app.services import audit_trail, clinic_questions, clinic_settings, languages, packets, staff_accounts
 from app.services.clinics import ClinicError
 from app.services.patients import find_patient
 from app.services.sections import CLINIC_QUESTIONS
@@ -208,7 +210,13 @@ def clinic_questions_change():
 
 def _settings_form(from_request: bool = True) -> ClinicSettingsForm:
     clinic = g.staff_user.clinic
-    form = ClinicSettingsForm(obj=clinic) if from_request else ClinicSettingsForm(formdata=None, obj=clinic)
+    other_languages = [lang for lang in languages.installed_languages(instruments()) if lang.code != ENGLISH]
+    form_class = language_settings_form(other_languages)
+    saved = {
+        **{f"crisis_text_{lang.code}": clinic.crisis_texts.get(lang.code, "") for lang in other_languages},
+        **{f"offer_{lang.code}": lang.code in clinic.offered_languages for lang in other_languages},
+    }
+    form = form_class(obj=clinic, data=saved) if from_request else form_class(formdata=None, obj=clinic, data=saved)
     if not (from_request and form.is_submitted()):
         form.referral_destinations.data = "\n".join(clinic.referral_destinations)
     return form
@@ -227,6 +235,9 @@ def settings():
             timezone=form.timezone.data.strip(),
             referral_destinations=form.destination_list(),
             require_admin_totp=form.require_admin_totp.data,
+            crisis_texts=form.crisis_texts(),
+            offered_languages=form.offered(),
+            read_aloud=form.read_aloud.data,
         )
         clinic_settings.save_clinic_details(db.session, g.staff_user, details)
 

@@ -84,7 +84,8 @@ def patient(patient_id: int):
     packets = screenings.active_packets(db.session, g.staff_user.clinic_id)
     form.packet_id.choices = [SelectChoice(packet.id, packet.name) for packet in packets]
     form.language.choices = [
-        SelectChoice(lang.code, lang.staff_label) for lang in languages.offered_languages(instruments())
+        SelectChoice(lang.code, lang.staff_label)
+        for lang in languages.offered_languages(instruments(), g.staff_user.clinic)
     ]
     gap = None
     if form.validate_on_submit():

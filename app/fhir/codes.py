@@ -105,6 +105,18 @@ def total_coding(instrument: Instrument, urls: FhirUrls) -> dict:
     return {"system": urls.local_code_system, "code": total_link_id(instrument)}
 
 
+def questionnaire_id(instrument_id: str, language: str = "en") -> str:
+    """A language's Questionnaire of an instrument: its own resource, url and versions
+    ("phq9-es"), so a response names the exact wording it answered."""
+    return instrument_id if language == "en" else f"{instrument_id}-{language}"
+
+
+def split_questionnaire_id(value: str) -> tuple[str, str]:
+    """(instrument id, language) of a Questionnaire id; instrument ids hold no hyphen."""
+    instrument_id, _, language = value.partition("-")
+    return instrument_id, language or "en"
+
+
 def resource_id(*parts: object) -> str:
     """A FHIR id ([A-Za-z0-9-.]{1,64}) from our keys, which may hold underscores."""
     return "-".join(str(part) for part in parts).replace("_", "-")[:64]

@@ -15,20 +15,31 @@ from app.fhir.codes import (
     input_link_id,
     item_link_id,
     option_coding,
+    questionnaire_id,
     total_coding,
     total_link_id,
 )
 from app.instruments.definition import Instrument, Item
 
 
-def build_questionnaire(instrument: Instrument, version: str, urls: FhirUrls) -> dict:
+def build_questionnaire(
+    instrument: Instrument, version: str, urls: FhirUrls, *, language: str = "en", translates: str | None = None
+) -> dict:
     """`version` is the definition's content hash: a response names the exact wording it
-    answered by `url|version`."""
+    answered by `url|version`. A translation (`language`, and `translates`: the English
+    version whose rules and codes it shares) is a Questionnaire of its own, derived from that
+    English one: same linkIds, codes and ordinal values, so it scores the same."""
+    own_id = questionnaire_id(instrument.id, language)
     resource = {
         "resourceType": "Questionnaire",
-        "id": instrument.id,
-        "url": urls.questionnaire(instrument.id),
+        "id": own_id,
+        "language": language,
+        "url": urls.questionnaire(own_id),
         "version": version,
+    }
+    if translates:
+        resource["derivedFrom"] = [f"{urls.questionnaire(instrument.id)}|{translates}"]
+    resource |= {
         "title": instrument.title,
         "status": "active",
         "subjectType": ["Patient"],

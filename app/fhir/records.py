@@ -28,6 +28,10 @@ class ResponseRecord:
     #: the score as stored at submission (Score.to_dict)
     score: dict
     submitted_at: datetime
+    #: the language answered in, and the translated wording seen where it was not English
+    language: str = "en"
+    seen: Instrument | None = None
+    seen_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from app.fhir.codes import (
     input_link_id,
     item_link_id,
     option_coding,
+    questionnaire_id,
     resource_id,
     total_coding,
 )
@@ -68,19 +69,21 @@ def build_patient(patient: PatientRecord) -> dict:
 
 
 def build_questionnaire_response(response: ResponseRecord, urls: FhirUrls, *, subject: str | None) -> dict:
-    """Every answer the patient gave, coded as the pinned version's options, in item order.
+    """Every answer the patient gave, coded as the pinned version's options, in item order,
+    with the wording they saw (a translation's, which shares its codes with the English).
     An unanswered item is left out; an incomplete response says so (in-progress)."""
     instrument = response.instrument
+    seen = response.seen or instrument
     items = []
-    for item in instrument.items:
+    for item in seen.items:
         if item.id not in response.answers:
             continue
-        option = next(o for o in instrument.options_for(item) if o.value == response.answers[item.id])
+        option = next(o for o in seen.options_for(item) if o.value == response.answers[item.id])
         items.append(
             {
-                "linkId": item_link_id(instrument, item),
+                "linkId": item_link_id(seen, item),
                 "text": item.text,
-                "answer": [{"valueCoding": option_coding(instrument, item, option, urls)}],
+                "answer": [{"valueCoding": option_coding(seen, item, option, urls)}],
             }
         )
     wanted = instrument.scoring.clinician_input
@@ -96,7 +99,12 @@ def build_questionnaire_response(response: ResponseRecord, urls: FhirUrls, *, su
     resource = {
         "resourceType": "QuestionnaireResponse",
         "id": resource_id("response", response.id),
-        "questionnaire": f"{urls.questionnaire(instrument.id)}|{response.version}",
+        "language": response.language,
+        # the exact wording answered: the translation's own Questionnaire and version, if any
+        "questionnaire": f"{urls.questionnaire(questionnaire_id(instrument.id, response.language))}|"
+        f"{response.seen_version or response.version}"
+        if response.seen
+        else f"{urls.questionnaire(instrument.id)}|{response.version}",
         "status": "completed" if response.score["complete"] else "in-progress",
         "authored": _instant(response.submitted_at),
     }

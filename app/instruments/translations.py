@@ -26,6 +26,8 @@ from app.instruments.definition import Instrument
 from app.instruments.loader import InstrumentFileError, LoadedInstrument
 
 ENGLISH = "en"
+#: a language's name in itself, as a patient looks for it, and in English, for staff
+LANGUAGE_NAMES = {"en": ("English", "English"), "es": ("Español", "Spanish")}
 
 
 class _Wording(BaseModel):

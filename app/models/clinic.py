@@ -13,6 +13,17 @@ DEFAULT_CRISIS_TEXT = (
     "Suicide & Crisis Lifeline (call or text 988)."
 )
 
+# The same message for a patient sitting in another language: what a new clinic starts with,
+# as a careful translation of the English default. A clinic offers a language only with a
+# support message written in it.
+DEFAULT_CRISIS_TEXTS = {
+    "es": (
+        "Gracias por decírnoslo. Un miembro de su equipo de atención hablará con usted hoy, antes de que se "
+        "vaya. Si está en peligro en este momento o cree que podría actuar según estos pensamientos, llame al "
+        "911 o a la Línea 988 de Prevención del Suicidio y Crisis (llame o envíe un mensaje de texto al 988)."
+    )
+}
+
 # Shown before a section about painful experiences (childhood adversity, trauma): what the
 # questions are about, that any may be skipped, and that the care team will talk about them.
 DEFAULT_CARE_INTRO = (
@@ -37,6 +48,17 @@ class Clinic(Base):
     paper_size: Mapped[str] = mapped_column(sa.String(8), default="Letter")
     #: shown to a patient who answers PHQ-9 item 9 above 0
     crisis_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_CRISIS_TEXT)
+    #: the support message in each language other than English, by language code
+    crisis_texts: Mapped[dict] = mapped_column(
+        default=lambda: dict(DEFAULT_CRISIS_TEXTS), server_default=sa.text("'{}'")
+    )
+    #: the languages other than English a patient may sit in at this clinic; each one has a
+    #: support message in crisis_texts (the settings refuse one without)
+    offered_languages: Mapped[list] = mapped_column(
+        default=lambda: list(DEFAULT_CRISIS_TEXTS), server_default=sa.text("'[]'")
+    )
+    #: the tablet's "Listen" button, reading each question aloud with the device's own voice
+    read_aloud: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: shown before a section of questions about painful experiences
     care_intro_text: Mapped[str] = mapped_column(
         sa.Text, default=DEFAULT_CARE_INTRO, server_default=sa.text(f"'{DEFAULT_CARE_INTRO}'")
@@ -51,6 +73,12 @@ class Clinic(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     packets: Mapped[list[Packet]] = relationship(back_populates="clinic", order_by="Packet.name")
+
+    def crisis_text_in(self, language: str) -> tuple[str, str]:
+        """(language of the message, message) for a patient sitting in `language`: the
+        clinic's own wording in it, else the English one (marked as English on the page)."""
+        text = (self.crisis_texts or {}).get(language) if language != "en" else None
+        return (language, text) if text else ("en", self.crisis_text)
 
 
 class ClinicInstrument(Base):

@@ -157,7 +157,10 @@ def welcome():
 
 def _language_form() -> LanguageForm:
     form = LanguageForm(language=g.kiosk.screening.language)
-    form.language.choices = [SelectChoice(lang.code, lang.name) for lang in languages.offered_languages(instruments())]
+    form.language.choices = [
+        SelectChoice(lang.code, lang.name)
+        for lang in languages.offered_languages(instruments(), db.session.get(Clinic, g.kiosk.screening.clinic_id))
+    ]
     return form
 
 
@@ -173,6 +176,18 @@ def language():
     return redirect(url_for("patient.welcome"))
 
 
+def _listen_text(current, form, definition) -> str | None:
+    """What the "Listen" button reads: the stem, the question and its options, in order."""
+    if current.kind != "item":
+        return None
+    field = form[f"item_{current.item_id}"]
+    stem = definition.stem_for(definition.item(current.item_id)) if definition else None
+    options = [choice.label for choice in getattr(field, "choices", None) or []]
+    parts = [part.strip() for part in (stem, field.label.text, *options) if part and part.strip()]
+    # A pause between the parts: a full stop where a part does not end a sentence itself.
+    return " ".join(part if part[-1] in ".?!:" else f"{part}." for part in parts)
+
+
 @bp.route("/step/<int:index>", methods=["GET", "POST"])
 def step(index: int):
     steps, current, form, definition, clinic_item, answered_before = _screen(index)
@@ -181,6 +196,7 @@ def step(index: int):
         g.pop("flow_answers", None)  # read again: the answer may have changed the screens
         # The answer may have added or removed screens after this one (a follow-up instrument).
         return redirect(_next_screen(index, len(_steps()), request.form.get("nav")))
+    clinic = db.session.get(Clinic, g.kiosk.screening.clinic_id)
     return tablet.clear_when_idle(
         render_template(
             "patient/step.html",
@@ -194,9 +210,9 @@ def step(index: int):
             questions=(questions := question_count(steps)),
             minutes=estimated_minutes(questions, current_app.config["SECONDS_PER_QUESTION"]),
             more_may_follow=_more_may_follow(),
-            care_intro=db.session.get(Clinic, g.kiosk.screening.clinic_id).care_intro_text
-            if current.kind == "care"
-            else None,
+            care_intro=clinic.care_intro_text if current.kind == "care" else None,
+            # Off unless the clinic chose it: read in the browser, so no text leaves the tablet.
+            listen_text=_listen_text(current, form, definition) if clinic.read_aloud else None,
             idle_seconds=tablet.idle_limit().seconds,
             from_review=request.args.get("from") == "review",
             answered_before=answered_before,

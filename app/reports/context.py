@@ -19,6 +19,7 @@ from app.instruments.definition import Instrument
 from app.instruments.follow_ups import decisions_from_totals, explain
 from app.instruments.labels import score_label
 from app.instruments.scoring import band_for_total
+from app.instruments.translations import ENGLISH, LANGUAGE_NAMES
 from app.models import Clinic, InstrumentVersion, Patient, ReferralVersion, Response, Screening, User
 from app.reports.charts import ChartBand, ChartPoint, sparkline, trend_chart
 from app.reports.clinic_answers import clinic_answer_summary
@@ -42,49 +43,75 @@ def pinned_definitions(session: Session, versions: set[str]) -> dict[str, Instru
     return {row.version: Instrument.model_validate(row.definition) for row in rows}
 
 
-def item_groups(definition: Instrument, answers: dict) -> list[dict]:
+def item_groups(definition: Instrument, answers: dict, seen: Instrument | None = None) -> list[dict]:
     """The answered items in the order asked, grouped under the stem they were asked with
-    (None for a question of its own)."""
+    (None for a question of its own). `seen`: the translated wording the patient was shown,
+    whose stem heads the group, with the English one beside it."""
     groups: list[dict] = []
-    for item, row in zip(definition.items, answered_items(definition, answers), strict=True):
-        stem = definition.stem_for(item)
+    shown = seen or definition
+    for item, row in zip(definition.items, answered_items(definition, answers, seen), strict=True):
+        stem = shown.stem_for(shown.item(item.id))
         if groups and groups[-1]["stem"] == stem:
             groups[-1]["items"].append(row)
         else:
-            groups.append({"stem": stem, "items": [row]})
+            groups.append({"stem": stem, "english_stem": definition.stem_for(item) if seen else None, "items": [row]})
     return groups
 
 
-def answered_items(definition: Instrument, answers: dict) -> list[dict]:
-    """Each item as the patient saw it, with the answer they chose, in the order asked."""
+def _answer_label(definition: Instrument, item, value) -> str | None:
+    labels = {option.value: option.label for option in definition.options_for(item)}
+    return labels.get(value) if value is not None else None
+
+
+def answered_items(definition: Instrument, answers: dict, seen: Instrument | None = None) -> list[dict]:
+    """Each item as the patient saw it, with the answer they chose, in the order asked. Where
+    they saw a translation (`seen`), its words come first and the English ones go beside them:
+    the same item and option, as a translation's items and options are the English ones'."""
     rows = []
     for item in definition.items:
-        labels = {option.value: option.label for option in definition.options_for(item)}
         value = answers.get(item.id)
-        rows.append(
-            {
-                "number": item.id,
-                "text": item.text,
-                "answer": labels.get(value, "Not answered") if value is not None else "Not answered",
-                "value": value,
-                "is_scored": item.scored,
+        english_answer = _answer_label(definition, item, value) or "Not answered"
+        row = {
+            "number": item.id,
+            "text": item.text,
+            "answer": english_answer,
+            "value": value,
+            "is_scored": item.scored,
+            "english_text": None,
+            "english_answer": None,
+        }
+        if seen is not None:
+            shown = seen.item(item.id)
+            row |= {
+                "text": shown.text,
+                "answer": _answer_label(seen, shown, value) or "Not answered",
+                "english_text": item.text,
+                "english_answer": english_answer,
             }
-        )
+        rows.append(row)
     return rows
 
 
-def urgent_findings(definition: Instrument, answers: dict, flags: list[str]) -> list[dict]:
-    """The urgent flags among `flags`, each quoting its item and the answer given."""
+def urgent_findings(
+    definition: Instrument, answers: dict, flags: list[str], seen: Instrument | None = None
+) -> list[dict]:
+    """The urgent flags among `flags`, each quoting its item and the answer given, in the
+    words the patient saw and, for a translation, in English beside them."""
     findings = []
     for flag in definition.scoring.flags:
         if not flag.urgent or flag.key not in flags:
             continue
         finding = {"label": flag.label, "item": None, "answer": None}
         if flag.item:
-            item = definition.item(flag.item)
-            labels = {option.value: option.label for option in definition.options_for(item)}
-            value = answers.get(flag.item)
-            finding |= {"item": item.text, "item_number": item.id, "answer": labels.get(value), "value": value}
+            row = next(row for row in answered_items(definition, answers, seen) if row["number"] == flag.item)
+            finding |= {
+                "item": row["text"],
+                "item_number": row["number"],
+                "answer": _answer_label(seen or definition, (seen or definition).item(flag.item), row["value"]),
+                "value": row["value"],
+                "english_item": row.get("english_text"),
+                "english_answer": row.get("english_answer"),
+            }
         findings.append(finding)
     return findings
 
@@ -128,11 +155,35 @@ def _input_summary(definition: Instrument, response: Response, given: list[Given
     }
 
 
+def pinned_definitions_of(session: Session, responses) -> dict[str, Instrument]:
+    """The pinned definitions of responses: the English version each was scored by, and the
+    translated wording it was answered in, where it was not answered in English."""
+    versions = {response.instrument_version for response in responses}
+    versions |= {response.translation_version for response in responses if response.translation_version}
+    return pinned_definitions(session, versions)
+
+
+def language_line(language: str, seen: Instrument | None) -> str | None:
+    """For staff: the language a response was given in, where it was not English."""
+    if seen is None or language == ENGLISH:
+        return None
+    name = LANGUAGE_NAMES.get(language, (language, language))[1]
+    return (
+        f"Answered in {name}. Each item and answer is shown in the {name} wording the patient saw, "
+        "with the English wording of the same item beside it."
+    )
+
+
 def result_summary(
-    definition: Instrument, response: Response, given: list[GivenInput] | None = None, timezone: str = "UTC"
+    definition: Instrument,
+    response: Response,
+    given: list[GivenInput] | None = None,
+    timezone: str = "UTC",
+    seen: Instrument | None = None,
 ) -> dict:
     """One response's score, band, meaning, flags and notes, with its instrument's sources.
-    `given`: the clinician inputs recorded for it, which settle a band that waits for one."""
+    `given`: the clinician inputs recorded for it, which settle a band that waits for one.
+    `seen`: the translated wording the patient answered in (None: the English one)."""
     given = given or []
     score = current_score(definition, response, given)
     band = band_for_total(definition, response.total, score.get("cut_off")) if response.total is not None else None
@@ -148,7 +199,10 @@ def result_summary(
         "clinician_input": _input_summary(definition, response, given, timezone),
         "bands_note": label.bands_note,
         "flags": [score.get("flag_labels", {}).get(key, key) for key in score.get("flags", [])],
-        "urgent": urgent_findings(definition, response.answers, score.get("flags", [])),
+        "urgent": [
+            finding | {"language": response.language}
+            for finding in urgent_findings(definition, response.answers, score.get("flags", []), seen)
+        ],
         "syndrome_label": label.syndrome,
         "subscales": [
             {"label": subscale.label, "total": score["subscales"][subscale.key]}
@@ -161,10 +215,14 @@ def result_summary(
         "is_complete": response.is_complete,
         "caveats": list(label.caveats),
         "norms": [norm.model_dump() for norm in definition.scoring.norms],
-        "item_groups": item_groups(definition, response.answers),
+        "item_groups": item_groups(definition, response.answers, seen),
+        "language": response.language,
+        "language_line": language_line(response.language, seen),
+        "wording_title": seen.title if seen else definition.title,
         "citations": list(definition.citations),
         "copyright": definition.copyright,
         "version": response.instrument_version,
+        "translation_version": response.translation_version,
     }
 
 
@@ -201,7 +259,7 @@ def instrument_histories(
     if up_to is not None:
         query = query.where(Screening.completed_at <= up_to)
     rows = session.execute(query).all()
-    definitions = pinned_definitions(session, {response.instrument_version for response, _ in rows})
+    definitions = pinned_definitions_of(session, [response for response, _ in rows])
     given = given_inputs(session, [response.id for response, _ in rows])
     by_instrument: dict[str, list] = defaultdict(list)
     for response, completed_at in rows:
@@ -217,7 +275,13 @@ def instrument_histories(
                 {
                     "screening_id": response.screening_id,
                     "date": local_time(completed_at, clinic.timezone, DATE),
-                    "result": result_summary(definition, response, given.get(response.id), clinic.timezone),
+                    "result": result_summary(
+                        definition,
+                        response,
+                        given.get(response.id),
+                        clinic.timezone,
+                        definitions.get(response.translation_version),
+                    ),
                     "change": change_between(definition, previous_total, response.total),
                 }
             )
@@ -329,10 +393,16 @@ def referral_context(session: Session, screening_id: int, *, generated_at: datet
         raise ReportNotFoundError(screening_id)
     clinic = session.get(Clinic, screening.clinic_id)
     patient = session.get(Patient, screening.patient_id)
-    definitions = pinned_definitions(session, {response.instrument_version for response in screening.responses})
+    definitions = pinned_definitions_of(session, screening.responses)
     given = given_inputs(session, [response.id for response in screening.responses])
     results = [
-        result_summary(definitions[r.instrument_version], r, given.get(r.id), clinic.timezone)
+        result_summary(
+            definitions[r.instrument_version],
+            r,
+            given.get(r.id),
+            clinic.timezone,
+            definitions.get(r.translation_version),
+        )
         for r in screening.responses
     ]
     histories = {

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.models import ClinicInstrument, Packet, User
+from app.instruments.translations import ENGLISH, LANGUAGE_NAMES
 from app.services.audit import record_staff_event
 from app.services.clinics import ClinicError, clinic_fields_problem
 from app.services.urgency import recompute_clinic_priorities
@@ -160,6 +161,12 @@ class ClinicDetails:
     require_admin_totp: bool
     #: None leaves the clinic's introduction to painful-experience sections as it is
     care_intro_text: str | None = None
+    #: the support message per language other than English; None leaves them as they are
+    crisis_texts: dict[str, str] | None = None
+    #: the languages other than English offered on the tablet; None leaves them as they are
+    offered_languages: list[str] | None = None
+    #: the tablet's "Listen" button; None leaves it as it is
+    read_aloud: bool | None = None
 
 
 MAX_CRISIS_TEXT = 1000
@@ -176,6 +183,9 @@ def clinic_details_problem(details: ClinicDetails) -> str | None:
         return "The crisis message cannot be empty: it is what a patient at risk reads."
     if len(details.crisis_text) > MAX_CRISIS_TEXT:
         return f"Keep the crisis message under {MAX_CRISIS_TEXT} characters so a patient can read it at once."
+    problem = _language_problem(details)
+    if problem:
+        return problem
     if details.care_intro_text is not None and not details.care_intro_text.strip():
         return "The introduction cannot be empty: patients read it before questions about painful experiences."
     if details.care_intro_text is not None and len(details.care_intro_text) > MAX_CARE_INTRO_TEXT:
@@ -184,6 +194,31 @@ def clinic_details_problem(details: ClinicDetails) -> str | None:
         return f"List at most {MAX_DESTINATIONS} referral destinations."
     if any(len(destination) > 200 for destination in details.referral_destinations):
         return "Keep each referral destination under 200 characters."
+    return None
+
+
+def crisis_text_problem(language: str, text: str, *, offered: bool) -> str | None:
+    """Why a clinic's support message in a language other than English cannot be saved."""
+    if language not in LANGUAGE_NAMES or language == ENGLISH:
+        return "That language cannot be offered here."
+    name = LANGUAGE_NAMES[language][1]
+    if offered and not text.strip():
+        return (
+            f"{name} cannot be offered without a crisis message in {name}: a patient at risk who sits in "
+            f"{name} must read it in {name}. Write the message, or stop offering {name}."
+        )
+    if len(text) > MAX_CRISIS_TEXT:
+        return f"Keep the crisis message in {name} under {MAX_CRISIS_TEXT} characters so a patient can read it at once."
+    return None
+
+
+def _language_problem(details: ClinicDetails) -> str | None:
+    texts = details.crisis_texts or {}
+    offered = details.offered_languages or []
+    for language in sorted(set(texts) | set(offered)):
+        problem = crisis_text_problem(language, texts.get(language) or "", offered=language in offered)
+        if problem:
+            return problem
     return None
 
 
@@ -219,6 +254,8 @@ def _clean(field: str, value):
         return value.strip().replace("\r\n", "\n")
     if isinstance(value, list):
         return [line.strip() for line in value if line.strip()]
+    if isinstance(value, dict):  # a message per language: an emptied one is dropped
+        return {key: _clean(field, text) for key, text in sorted(value.items()) if text.strip()}
     return value
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from app.fhir.codes import FhirUrls, resource_id
+from app.fhir.codes import FhirUrls, resource_id, split_questionnaire_id
 from app.fhir.questionnaire import build_questionnaire
 from app.fhir.records import ResponseRecord
 from app.fhir.resources import build_observations, build_patient, build_questionnaire_response
@@ -31,7 +31,14 @@ from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.models import ApiToken, Clinic, InstrumentVersion, Patient, ReferralDocument, Response, Screening
 from app.services.api_tokens import record_api_call
-from app.services.integrations import MAX_ID, PinnedDefinitions, patient_record, screening_record
+from app.services.integrations import (
+    MAX_ID,
+    PinnedDefinitions,
+    installed_questionnaire,
+    patient_record,
+    screening_record,
+    translated_versions,
+)
 from app.services.referrals import ReferralIntegrityError
 
 PATIENT_ID = re.compile(r"^patient-(\d{1,10})$")
@@ -160,22 +167,28 @@ class ClinicRecords:
 
     # Definitions: the same for every clinic ---------------------------------------------------------
     def questionnaire_versions(self, instrument_id: str | None = None) -> list[Found]:
-        """Every version of each instrument a response pinned, and the installed one, oldest first."""
+        """Every version of each instrument a response pinned, and the installed one, oldest
+        first; a translation is a Questionnaire of its own ("phq9-es"), `instrument_id` one of them."""
         select = sa.select(InstrumentVersion).order_by(InstrumentVersion.recorded_at, InstrumentVersion.version)
         if instrument_id is not None:
-            select = select.where(InstrumentVersion.instrument_id == instrument_id)
+            select = select.where(InstrumentVersion.instrument_id == split_questionnaire_id(instrument_id)[0])
+        translated = translated_versions(self.session, self.registry)
         versions: dict[str, Found] = {}
         for row in self.session.scalars(select):
             definition = self.definitions.get(row.version)
-            versions[row.version] = self._questionnaire(definition, row.version, row.recorded_at)
-        for loaded in self.registry.values():
-            if (instrument_id is None or loaded.id == instrument_id) and loaded.version not in versions:
-                versions[loaded.version] = self._questionnaire(loaded.definition, loaded.version, _installed_at(loaded))
-        return list(versions.values())
+            versions[row.version] = self._questionnaire(definition, row.version, row.recorded_at, translated)
+        for loaded in [*self.registry.values(), *self.registry.translations()]:
+            if loaded.version not in versions:
+                versions[loaded.version] = self._questionnaire(
+                    loaded.definition, loaded.version, _installed_at(loaded), translated
+                )
+        return [v for v in versions.values() if instrument_id is None or v.resource["id"] == instrument_id]
 
-    def _questionnaire(self, definition: Instrument, version: str, at: datetime) -> Found:
-        resource = build_questionnaire(definition, version, self.urls)
-        current = definition.id in self.registry and self.registry[definition.id].version == version
+    def _questionnaire(self, definition: Instrument, version: str, at: datetime, translated: dict) -> Found:
+        language, translates = translated.get(version, ("en", None))
+        resource = build_questionnaire(definition, version, self.urls, language=language, translates=translates)
+        installed = installed_questionnaire(self.registry, resource["id"])
+        current = installed is not None and installed.version == version
         return Found(
             resource,
             at,
@@ -343,9 +356,9 @@ def _read(records: ClinicRecords, resource_type: str, value: str) -> Found | Non
         number = _number(DOCUMENT_ID, value)
         return next(records.documents(screening_id=number), None) if number else None
     if resource_type == "Questionnaire":
-        if value not in records.registry:
+        loaded = installed_questionnaire(records.registry, value)
+        if loaded is None:
             return None
-        loaded = records.registry[value]
         return next(v for v in records.questionnaire_versions(value) if v.version_id == loaded.version)
     if resource_type == "CodeSystem":
         return records.code_system() if value == "tallyform" else None

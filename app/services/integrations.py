@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import NotFound
 
-from app.fhir.codes import FhirUrls
+from app.fhir.codes import FhirUrls, questionnaire_id, split_questionnaire_id
 from app.fhir.records import PatientRecord, ResponseRecord, ScreeningRecord
 from app.fhir.resources import build_observations, build_screening_bundle
 from app.fhir.outcome import outcome_of
@@ -26,9 +26,11 @@ from app.fhir.score_input import (
     unwrap_response,
 )
 from app.instruments.definition import Instrument
+from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
+from app.instruments.translations import LoadedTranslation
 from app.instruments.scoring import AnswerError, score
-from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Screening
+from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Response, Screening
 from app.reports.clinician_inputs import GivenInput, current_score, given_inputs
 from app.services.api_tokens import record_api_call
 from app.services.audit import record_event
@@ -164,6 +166,9 @@ def screening_record(
                 | {entry.key: entry.value for entry in given.get(response.id, [])},
                 score=current_score(definitions.get(response.instrument_version), response, given.get(response.id, [])),
                 submitted_at=response.submitted_at,
+                language=response.language,
+                seen=definitions.get(response.translation_version) if response.translation_version else None,
+                seen_version=response.translation_version,
             )
             for response in screening.responses
         ),
@@ -220,7 +225,7 @@ def score_questionnaire_response(
     try:
         resource = unwrap_response(body)
         reference = questionnaire_reference(resource)
-        instrument_id = match_instrument(reference, {key: loaded.definition for key, loaded in registry.items()}, urls)
+        instrument_id = match_instrument(reference, _questionnaires(registry), urls)
         definition, version = _definition_for(session, registry, instrument_id, reference.version)
         given = read_answers(definition, resource, urls)
         result = score(definition, version, given.answers, given.clinician_inputs).to_dict()
@@ -258,16 +263,46 @@ def score_questionnaire_response(
     }
 
 
+def _questionnaires(registry: InstrumentRegistry) -> dict[str, Instrument]:
+    """Questionnaire id -> definition, for every installed instrument and translation. A
+    translation shares its instrument's linkIds, codes and scoring rules, so an answer to it
+    is read in its own words (a Spanish valueString) and scored exactly as the English."""
+    installed = {key: loaded.definition for key, loaded in registry.items()}
+    return installed | {
+        questionnaire_id(translation.id, translation.language): translation.definition
+        for translation in registry.translations()
+    }
+
+
+def installed_questionnaire(registry: InstrumentRegistry, key: str) -> LoadedInstrument | LoadedTranslation | None:
+    """The installed instrument or translation a Questionnaire id names ("phq9", "phq9-es")."""
+    if key in registry:
+        return registry[key]
+    return registry.translation(*split_questionnaire_id(key))
+
+
+def translated_versions(session: Session, registry: InstrumentRegistry) -> dict[str, tuple[str, str]]:
+    """Translation version -> (its language, the English version it shares rules and codes
+    with): those installed, and those responses pinned."""
+    pinned = session.execute(
+        sa.select(Response.translation_version, Response.language, Response.instrument_version)
+        .where(Response.translation_version.is_not(None))
+        .distinct()
+    )
+    known = {version: (language, english) for version, language, english in pinned}
+    return known | {t.version: (t.language, t.english_version) for t in registry.translations()}
+
+
 def _definition_for(
     session: Session, registry: InstrumentRegistry, instrument_id: str, version: str | None
 ) -> tuple[Instrument, str]:
     """The current definition, or the exact earlier version the response names, so that an
     answer is scored with the rules of the wording it answered."""
-    loaded = registry[instrument_id]
+    loaded = installed_questionnaire(registry, instrument_id)
     if version is None or version == loaded.version:
         return loaded.definition, loaded.version
     pinned = PinnedDefinitions(session).get(version)
-    if pinned is None or pinned.id != instrument_id:
+    if pinned is None or pinned.id != loaded.id:
         raise ScoreInputError(
             f"Unknown version {version!r} of {loaded.definition.short_title}; "
             f"the current one is {loaded.version}, or leave the version out.",

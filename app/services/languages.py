@@ -15,14 +15,12 @@ from sqlalchemy.orm import Session
 
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
-from app.instruments.translations import ENGLISH, LoadedTranslation
-from app.models import DraftAnswer, Packet, Patient, Screening
+from app.instruments.translations import ENGLISH, LANGUAGE_NAMES, LoadedTranslation
+from app.models import Clinic, DraftAnswer, Packet, Patient, Screening
 from app.services.audit import record_screening_event
 from app.services.screenings import ScreeningError, create_screening
 from app.services.sections import section
 
-#: a language's name in itself, as a patient looks for it, and in English, for staff
-LANGUAGE_NAMES = {"en": ("English", "English"), "es": ("Español", "Spanish")}
 
 LEAVE_OUT = "leave_out"
 GIVE_IN_ENGLISH = "english"
@@ -51,14 +49,25 @@ class LanguageGapError(ScreeningError):
         super().__init__(f"{len(instrument_ids)} questionnaire(s) of this packet are not available in that language.")
 
 
-def offered_languages(registry: InstrumentRegistry) -> list[Language]:
+def installed_languages(registry: InstrumentRegistry) -> list[Language]:
     """English, then every language some installed instrument has a verified translation in."""
     codes = {translation.language for translation in registry.translations()} & set(LANGUAGE_NAMES)
     return [Language(code, *LANGUAGE_NAMES[code]) for code in [ENGLISH, *sorted(codes - {ENGLISH})]]
 
 
-def is_offered(registry: InstrumentRegistry, language: str) -> bool:
-    return any(offered.code == language for offered in offered_languages(registry))
+def offered_languages(registry: InstrumentRegistry, clinic: Clinic) -> list[Language]:
+    """The installed languages this clinic offers: English always; another one only where the
+    clinic chose to and wrote its support message in it, so a patient at risk reads it."""
+    return [
+        language
+        for language in installed_languages(registry)
+        if language.code == ENGLISH
+        or (language.code in clinic.offered_languages and (clinic.crisis_texts or {}).get(language.code))
+    ]
+
+
+def is_offered(registry: InstrumentRegistry, clinic: Clinic, language: str) -> bool:
+    return any(offered.code == language for offered in offered_languages(registry, clinic))
 
 
 def not_available_in(registry: InstrumentRegistry, instrument_ids: list[str], language: str) -> list[str]:
@@ -98,7 +107,7 @@ def start_screening(
     """Start a screening in the patient's language and remember that language for them.
     Raises LanguageGapError, storing nothing, while instruments of the packet are not
     available in that language and the front desk has not chosen what to do with them."""
-    if not is_offered(registry, language):
+    if not is_offered(registry, packet.clinic, language):
         raise ScreeningError("That language is not offered.")
     gaps = not_available_in(registry, packet.instrument_ids, language)
     if gaps and gap_choice not in GAP_CHOICES:
@@ -121,7 +130,7 @@ def switch_sitting_language(
 ) -> None:
     """The patient's own choice on the welcome screen, before their first answer: for this
     sitting, and remembered for their next check-in."""
-    if not is_offered(registry, language):
+    if not is_offered(registry, session.get(Clinic, screening.clinic_id), language):
         raise ScreeningError("That language is not offered.")
     if screening.status not in ("pending", "in_progress"):
         raise ScreeningError("This questionnaire can no longer be changed.")

@@ -15,8 +15,10 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, DraftAnswer, Patient, ReferralVersion, Response, Screening, ScreeningReview, User
 from app.models.review import REFERRAL_FIELDS, REVIEW_STATUS_LABELS, REVIEW_STATUSES
 from app.instruments.scoring import score
+from app.instruments.translations import ENGLISH
 from app.reports.context import (
     answered_items,
+    language_line,
     current_scores,
     follow_up_lines,
     instrument_histories,
@@ -417,14 +419,23 @@ def answers_so_far(session: Session, registry: InstrumentRegistry, screening: Sc
             continue
         given = {item_id: value for item_id, value in answers.items() if value is not None}
         flags = [flag.key for flag in score(definition, version, given).flags]
+        # The sitting's translation, shown on the tablet for these drafts; pinned at submission.
+        translation = registry.translation(instrument_id, screening.language)
+        seen = translation.definition if translation else None
         sections.append(
             {
                 "instrument_id": instrument_id,
                 "title": definition.title,
-                "stem": definition.stem,
-                "items": [row for row in answered_items(definition, given) if row["value"] is not None],
+                "stem": seen.stem if seen else definition.stem,
+                "english_stem": definition.stem if seen else None,
+                "language": translation.language if translation else ENGLISH,
+                "language_line": language_line(translation.language, seen) if translation else None,
+                "items": [row for row in answered_items(definition, given, seen) if row["value"] is not None],
                 "unanswered": sum(1 for item in definition.items if item.id not in given),
-                "urgent": urgent_findings(definition, given, flags),
+                "urgent": [
+                    finding | {"language": translation.language if translation else ENGLISH}
+                    for finding in urgent_findings(definition, given, flags, seen)
+                ],
             }
         )
     order = {instrument_id: index for index, instrument_id in enumerate(screening.instrument_ids)}

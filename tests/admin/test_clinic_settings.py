@@ -1,14 +1,17 @@
 """Clinic settings: valid values are saved and used; a bad value is refused with the
 message the admin reads, and nothing of that submission is saved."""
 
+import html
 import io
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.models.clinic import DEFAULT_CRISIS_TEXT
+from app.models.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_CRISIS_TEXTS
+from app.extensions import instruments
 from app.models import AuditEvent
+from app.services import languages
 from tests.admin.conftest import demo_clinic, post_form
 from tests.conftest import csrf_token_from
 
@@ -20,7 +23,11 @@ VALID = {
     "crisis_text": "Please tell the front desk now. Call or text 988 at any time.",
     "care_intro_text": "These questions are about hard times. Skip any you like; your nurse will talk them over.",
     "referral_destinations": "Behavioral health – Dr Kim\n\n  Community counselling  \n",
+    # the page posts the languages offered as they are: Spanish, with its message
+    "offer_es": "y",
+    "crisis_text_es": DEFAULT_CRISIS_TEXTS["es"],
 }
+SPANISH_CRISIS_TEXT = "Por favor, avise ahora a la recepción. Puede llamar o enviar un mensaje de texto al 988."
 
 
 def _image(kind: str, size=(120, 60)) -> bytes:
@@ -153,3 +160,79 @@ def test_requiring_two_factor_sends_an_admin_without_it_to_set_it_up(admin, sess
     assert follow.status_code == 302
     assert follow.headers["Location"] == "/auth/two-factor"
     assert "requires two-factor sign-in for admins" in admin.get("/auth/two-factor").text
+
+
+def test_spanish_support_text_is_saved_and_audited_word_for_word(admin, session):
+    response = post_form(admin, "/admin/settings", {**VALID, "crisis_text_es": f"  {SPANISH_CRISIS_TEXT}\r\n"})
+
+    assert response.status_code == 302
+    clinic = _clinic(session)
+    assert clinic.crisis_texts == {"es": SPANISH_CRISIS_TEXT}
+    assert clinic.offered_languages == ["es"]
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "clinic.settings")).one()
+    assert "crisis_texts" in event.details["changed"]
+    assert event.details["old"]["crisis_texts"] == {"es": DEFAULT_CRISIS_TEXTS["es"]}
+    assert event.details["new"]["crisis_texts"] == {"es": SPANISH_CRISIS_TEXT}
+    audit_page = html.unescape(admin.get("/admin/audit").text)
+    assert SPANISH_CRISIS_TEXT in audit_page
+    assert "Crisis text in other languages" in audit_page
+
+
+def test_offering_spanish_without_its_support_text_is_refused_and_nothing_is_lost(admin, session):
+    posted = {**VALID, "address": "A new address", "crisis_text_es": "   "}
+
+    response = post_form(admin, "/admin/settings", posted)
+
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert "Spanish cannot be offered without a crisis message in Spanish" in page
+    assert 'id="crisis_text_es-error"' in page
+    # what the admin typed is still in the form, and nothing of it was saved
+    assert "A new address" in page
+    assert VALID["crisis_text"] in page
+    clinic = _clinic(session)
+    assert clinic.address != "A new address"
+    assert clinic.crisis_texts == {"es": DEFAULT_CRISIS_TEXTS["es"]}
+    assert not session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "clinic.settings")).all()
+
+
+def test_the_service_refuses_a_language_offered_without_support_text(admin, session):
+    from app.services.clinic_settings import ClinicDetails, save_clinic_details
+    from app.services.clinics import ClinicError
+    from tests.admin.conftest import demo_user
+
+    clinic = demo_clinic(session)
+    details = ClinicDetails(
+        name=clinic.name,
+        address=clinic.address,
+        timezone=clinic.timezone,
+        paper_size=clinic.paper_size,
+        crisis_text=clinic.crisis_text,
+        referral_destinations=clinic.referral_destinations,
+        require_admin_totp=False,
+        crisis_texts={"es": ""},
+        offered_languages=["es"],
+    )
+    with pytest.raises(ClinicError, match="Spanish cannot be offered without a crisis message in Spanish"):
+        save_clinic_details(session, demo_user(session, "admin"), details)
+
+
+def test_stopping_spanish_takes_it_off_check_in_and_the_welcome_screen(admin, session):
+    post_form(admin, "/admin/settings", {key: value for key, value in VALID.items() if key != "offer_es"})
+
+    clinic = _clinic(session)
+    assert clinic.offered_languages == []
+    assert clinic.crisis_texts == {"es": DEFAULT_CRISIS_TEXTS["es"]}  # kept, for when it is offered again
+    with admin.application.app_context():
+        offered = [language.code for language in languages.offered_languages(instruments(), clinic)]
+    assert offered == ["en"]
+
+
+def test_read_aloud_is_off_by_default_and_can_be_switched_on(admin, session):
+    assert _clinic(session).read_aloud is False
+
+    post_form(admin, "/admin/settings", {**VALID, "read_aloud": "y"})
+
+    assert _clinic(session).read_aloud is True
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "clinic.settings")).one()
+    assert event.details["new"]["read_aloud"] is True

@@ -81,7 +81,7 @@ def live_server(live_app):
         yield url
 
 
-def issue_code(app, mrn: str = "103377", packet: str = "New patient") -> str:
+def issue_code(app, mrn: str = "103377", packet: str = "New patient", language: str = "en") -> str:
     """Start a screening for a demo patient and return its tablet code, as check-in would."""
     import sqlalchemy as sa
 
@@ -92,7 +92,9 @@ def issue_code(app, mrn: str = "103377", packet: str = "New patient") -> str:
     with app.app_context():
         patient = db.session.scalar(sa.select(Patient).where(Patient.mrn == mrn))
         chosen = db.session.scalar(sa.select(Packet).where(Packet.name == packet))
-        screening = screenings.create_screening(db.session, patient, chosen, created_by_id=None, registry=instruments())
+        screening = screenings.create_screening(
+            db.session, patient, chosen, created_by_id=None, registry=instruments(), language=language
+        )
         return access_codes.issue_access_code(
             db.session,
             screening,

@@ -5,7 +5,9 @@ import re
 
 import pytest
 
+from app.models.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_CRISIS_TEXTS
 from tests.browser.conftest import axe_violations, screenshot, staff_sign_in
+from tests.patient.test_interface_language import _no_english_left
 
 pytestmark = pytest.mark.browser
 PREGUNTA = re.compile(r"Pregunta (\d+) de (\d+)")
@@ -13,6 +15,9 @@ PREGUNTA = re.compile(r"Pregunta (\d+) de (\d+)")
 
 def assert_accessible(page):
     assert axe_violations(page) == [], page.url
+    # and Spanish throughout: no interface string of the catalogue left in English
+    if page.locator("html").get_attribute("lang") == "es":
+        assert _no_english_left(page.content()) == [], page.url
 
 
 @pytest.mark.parametrize("viewport", ["tablet", "phone"])
@@ -58,6 +63,8 @@ def test_spanish_sitting_from_check_in_to_thank_you(live_server, new_page, viewp
         number = int(PREGUNTA.search(page.content()).group(1))
         options = page.locator("label.option")
         options.nth(options.count() - 1).click()
+        if number == 1:
+            assert page.locator(".section-title").inner_text() == "Cómo se ha sentido en las últimas 2 semanas"
         if number in (1, 9, 11):
             assert_accessible(page)
             screenshot(page, f"es-kiosk-2-question-{number}-{viewport}")
@@ -71,5 +78,10 @@ def test_spanish_sitting_from_check_in_to_thank_you(live_server, new_page, viewp
     page.get_by_role("button", name="Enviar mis respuestas").click()
     page.get_by_role("heading", name="Gracias. Por favor, devuelva la tableta").wait_for()
     assert page.locator("html").get_attribute("lang") == "es"
+    # item 9 was answered above "Ningún día": the clinic's support message, in Spanish
+    support = page.locator(".support p")
+    assert support.inner_text() == DEFAULT_CRISIS_TEXTS["es"]
+    assert support.get_attribute("lang") is None  # the page's own language
+    assert DEFAULT_CRISIS_TEXT not in page.content()
     assert_accessible(page)
     screenshot(page, f"es-kiosk-4-done-{viewport}")

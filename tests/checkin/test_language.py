@@ -104,3 +104,21 @@ def test_a_language_that_is_not_offered_is_refused(login_as, client, session):
 
     assert response.status_code == 200
     assert session.scalar(sa.select(Screening).where(Screening.patient_id == patient.id)) is None
+
+
+def test_a_clinic_that_does_not_offer_spanish_cannot_start_a_spanish_screening(login_as, client, session):
+    """Spanish is offered only by a clinic that chose it and wrote its support message in it."""
+    from app.models import Clinic
+
+    patient = _patient(session)
+    clinic = session.get(Clinic, patient.clinic_id)
+    clinic.offered_languages = []
+    session.commit()
+    login_as("frontdesk")
+
+    page = client.get(f"/check-in/patients/{patient.id}").text
+    response = _start(client, patient, "Follow-up", language="es")
+
+    assert 'value="es"' not in page
+    assert response.status_code == 200
+    assert session.scalar(sa.select(Screening).where(Screening.patient_id == patient.id)) is None

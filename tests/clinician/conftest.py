@@ -36,6 +36,7 @@ class ClinicBuilder:
         clinician_inputs: dict | None = None,
         queue_referral: bool = False,
         registry=None,
+        language: str = "en",
     ) -> int:
         from app.extensions import db, instruments
         from app.models import Clinic, Packet, Patient
@@ -51,7 +52,12 @@ class ClinicBuilder:
             if packet_row is None:
                 packet_row = save_packet(session, registry, session.get(Clinic, self.clinic_id), packet, list(answers))
             screening = create_screening(
-                session, session.get(Patient, patient_id), packet_row, created_by_id=None, created_at=at
+                session,
+                session.get(Patient, patient_id),
+                packet_row,
+                created_by_id=None,
+                created_at=at,
+                language=language,
             )
             by_item = {
                 instrument_id: dict(

@@ -95,9 +95,36 @@ def test_spanish_thank_you_page_after_sending(start_in, tablet, registry, sessio
     assert '<html lang="es">' in done
     assert "Gracias. Por favor, devuelva la tableta" in done
     assert "Estamos aquí para ayudarle" in html.unescape(done)
-    # The clinic's own support text is written by the clinic, in one language for now.
-    crisis_text = session.get(Clinic, session.get(Screening, screening_id).clinic_id).crisis_text
-    assert _no_english_left(html.unescape(done).replace(crisis_text, "")) == []
+    assert _no_english_left(done) == []
+
+
+def test_thank_you_page_shows_the_clinics_own_spanish_support_text(start_in, tablet, registry, session):  # noqa: F811
+    screening_id, code = start_in("es")
+    clinic = session.get(Clinic, session.get(Screening, screening_id).clinic_id)
+    spanish = "Por favor, avise ahora a la recepción. Puede llamar o enviar un mensaje de texto al 988."
+    clinic.crisis_texts = {"es": spanish}
+    session.commit()
+    tablet.enter_code(code)
+    tablet.complete(answers_for(registry, FOLLOW_UP), len(steps_of(registry, list(FOLLOW_UP))))
+
+    done = html.unescape(tablet.client.get("/kiosk/done").text)
+
+    assert f"<p>{spanish}</p>" in done  # in the page's own language, so no lang="en"
+    assert clinic.crisis_text not in done
+
+
+def test_thank_you_page_falls_back_to_english_support_text_marked_as_english(start_in, tablet, registry, session):  # noqa: F811
+    """A sitting begun in Spanish before the clinic stopped offering it and removed its message."""
+    screening_id, code = start_in("es")
+    clinic = session.get(Clinic, session.get(Screening, screening_id).clinic_id)
+    clinic.crisis_texts, clinic.offered_languages = {}, []
+    session.commit()
+    tablet.enter_code(code)
+    tablet.complete(answers_for(registry, FOLLOW_UP), len(steps_of(registry, list(FOLLOW_UP))))
+
+    done = html.unescape(tablet.client.get("/kiosk/done").text)
+
+    assert f'<p lang="en">{clinic.crisis_text}</p>' in done
 
 
 def test_switching_on_the_welcome_screen_switches_the_interface(start_in, tablet):  # noqa: F811
@@ -129,3 +156,14 @@ def test_error_page_inside_a_spanish_sitting_is_spanish(start_in, tablet):  # no
     assert '<html lang="es">' in page.text
     assert "No se encontró la página" in html.unescape(page.text)
     assert _no_english_left(page.text) == []
+
+
+def test_every_instruments_section_title_is_in_the_catalogue(registry):
+    """Section titles are interface wording: the Spanish heading comes from the catalogue."""
+    from app.i18n import SECTION_TITLES
+
+    titles = {loaded.definition.section_title for loaded in registry.values() if loaded.definition.section_title}
+    translated = {message.id: message.string for message in _catalogue() if message.id}
+
+    assert titles <= set(SECTION_TITLES)
+    assert all(translated[title] for title in titles)

@@ -154,3 +154,30 @@ def test_language_cannot_be_switched_after_the_first_answer(start_in, tablet, se
     session.refresh(screening)
     assert screening.language == "en"
     assert "Little interest or pleasure in doing things" in tablet.step(0).text
+
+
+def test_section_headings_of_spanish_questions_are_spanish(start_in, tablet, registry):
+    """The plain-words section title is interface wording: it comes from the catalogue."""
+    _screening_id, code = start_in("es")
+    tablet.enter_code(code)
+    first_gad7 = len(steps_of(registry, ["phq9"]))
+
+    phq9_page = html.unescape(tablet.step(0).text)
+    gad7_page = html.unescape(tablet.step(first_gad7).text)
+    review = html.unescape(tablet.client.get("/kiosk/review").text)
+
+    assert '<span class="section-title">Cómo se ha sentido en las últimas 2 semanas</span>' in phq9_page
+    assert '<span class="section-title">Preocupación y nervios en las últimas 2 semanas</span>' in gad7_page
+    assert "<h2>Cómo se ha sentido en las últimas 2 semanas</h2>" in review
+    for page in (phq9_page, gad7_page, review):
+        assert "How you have been feeling" not in page
+        assert "Worry and nerves" not in page
+
+
+def test_section_heading_of_an_instrument_given_in_english_stays_english_and_says_so(start_in, tablet, registry):
+    _screening_id, code = start_in("es", packet="New patient", gap_choice=languages.GIVE_IN_ENGLISH)
+    tablet.enter_code(code)
+
+    review = html.unescape(tablet.client.get("/kiosk/review").text)
+
+    assert '<h2 lang="en">Stress over the last month</h2>' in review

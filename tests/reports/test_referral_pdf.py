@@ -260,3 +260,40 @@ def test_no_referral_box_is_printed_before_a_referral_is_written(app, session, d
     text = _text(_render(app, latest_screening_id(session, "James Okafor")))
     assert "Not given" not in text
     assert "Referred by" not in text
+
+
+def _pdftotext(pdf: bytes, tmp_path) -> str:
+    """The PDF's text as poppler reads it: what a reader copying from the PDF gets."""
+    import subprocess  # nosec B404 - poppler on a file this test wrote
+
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(pdf)
+    result = subprocess.run(  # nosec B603 B607
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    )
+    return " ".join(result.stdout.split())
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext is not installed")
+def test_spanish_screening_prints_both_wordings_with_accents_and_inverted_question_marks(app, demo_clinic, tmp_path):
+    from app.extensions import db
+    from tests.clinician.test_spanish_answers import EN_ITEM9, ES_ITEM9, ES_STEM, spanish_screening
+
+    _patient, screening_id = spanish_screening(demo_clinic)
+    with app.app_context():
+        pdf = render_referral(db.session, screening_id, generated_at=utcnow()).pdf
+    text = _pdftotext(pdf, tmp_path)
+
+    assert "Answered in Spanish." in text
+    assert f"Item 9: “{ES_ITEM9}” English: “{EN_ITEM9}”" in text
+    assert "Answer given: Varios días English: Several days" in text
+    assert ES_STEM in text  # "últimas", "¿qué" as printed, not as boxes or dropped glyphs
+    # every Spanish item and the English one beside it, character for character as installed
+    registry = app.extensions["tallyform.instruments"]
+    for instrument_id in ("phq9", "gad7"):
+        spanish, english = registry.translation(instrument_id, "es").definition, registry[instrument_id].definition
+        for seen, item in zip(spanish.items, english.items, strict=True):
+            assert seen.text in text, seen.text
+            assert f"English: {item.text}" in text, item.text
+    assert "Más de la mitad de los días" in text
+    assert "Score: 10 (range 0–27)" in text
