@@ -239,7 +239,7 @@ def _dashboard_statements(app, clinic_id):
     return [(s, p) for s, p in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
-TABLES = ("screening", "response", "screening_review", "packet_entry", "patient")
+TABLES = ("screening", "response", "screening_review", "packet_entry", "patient", "patient_total")
 
 
 def test_every_dashboard_query_reads_the_big_tables_through_an_index(app, fixture_clinic):
