@@ -102,7 +102,7 @@ def _backfill(connection, patient_total) -> None:
             )
         )
     }
-    totals = connection.execution_options(stream_results=True, yield_per=BATCH).execute(
+    totals = connection.execute(
         sa.select(
             response.c.id,
             screening.c.clinic_id,
@@ -115,6 +115,7 @@ def _backfill(connection, patient_total) -> None:
         .join(screening, screening.c.id == response.c.screening_id)
         .where(screening.c.status == "completed", response.c.total.is_not(None))
         .order_by(screening.c.patient_id, response.c.instrument_id, screening.c.completed_at, response.c.id)
+        .execution_options(stream_results=True, yield_per=BATCH)
     )
     pending = []
     for row in totals:
