@@ -377,7 +377,7 @@ def test_the_migration_fills_the_course_as_the_submit_keeps_it(app, fixture_clin
         assert len(kept) == 2 * 9
         session.execute(sa.delete(PatientTotal))
         # as the migration sees the table: plain columns, read and written as the database gives them
-        table = sa.table("patient_total", *(sa.column(name) for name in PatientTotal.__table__.c.keys()))
+        table = sa.table("patient_total", *(sa.column(name) for name in PatientTotal.__table__.c))
         migration._backfill(session.connection(), table)
         assert rows(session) == kept
         session.rollback()

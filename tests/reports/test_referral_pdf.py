@@ -265,5 +265,6 @@ def test_no_referral_box_is_printed_before_a_referral_is_written(app, session, d
 def test_a_fall_since_last_time_is_printed_with_the_minus_sign_the_worklist_shows(app, session, demo):
     # Maria Alvarez in November: PHQ-9 6 -> 3, GAD-7 5 -> 3
     text = _text(_render(app, latest_screening_id(session, "Maria Alvarez")))
-    assert "\u22123" in text and "\u22122" in text
+    assert "\u22123" in text
+    assert "\u22122" in text
     assert not re.search(r"(?<![\w\u2013-])-[23]\b", text)
