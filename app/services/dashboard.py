@@ -30,6 +30,8 @@ from app.services.clinic_settings import referral_thresholds
 #: day of its code being issued is counted as abandoned (codes last 30 minutes by default).
 ABANDONED_AFTER = timedelta(days=1)
 DEFAULT_DAYS = 365
+#: the longest-overdue re-screenings listed by name; the rest are counted
+RESCREEN_SHOWN = 100
 
 
 class DashboardError(ValueError):
@@ -107,6 +109,9 @@ class Dashboard:
     referrals: list[tuple[str, int]]
     rescreen_due: list[RescreenDue]
     outcomes: list[OutcomeFigures] = field(default_factory=list)
+    #: re-screenings due, and the patients they are for (the list shows the longest overdue)
+    rescreen_count: int = 0
+    rescreen_patients: int = 0
 
     @property
     def referrals_total(self) -> int:
@@ -246,30 +251,35 @@ def _latest_rows(clinic: Clinic, moment: datetime, *conditions) -> sa.Subquery:
     return sa.union_all(*parts).subquery()
 
 
-def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime) -> list[RescreenDue]:
-    """Patients whose latest total of an instrument is at or over the clinic's referral
-    threshold, and for whom the packet they last took it in sets a re-screening interval
-    that has passed by `as_of`: "PHQ-9 every 4 weeks while at or over threshold"."""
+def _due(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime):
+    """The re-screenings due by `as_of` as a subquery, or None when no instrument has a threshold."""
     thresholds = {iid: t for iid, t in referral_thresholds(session, registry, clinic.id).items() if t is not None}
     if not thresholds:
-        return []
+        return None
     latest = _latest_rows(clinic, as_of, PatientTotal.rescreen_due_at <= as_of)
     threshold_of = sa.case(*((latest.c.instrument_id == iid, t) for iid, t in thresholds.items()), else_=None)
+    return sa.select(latest).where(latest.c.instrument_id.in_(thresholds), latest.c.total >= threshold_of).subquery()
+
+
+def rescreen_due(
+    session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime, limit: int = RESCREEN_SHOWN
+) -> list[RescreenDue]:
+    """Patients whose latest total of an instrument is at or over the clinic's referral
+    threshold, and for whom the packet they last took it in sets a re-screening interval
+    that has passed by `as_of`: "PHQ-9 every 4 weeks while at or over threshold". The
+    `limit` longest overdue: a list to work through, not the whole clinic."""
+    due = _due(session, registry, clinic, as_of)
+    if due is None:
+        return []
     rows = session.execute(
-        sa.select(
-            latest.c.patient_id,
-            Patient.name,
-            Patient.mrn,
-            latest.c.instrument_id,
-            latest.c.total,
-            latest.c.at,
-            latest.c.rescreen_due_at,
-        )
-        .join(Patient, Patient.id == latest.c.patient_id)
-        .where(latest.c.instrument_id.in_(thresholds), latest.c.total >= threshold_of)
+        sa.select(due.c.patient_id, Patient.name, Patient.mrn, due.c.instrument_id, due.c.total, due.c.at)
+        .add_columns(due.c.rescreen_due_at)
+        .join(Patient, Patient.id == due.c.patient_id)
+        .order_by(due.c.rescreen_due_at, due.c.instrument_id, due.c.patient_id)
+        .limit(limit)
     ).all()
     zone = ZoneInfo(clinic.timezone)
-    due = [
+    listed = [
         RescreenDue(
             patient_id,
             name,
@@ -282,7 +292,16 @@ def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic,
         )
         for patient_id, name, mrn, instrument_id, total, completed_at, due_at in rows
     ]
-    return sorted(due, key=lambda row: (row.due_on, row.title, row.mrn))
+    return sorted(listed, key=lambda row: (row.due_on, row.title, row.mrn))
+
+
+def rescreen_counts(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime) -> tuple[int, int]:
+    """How many re-screenings are due by `as_of`, and for how many patients."""
+    due = _due(session, registry, clinic, as_of)
+    if due is None:
+        return 0, 0
+    count, patients = session.execute(sa.select(sa.func.count(), sa.func.count(due.c.patient_id.distinct()))).one()
+    return int(count), int(patients)
 
 
 def outcome_figures(
@@ -342,6 +361,7 @@ def build_dashboard(
 ) -> Dashboard:
     now = now or utcnow()
     start, end = _bounds(clinic, date_from, date_to)
+    due_count, due_patients = rescreen_counts(session, registry, clinic, min(now, end))
     return Dashboard(
         date_from=date_from,
         date_to=date_to,
@@ -351,6 +371,8 @@ def build_dashboard(
         referrals=referrals_by_destination(session, clinic, start, end),
         rescreen_due=rescreen_due(session, registry, clinic, min(now, end)),
         outcomes=outcome_figures(session, registry, clinic, start, end),
+        rescreen_count=due_count,
+        rescreen_patients=due_patients,
     )
 
 
@@ -417,7 +439,7 @@ def dashboard_rows(dashboard: Dashboard) -> list[list[str]]:
         ["urgent", "90th percentile minutes to acknowledgement", "", _fmt(urgent.p90_minutes)],
     ]
     rows += [["referrals", "referred", destination, str(count)] for destination, count in dashboard.referrals]
-    rows.append(["rescreening", "patients due", "", str(len({row.patient_id for row in dashboard.rescreen_due}))])
+    rows.append(["rescreening", "patients due", "", str(dashboard.rescreen_patients)])
     for outcome in dashboard.outcomes:
         rows += [
             ["outcomes", "followed up", outcome.title, str(outcome.followed_up)],

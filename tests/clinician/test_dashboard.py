@@ -165,6 +165,7 @@ def test_dashboard_page_shows_the_figures_and_cites_the_outcome_definitions(app,
     assert "90th percentile time to acknowledgement 54.0 min" in page
     assert "Psychiatry 2" in page
     assert "Patient 3 MRN 903 PHQ-9 10" in page
+    assert "1 re-screening due, for 1 patient" in page
     for source in ("NQF 0710", "NQF 1884", "Kroenke K", "Spitzer RL"):
         assert source in page
     assert "Patient 1" not in page  # only the patients due are named
@@ -377,7 +378,24 @@ def test_the_migration_fills_the_course_as_the_submit_keeps_it(app, fixture_clin
         assert len(kept) == 2 * 9
         session.execute(sa.delete(PatientTotal))
         # as the migration sees the table: plain columns, read and written as the database gives them
-        table = sa.table("patient_total", *(sa.column(name) for name in PatientTotal.__table__.c))
+        table = sa.table("patient_total", *(sa.column(column.name) for column in PatientTotal.__table__.c))
         migration._backfill(session.connection(), table)
         assert rows(session) == kept
         session.rollback()
+
+
+def test_the_re_screening_list_names_the_longest_overdue_and_counts_them_all(app, fixture_clinic):
+    from app.extensions import db, instruments
+    from app.services.dashboard import _bounds, rescreen_counts, rescreen_due
+
+    clinic_id, people = fixture_clinic
+    with app.app_context():
+        clinic = db.session.get(Clinic, clinic_id)
+        _start, end_of_april = _bounds(clinic, date(2026, 4, 1), date(2026, 4, 30))
+        # by 1 May: P3 (due 30 Mar), P4 (3 Apr), P6 (5 Apr) and P1, whose 2 April PHQ-9 of 20 fell due 30 Apr
+        listed = rescreen_due(db.session, instruments(), clinic, end_of_april, limit=2)
+        assert [(due.patient_id, due.due_on) for due in listed] == [
+            (people[3], date(2026, 3, 30)),
+            (people[4], date(2026, 4, 3)),
+        ]
+        assert rescreen_counts(db.session, instruments(), clinic, end_of_april) == (4, 4)
