@@ -14,7 +14,9 @@ def test_a_sqlite_url_gives_a_sqlite_queue_at_that_path(tmp_path):
 
 
 def test_an_unknown_queue_url_stops_start_up_naming_the_accepted_kinds():
-    with pytest.raises(SystemExit, match=r"TALLYFORM_QUEUE_URL 'amqp://x' is not sqlite:/// or redis://"):
+    with pytest.raises(
+        SystemExit, match=r"TALLYFORM_QUEUE_URL 'amqp://x' is not sqlite:/// or redis://"
+    ):
         queue_from_url("amqp://x")
 
 

@@ -35,7 +35,9 @@ def test_another_clinics_admin_gets_404_on_this_clinics_records(other_clinic_adm
     assert session.scalar(sa.select(Packet.name).where(Packet.id == _demo_ids(session)["packet"])) == "Follow-up"
 
 
-@pytest.mark.parametrize("path", ["/admin/staff", "/admin/packets", "/admin/audit", "/admin/settings"])
+@pytest.mark.parametrize(
+    "path", ["/admin/staff", "/admin/packets", "/admin/audit", "/admin/settings"]
+)
 def test_another_clinics_admin_sees_only_their_own_clinic(other_clinic_admin, path):
     page = other_clinic_admin.get(path)
     assert page.status_code == 200
