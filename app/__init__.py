@@ -80,4 +80,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.add_url_rule("/", "index", lambda: redirect(url_for("staff.home")))
+    # Browsers ask for /favicon.ico whatever a page links; the pages link the same file.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     return app

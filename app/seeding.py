@@ -25,8 +25,10 @@ def load_demo_clinic(session: Session, registry: InstrumentRegistry, path: Path)
     for person in data["staff"]:
         if not session.scalar(sa.select(User.id).where(User.email == person["email"])):
             staff.create_user(session, clinic, **person)
-    if not clinic.referral_destinations and data.get("referral_destinations"):
-        clinic.referral_destinations = list(data["referral_destinations"])
+    # one list: the referral form offers the clinic's destinations, and the seeded referrals use them
+    destinations = list(data["clinic"].get("referral_destinations") or [])
+    if not clinic.referral_destinations and destinations:
+        clinic.referral_destinations = destinations
         session.commit()
     for packet in data["packets"]:
         if not session.scalar(sa.select(Packet.id).where(Packet.clinic_id == clinic.id, Packet.name == packet["name"])):
@@ -36,7 +38,7 @@ def load_demo_clinic(session: Session, registry: InstrumentRegistry, path: Path)
     for record in data["patients"]:
         _load_patient(session, registry, clinic, record)
     if "generated_history" in data:
-        spec = {"referral_destinations": data.get("referral_destinations"), **data["generated_history"]}
+        spec = {"referral_destinations": clinic.referral_destinations, **data["generated_history"]}
         for record in generated_patients(registry, spec):
             _load_patient(session, registry, clinic, record)
     return clinic

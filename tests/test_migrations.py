@@ -36,6 +36,7 @@ EXPECTED_TABLES = {
     "referral_version",
     "clinic_question_set",
     "clinician_input",
+    "patient_total",
 }
 
 

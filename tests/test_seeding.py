@@ -50,3 +50,12 @@ def test_every_demo_response_pins_the_version_it_was_scored_with(demo, session, 
 def test_seeding_leaves_the_audit_chain_whole(app, demo, session):
     with app.app_context():
         assert verify_audit_chain(session) is None
+
+
+def test_every_seeded_referral_goes_to_a_destination_the_referral_form_offers(demo, session):
+    from app.models import ScreeningReview
+
+    clinic = session.get(Clinic, demo)
+    used = set(session.scalars(sa.select(ScreeningReview.referral_destination).distinct()).all()) - {None}
+    assert used
+    assert used <= set(clinic.referral_destinations)

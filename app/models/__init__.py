@@ -6,6 +6,7 @@ from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.kiosk import AccessAttempt, AccessCode, DraftAnswer, KioskSession
 from app.models.clinic_question import ClinicQuestionResponse, ClinicQuestionSet
 from app.models.patient import Patient
+from app.models.patient_total import PatientTotal
 from app.models.review import ReferralDocument, ReferralVersion, ScreeningReview
 from app.models.screening import InstrumentVersion, Response, Screening
 from app.models.user import SignInChallenge, StaffSession, User
@@ -25,6 +26,7 @@ __all__ = [
     "Packet",
     "PacketEntry",
     "Patient",
+    "PatientTotal",
     "ReferralDocument",
     "ReferralVersion",
     "Response",

@@ -233,7 +233,9 @@ def change_between(definition: Instrument, previous: int | None, total: int | No
         return None
     delta = total - previous
     rule = definition.scoring.reliable_change
-    return {"delta": delta, "text": f"{delta:+d}", "reliable": abs(delta) >= rule.points if rule else None}
+    # the typographic minus (U+2212), as wide as the plus: the one form every page and PDF prints
+    text = f"{delta:+d}".replace("-", "\u2212")
+    return {"delta": delta, "text": text, "reliable": abs(delta) >= rule.points if rule else None}
 
 
 def reliable_change_rule(definition: Instrument) -> str:

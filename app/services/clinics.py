@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Packet, PacketEntry
 from app.services.audit import record_event
+from app.services.patient_totals import reschedule
 
 
 class ClinicError(ValueError):
@@ -97,6 +98,7 @@ def save_packet(
         session.add(packet)
     # The old entries go first: positions and instruments are unique within a packet, and
     # the database checks that row by row, so replacing them in one flush would collide.
+    before = {entry.instrument_id: entry.rescreen_weeks for entry in packet.entries}
     packet.entries.clear()
     session.flush()
     weeks = rescreen_weeks or {}
@@ -105,6 +107,8 @@ def save_packet(
         for i, iid in enumerate(instrument_ids)
     ]
     session.flush()
+    changed = {iid: weeks.get(iid) if iid in instrument_ids else None for iid in before}
+    reschedule(session, packet.id, {iid: new for iid, new in changed.items() if new != before[iid]})
     record_event(
         session, "packet.save", clinic_id=clinic.id, actor_kind="cli", target_type="packet", target_id=packet.id
     )

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.db import UTCDateTime, utcnow
+from app.db import utcnow
 from app.instruments.definition import Outcomes
 from app.instruments.registry import InstrumentRegistry
 from app.reports.charts import Bar, bar_chart
-from app.models import Clinic, PacketEntry, Patient, Response, Screening, ScreeningReview, User
+from app.models import Clinic, Patient, PatientTotal, Response, Screening, ScreeningReview, User
 from app.services.audit import record_staff_event
 from app.services.audit_trail import spreadsheet_safe
 from app.services.clinic_settings import referral_thresholds
@@ -30,6 +30,8 @@ from app.services.clinic_settings import referral_thresholds
 #: day of its code being issued is counted as abandoned (codes last 30 minutes by default).
 ABANDONED_AFTER = timedelta(days=1)
 DEFAULT_DAYS = 365
+#: the longest-overdue re-screenings listed by name; the rest are counted
+RESCREEN_SHOWN = 100
 
 
 class DashboardError(ValueError):
@@ -107,6 +109,9 @@ class Dashboard:
     referrals: list[tuple[str, int]]
     rescreen_due: list[RescreenDue]
     outcomes: list[OutcomeFigures] = field(default_factory=list)
+    #: re-screenings due, and the patients they are for (the list shows the longest overdue)
+    rescreen_count: int = 0
+    rescreen_patients: int = 0
 
     @property
     def referrals_total(self) -> int:
@@ -232,73 +237,71 @@ def referrals_by_destination(session: Session, clinic: Clinic, start: datetime, 
     return [(destination, int(count)) for destination, count in rows]
 
 
-def _per_patient(clinic: Clinic, until: datetime, instrument_ids) -> sa.Subquery:
-    """One row per patient and instrument, from their complete responses up to `until`: the
-    first total (baseline), the latest total with its time and packet, and how many there are.
-    Every window shares one partition and order, so the database sorts the rows once."""
-    window = {
-        "partition_by": (Screening.patient_id, Response.instrument_id),
-        "order_by": (Screening.completed_at, Response.id),
-    }
-    whole = {**window, "rows": (None, None)}  # the frame is the whole partition
-    ranked = (
-        sa.select(
-            Screening.patient_id,
-            Response.instrument_id,
-            sa.func.row_number().over(**window).label("rank"),
-            sa.func.first_value(Response.total, type_=sa.Integer).over(**whole).label("baseline"),
-            sa.func.last_value(Response.total, type_=sa.Integer).over(**whole).label("latest"),
-            sa.func.last_value(Screening.completed_at, type_=UTCDateTime).over(**whole).label("latest_at"),
-            sa.func.last_value(Screening.packet_id, type_=sa.Integer).over(**whole).label("packet_id"),
-            sa.func.count().over(partition_by=window["partition_by"]).label("responses"),
-        )
-        .join(Screening, Screening.id == Response.screening_id)
-        .where(Screening.clinic_id == clinic.id, Screening.created_at < until, Screening.status == "completed")
-        .where(Response.total.is_not(None), Response.instrument_id.in_(list(instrument_ids)))
-        .subquery()
-    )
-    return sa.select(ranked).where(ranked.c.rank == 1).subquery()
+def _latest_as_of(moment: datetime) -> list:
+    """Rows that were a patient's latest total just before `moment`, read as two index ranges
+    (the latest rows, and those replaced at or after `moment`), so neither grows with history."""
+    return [
+        sa.select(PatientTotal).where(PatientTotal.superseded_at.is_(None)),
+        sa.select(PatientTotal).where(PatientTotal.superseded_at >= moment),
+    ]
 
 
-def rescreen_due(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime) -> list[RescreenDue]:
-    """Patients whose latest total of an instrument is at or over the clinic's referral
-    threshold, and for whom the packet they last took it in sets a re-screening interval
-    that has passed by `as_of`: "PHQ-9 every 4 weeks while at or over threshold"."""
+def _latest_rows(clinic: Clinic, moment: datetime, *conditions) -> sa.Subquery:
+    parts = [part.where(PatientTotal.clinic_id == clinic.id, *conditions) for part in _latest_as_of(moment)]
+    return sa.union_all(*parts).subquery()
+
+
+def _due(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime):
+    """The re-screenings due by `as_of` as a subquery, or None when no instrument has a threshold."""
     thresholds = {iid: t for iid, t in referral_thresholds(session, registry, clinic.id).items() if t is not None}
     if not thresholds:
-        return []
-    latest = _per_patient(clinic, as_of, thresholds)
+        return None
+    latest = _latest_rows(clinic, as_of, PatientTotal.rescreen_due_at <= as_of)
     threshold_of = sa.case(*((latest.c.instrument_id == iid, t) for iid, t in thresholds.items()), else_=None)
+    return sa.select(latest).where(latest.c.instrument_id.in_(thresholds), latest.c.total >= threshold_of).subquery()
+
+
+def rescreen_due(
+    session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime, limit: int = RESCREEN_SHOWN
+) -> list[RescreenDue]:
+    """Patients whose latest total of an instrument is at or over the clinic's referral
+    threshold, and for whom the packet they last took it in sets a re-screening interval
+    that has passed by `as_of`: "PHQ-9 every 4 weeks while at or over threshold". The
+    `limit` longest overdue: a list to work through, not the whole clinic."""
+    due = _due(session, registry, clinic, as_of)
+    if due is None:
+        return []
     rows = session.execute(
-        sa.select(
-            latest.c.patient_id,
-            Patient.name,
-            Patient.mrn,
-            latest.c.instrument_id,
-            latest.c.latest,
-            latest.c.latest_at,
-            PacketEntry.rescreen_weeks,
-        )
-        .join(
-            PacketEntry,
-            sa.and_(PacketEntry.packet_id == latest.c.packet_id, PacketEntry.instrument_id == latest.c.instrument_id),
-        )
-        .join(Patient, Patient.id == latest.c.patient_id)
-        .where(PacketEntry.rescreen_weeks.is_not(None), latest.c.latest >= threshold_of)
+        sa.select(due.c.patient_id, Patient.name, Patient.mrn, due.c.instrument_id, due.c.total, due.c.at)
+        .add_columns(due.c.rescreen_due_at)
+        .join(Patient, Patient.id == due.c.patient_id)
+        .order_by(due.c.rescreen_due_at, due.c.instrument_id, due.c.patient_id)
+        .limit(limit)
     ).all()
     zone = ZoneInfo(clinic.timezone)
-    due = []
-    for patient_id, name, mrn, instrument_id, total, completed_at, weeks in rows:
-        # a whole number of weeks is compared in Python: date arithmetic differs by database
-        due_at = completed_at + timedelta(weeks=weeks)
-        if due_at <= as_of:
-            title = registry[instrument_id].definition.short_title
-            due.append(
-                RescreenDue(
-                    patient_id, name, mrn, instrument_id, title, total, completed_at, due_at.astimezone(zone).date()
-                )
-            )
-    return sorted(due, key=lambda row: (row.due_on, row.title, row.mrn))
+    listed = [
+        RescreenDue(
+            patient_id,
+            name,
+            mrn,
+            instrument_id,
+            registry[instrument_id].definition.short_title,
+            total,
+            completed_at,
+            due_at.astimezone(zone).date(),
+        )
+        for patient_id, name, mrn, instrument_id, total, completed_at, due_at in rows
+    ]
+    return sorted(listed, key=lambda row: (row.due_on, row.title, row.mrn))
+
+
+def rescreen_counts(session: Session, registry: InstrumentRegistry, clinic: Clinic, as_of: datetime) -> tuple[int, int]:
+    """How many re-screenings are due by `as_of`, and for how many patients."""
+    due = _due(session, registry, clinic, as_of)
+    if due is None:
+        return 0, 0
+    count, patients = session.execute(sa.select(sa.func.count(), sa.func.count(due.c.patient_id.distinct()))).one()
+    return int(count), int(patients)
 
 
 def outcome_figures(
@@ -313,7 +316,16 @@ def outcome_figures(
     }
     if not rules:
         return []
-    per_patient = _per_patient(clinic, end, rules)
+    # the patient's latest total before the end of the range, if it was taken in the range
+    # and is a follow-up (not the baseline itself)
+    per_patient = _latest_rows(
+        clinic,
+        end,
+        PatientTotal.instrument_id.in_(list(rules)),
+        PatientTotal.at >= start,
+        PatientTotal.at < end,
+        PatientTotal.sequence >= 2,
+    )
 
     def by_instrument(attribute: str):
         return sa.case(
@@ -322,15 +334,13 @@ def outcome_figures(
         )
 
     # response: latest <= baseline * (100 - drop) / 100, kept in integers
-    responded = per_patient.c.latest * 100 <= per_patient.c.baseline * (100 - by_instrument("response_drop_percent"))
-    remitted = per_patient.c.latest < by_instrument("remission_below")
+    responded = per_patient.c.total * 100 <= per_patient.c.baseline_total * (
+        100 - by_instrument("response_drop_percent")
+    )
+    remitted = per_patient.c.total < by_instrument("remission_below")
     rows = session.execute(
         sa.select(per_patient.c.instrument_id, sa.func.count(), _count_where(responded), _count_where(remitted))
-        .where(
-            per_patient.c.responses >= 2,
-            per_patient.c.baseline >= by_instrument("baseline_at_least"),
-            per_patient.c.latest_at >= start,
-        )
+        .where(per_patient.c.baseline_total >= by_instrument("baseline_at_least"))
         .group_by(per_patient.c.instrument_id)
     ).all()
     counts = {iid: (int(n), int(resp), int(rem)) for iid, n, resp, rem in rows}
@@ -351,6 +361,7 @@ def build_dashboard(
 ) -> Dashboard:
     now = now or utcnow()
     start, end = _bounds(clinic, date_from, date_to)
+    due_count, due_patients = rescreen_counts(session, registry, clinic, min(now, end))
     return Dashboard(
         date_from=date_from,
         date_to=date_to,
@@ -360,6 +371,8 @@ def build_dashboard(
         referrals=referrals_by_destination(session, clinic, start, end),
         rescreen_due=rescreen_due(session, registry, clinic, min(now, end)),
         outcomes=outcome_figures(session, registry, clinic, start, end),
+        rescreen_count=due_count,
+        rescreen_patients=due_patients,
     )
 
 
@@ -426,7 +439,7 @@ def dashboard_rows(dashboard: Dashboard) -> list[list[str]]:
         ["urgent", "90th percentile minutes to acknowledgement", "", _fmt(urgent.p90_minutes)],
     ]
     rows += [["referrals", "referred", destination, str(count)] for destination, count in dashboard.referrals]
-    rows.append(["rescreening", "patients due", "", str(len({row.patient_id for row in dashboard.rescreen_due}))])
+    rows.append(["rescreening", "patients due", "", str(dashboard.rescreen_patients)])
     for outcome in dashboard.outcomes:
         rows += [
             ["outcomes", "followed up", outcome.title, str(outcome.followed_up)],

@@ -17,6 +17,7 @@ from app.services.clinics import ClinicError
 from app.services.follow_ups import valid_follow_ups
 from app.services.ordering import moved
 from app.services.sections import instrument_ids as instruments_among
+from app.services.patient_totals import reschedule
 
 MAX_NAME = 120
 
@@ -72,6 +73,10 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
     )
     packet.follow_ups = valid_follow_ups(packet, packet.follow_ups or {})
     session.flush()
+    # an instrument taken out of the packet takes its re-screening interval with it
+    reschedule(
+        session, packet.id, {iid: None for iid, w in weeks.items() if w is not None and iid not in instrument_ids}
+    )
 
 
 def _audit(session: Session, actor: User, packet: Packet, change: str) -> None:
@@ -164,6 +169,7 @@ def set_rescreen_interval(session: Session, actor: User, packet: Packet, instrum
         return
     old, entry.rescreen_weeks = entry.rescreen_weeks, weeks
     session.flush()
+    reschedule(session, packet.id, {instrument_id: weeks})
     record_staff_event(
         session,
         "packet.rescreen_interval",

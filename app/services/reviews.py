@@ -366,9 +366,21 @@ def view_patient_history(session: Session, clinic: Clinic, user: User, patient_i
         return None
     histories = instrument_histories(session, clinic, patient.id)
     clinic_answers = patient_clinic_answers(session, patient.id)
+    # a sitting still under way is listed, never scored: its answers are on its own page
+    unfinished = session.scalars(
+        sa.select(Screening)
+        .where(Screening.patient_id == patient.id, Screening.status.in_(("pending", "in_progress")))
+        .order_by(Screening.created_at.desc())
+    ).all()
     record_staff_event(session, "patient.history_view", user, "patient", patient.id)
     session.commit()
-    return {"patient": patient, "histories": histories, "clinic_answers": clinic_answers}
+    return {
+        "patient": patient,
+        "histories": histories,
+        "clinic_answers": clinic_answers,
+        "unfinished": unfinished,
+        "state_labels": STATE_LABELS,
+    }
 
 
 def open_screening(session: Session, registry: InstrumentRegistry, user: User, screening: Screening) -> dict:

@@ -32,6 +32,7 @@ from app.models import (
 from app.services.audit import record_screening_event
 from app.services.clinic_settings import referral_thresholds
 from app.services.follow_ups import sitting_follow_ups
+from app.services.patient_totals import refresh_patient_totals
 from app.services.referrals import request_referral_document
 from app.services.sections import asked_after_instruments, instrument_definitions
 from app.services.sections import instrument_ids as instruments_among
@@ -172,6 +173,7 @@ def complete_screening(
         referral_thresholds(session, registry, screening.clinic_id),
         is_acknowledged=review.urgent_acknowledged_at is not None,
     )
+    refresh_patient_totals(session, screening)
     session.flush()
     record_screening_event(
         session, "screening.complete", screening, actor_kind=actor_kind, details={"urgent": screening.is_urgent}

@@ -77,3 +77,17 @@ def test_front_desk_clears_the_wait_after_wrong_tablet_codes(tmp_path, new_page,
         page.get_by_role("button", name="Yes, clear the wait").click()
         page.get_by_text("Cleared: tablets on this network can enter a code at once").wait_for()
         assert page.get_by_text("being slowed").count() == 0
+
+
+@pytest.mark.parametrize("width", [768, 1280])
+def test_check_in_cards_side_by_side_line_up(live_server, new_page, width):
+    page = new_page("tablet")
+    page.set_viewport_size({"width": width, "height": 900})
+    staff_sign_in(page, live_server, "frontdesk")
+    page.goto(f"{live_server}/check-in/")
+    find, new = (
+        page.locator("section.card", has_text=name).bounding_box() for name in ("Find a patient", "New patient")
+    )
+    assert find["x"] < new["x"]  # side by side at this width
+    assert new["y"] == find["y"]
+    assert new["height"] == find["height"]

@@ -165,6 +165,7 @@ def test_dashboard_page_shows_the_figures_and_cites_the_outcome_definitions(app,
     assert "90th percentile time to acknowledgement 54.0 min" in page
     assert "Psychiatry 2" in page
     assert "Patient 3 MRN 903 PHQ-9 10" in page
+    assert "1 re-screening due, for 1 patient" in page
     for source in ("NQF 0710", "NQF 1884", "Kroenke K", "Spitzer RL"):
         assert source in page
     assert "Patient 1" not in page  # only the patients due are named
@@ -239,7 +240,7 @@ def _dashboard_statements(app, clinic_id):
     return [(s, p) for s, p in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
-TABLES = ("screening", "response", "screening_review", "packet_entry", "patient")
+TABLES = ("screening", "response", "screening_review", "packet_entry", "patient", "patient_total")
 
 
 def test_every_dashboard_query_reads_the_big_tables_through_an_index(app, fixture_clinic):
@@ -265,3 +266,136 @@ def test_every_dashboard_query_reads_the_big_tables_through_an_index(app, fixtur
                 )
                 scans = re.findall(r"\bSCAN (\w+)", plan)
             assert not [table for table in scans if table in TABLES], f"{plan}\n--\n{statement}"
+
+
+# -- Each patient's course is kept with every submit -----------------------------------------
+
+
+def _course(app, patient_id, instrument_id="phq9"):
+    from app.extensions import db
+    from app.models import PatientTotal
+
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(PatientTotal)
+            .where(PatientTotal.patient_id == patient_id, PatientTotal.instrument_id == instrument_id)
+            .order_by(PatientTotal.sequence)
+        ).all()
+        return [(r.sequence, r.total, r.baseline_total, r.at, r.superseded_at, r.rescreen_due_at) for r in rows]
+
+
+def test_the_course_follows_a_second_and_third_screening_and_one_sent_out_of_order(app, fixture_clinic):
+    clinic_id, people = fixture_clinic
+    build = ClinicBuilder(app, clinic_id)
+    jan, mar, apr = at(2026, 1, 10), at(2026, 3, 10), at(2026, 4, 2)
+    # P1: 20 in January, 8 in March, 20 in April; the packet re-screens PHQ-9 after 4 weeks
+    assert _course(app, people[1]) == [
+        (1, 20, 20, jan, mar, jan + timedelta(weeks=4)),
+        (2, 8, 20, mar, apr, mar + timedelta(weeks=4)),
+        (3, 20, 20, apr, None, apr + timedelta(weeks=4)),
+    ]
+    # a screening completed later but taken between the others (a late sync) takes its place
+    feb = at(2026, 2, 12)
+    build.screening(people[1], {"phq9": phq9(14), "gad7": gad7(6)}, feb)
+    assert [(seq, total, superseded) for seq, total, _b, _at, superseded, _due in _course(app, people[1])] == [
+        (1, 20, feb),
+        (2, 14, mar),
+        (3, 8, apr),
+        (4, 20, None),
+    ]
+    # one earlier than the baseline becomes the new baseline of every row
+    dec = at(2025, 12, 1)
+    build.screening(people[1], {"phq9": phq9(5), "gad7": gad7(2)}, dec)
+    assert [(total, baseline) for _s, total, baseline, *_rest in _course(app, people[1])] == [
+        (5, 5),
+        (20, 5),
+        (14, 5),
+        (8, 5),
+        (20, 5),
+    ]
+
+
+def test_a_cancelled_screening_and_a_changed_interval(app, fixture_clinic):
+    from app.extensions import db
+    from app.services import packets, screenings
+
+    clinic_id, people = fixture_clinic
+    before = _course(app, people[3])
+    with app.app_context():
+        session = db.session
+        user = session.scalar(sa.select(User).where(User.clinic_id == clinic_id))
+        packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic_id))
+        patient = session.get(Patient, people[3])
+        screening = screenings.create_screening(
+            session, patient, packet, created_by_id=None, created_at=at(2026, 3, 20)
+        )
+        screenings.cancel_screening(session, user, screening)
+    assert _course(app, people[3]) == before
+    # P3's PHQ-9 10 on 2 March: due 4 weeks later, then 6, then never
+    march_2 = at(2026, 3, 2)
+    assert before == [(1, 10, 10, march_2, None, march_2 + timedelta(weeks=4))]
+    with app.app_context():
+        session = db.session
+        user = session.scalar(sa.select(User).where(User.clinic_id == clinic_id))
+        packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic_id))
+        packets.set_rescreen_interval(session, user, packet, "phq9", 6)
+    assert _course(app, people[3])[0][-1] == march_2 + timedelta(weeks=6)
+    assert _dashboard(app, clinic_id, *MARCH).rescreen_due == []
+    with app.app_context():
+        session = db.session
+        user = session.scalar(sa.select(User).where(User.clinic_id == clinic_id))
+        packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic_id))
+        packets.set_rescreen_interval(session, user, packet, "phq9", None)
+    assert _course(app, people[3])[0][-1] is None
+    assert _course(app, people[3], "gad7")[0][-1] is None  # GAD-7 never had an interval
+
+
+def test_the_migration_fills_the_course_as_the_submit_keeps_it(app, fixture_clinic):
+    """0140's backfill, run over the fixture clinic's responses, gives the same rows."""
+    import importlib.util
+    from pathlib import Path
+
+    from app.extensions import db
+    from app.models import PatientTotal
+
+    clinic_id, _people = fixture_clinic
+    columns = ("response_id", "sequence", "total", "baseline_total", "at", "superseded_at", "rescreen_due_at")
+
+    def rows(session):
+        return session.execute(
+            sa.select(*(getattr(PatientTotal, c) for c in columns))
+            .where(PatientTotal.clinic_id == clinic_id)
+            .order_by(PatientTotal.response_id)
+        ).all()
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0140_patient_totals.py"
+    spec = importlib.util.spec_from_file_location("_tallyform_0140", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with app.app_context():
+        session = db.session
+        kept = rows(session)
+        assert len(kept) == 2 * 9
+        session.execute(sa.delete(PatientTotal))
+        # as the migration sees the table: plain columns, read and written as the database gives them
+        table = sa.table("patient_total", *(sa.column(column.name) for column in PatientTotal.__table__.c))
+        migration._backfill(session.connection(), table)
+        assert rows(session) == kept
+        session.rollback()
+
+
+def test_the_re_screening_list_names_the_longest_overdue_and_counts_them_all(app, fixture_clinic):
+    from app.extensions import db, instruments
+    from app.services.dashboard import _bounds, rescreen_counts, rescreen_due
+
+    clinic_id, people = fixture_clinic
+    with app.app_context():
+        clinic = db.session.get(Clinic, clinic_id)
+        _start, end_of_april = _bounds(clinic, date(2026, 4, 1), date(2026, 4, 30))
+        # by 1 May: P3 (due 30 Mar), P4 (3 Apr), P6 (5 Apr) and P1, whose 2 April PHQ-9 of 20 fell due 30 Apr
+        listed = rescreen_due(db.session, instruments(), clinic, end_of_april, limit=2)
+        assert [(due.patient_id, due.due_on) for due in listed] == [
+            (people[3], date(2026, 3, 30)),
+            (people[4], date(2026, 4, 3)),
+        ]
+        assert rescreen_counts(db.session, instruments(), clinic, end_of_april) == (4, 4)

@@ -21,8 +21,8 @@ def test_history_shows_each_instrument_with_trend_change_and_reliable_change(log
     assert "None–minimal (0–4)" in html
     assert "Moderately severe (15–19)" in html
     # GAD-7 13 -> 10 -> 5 -> 3: only the 5-point drop reaches the 4-point threshold
-    assert "-5 reliable change" in text
-    assert "-3 reliable change" not in text
+    assert "−5 reliable change" in text  # the minus sign, as on the worklist and the PDF
+    assert "−3 reliable change" not in text
     assert "Reliable change: 4 points or more (threshold not verified). Source: NHS Talking Therapies" in text
     assert "No published reliable-change threshold: changes are shown without one." in text  # PSS-10
     assert "Little interest or pleasure in doing things" in text
@@ -65,3 +65,26 @@ def test_every_region_of_the_history_has_its_own_name(login_as, client, session)
     names = re.findall(r'role="region" aria-label="([^"]+)"', html)
     assert len(names) > 4
     assert len(names) == len(set(names))
+
+
+def test_history_of_a_patient_whose_only_screening_is_unfinished_shows_it_without_scores(
+    app, login_as, client, demo_clinic
+):
+    from app.extensions import db
+    from app.models import Packet, Patient
+    from app.services.screenings import create_screening
+
+    pid = demo_clinic.patient("Una Finished", "UF-1")
+    with app.app_context():
+        session = db.session
+        packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == demo_clinic.clinic_id))
+        screening = create_screening(session, session.get(Patient, pid), packet, created_by_id=None)
+        screening_id = screening.id
+    login_as("clinician")
+    html = client.get(f"/clinician/patients/{pid}").text
+    text = page_text(html)
+    assert "Unfinished screening" in text
+    assert "no scores until it is sent" in text
+    assert f'href="/clinician/screenings/{screening_id}"' in html
+    assert "No completed screenings yet." in text
+    assert not re.search(r"\bPHQ-9 \d", text)

@@ -297,3 +297,11 @@ def test_spanish_screening_prints_both_wordings_with_accents_and_inverted_questi
             assert f"English: {item.text}" in text, item.text
     assert "Más de la mitad de los días" in text
     assert "Score: 10 (range 0–27)" in text
+
+
+def test_a_fall_since_last_time_is_printed_with_the_minus_sign_the_worklist_shows(app, session, demo):
+    # Maria Alvarez in November: PHQ-9 6 -> 3, GAD-7 5 -> 3
+    text = _text(_render(app, latest_screening_id(session, "Maria Alvarez")))
+    assert "\u22123" in text
+    assert "\u22122" in text
+    assert not re.search(r"(?<![\w\u2013-])-[23]\b", text)
