@@ -35,3 +35,21 @@ def test_instrument_code_never_names_an_instrument():
             if any(word == s or f"{word}" in s.split() for s in strings) or word in names
         }
         assert named == set(), f"{path.name} names {named}"
+
+
+def test_every_service_error_has_the_one_base():
+    """A view may catch `ServiceError` and show its words; only a broken invariant is left out."""
+    import importlib
+    import inspect
+
+    from app.services.errors import ServiceError
+
+    not_input = {"ReferralIntegrityError"}
+    found = []
+    for path in sorted((APP / "services").glob("*.py")):
+        module = importlib.import_module(f"app.services.{path.stem}")
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Exception) and value.__module__ == module.__name__:
+                found.append(name)
+                assert issubclass(value, ServiceError) != (name in not_input), name
+    assert len(found) >= 10

@@ -17,8 +17,9 @@ from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
 from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff_accounts
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
-from app.services.clinics import ClinicError
 from app.services.patients import find_patient
+from app.services.clinics import ClinicError
+from app.services.errors import ServiceError
 from app.services.staff import StaffError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,7 +31,7 @@ def _save_or_show(field, call, done: str, then: str, **values):
     renders again with the message; success is flashed and redirects to `then`."""
     try:
         call()
-    except (ClinicError, StaffError) as error:
+    except ServiceError as error:
         field.errors = [*field.errors, str(error)]
         return None
     flash(done)

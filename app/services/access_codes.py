@@ -29,6 +29,7 @@ from app.db import utcnow
 from app.models import AccessAttempt, AccessCode, KioskSession, Screening
 from app.security.tokens import token_hash
 from app.services.audit import record_event, record_screening_event
+from app.services.errors import ServiceError
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -40,7 +41,7 @@ SLOW_AFTER = 10
 MAX_WAIT_SECONDS = 10
 
 
-class AccessCodeError(ValueError):
+class AccessCodeError(ServiceError):
     """Why a code was not accepted, in words for the patient holding the tablet."""
 
 

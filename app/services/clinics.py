@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Packet, PacketEntry
 from app.services.audit import record_event
+from app.services.errors import ServiceError
 
 
-class ClinicError(ValueError):
+class ClinicError(ServiceError):
     """Bad input for a clinic operation, worded for the person who gave it."""
 
 

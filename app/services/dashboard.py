@@ -25,6 +25,7 @@ from app.models import Clinic, PacketEntry, Patient, Response, Screening, Screen
 from app.services.audit import record_staff_event
 from app.services.audit_trail import spreadsheet_safe
 from app.services.clinic_settings import referral_thresholds
+from app.services.errors import ServiceError
 
 #: A sitting happens while the patient is in the clinic: a screening not completed within a
 #: day of its code being issued is counted as abandoned (codes last 30 minutes by default).
@@ -32,7 +33,7 @@ ABANDONED_AFTER = timedelta(days=1)
 DEFAULT_DAYS = 365
 
 
-class DashboardError(ValueError):
+class DashboardError(ServiceError):
     """A date range that cannot be shown, worded for the reader."""
 
 

@@ -32,13 +32,14 @@ from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Screening
 from app.reports.clinician_inputs import GivenInput, current_score, given_inputs
 from app.services.api_tokens import record_api_call
 from app.services.audit import record_event
+from app.services.errors import ServiceError
 
 MAX_PAGE_SIZE = 100
 #: the largest id an integer column holds on every database we run on
 MAX_ID = 2**31 - 1
 
 
-class CursorError(ValueError):
+class CursorError(ServiceError):
     pass
 
 

@@ -30,6 +30,7 @@ from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
 from app.services.referrals import referral_document, request_referral_document
 from app.services.urgency import PINNED, is_over_threshold, worklist_priority
+from app.services.errors import ServiceError
 
 PER_PAGE = 25
 # Counting stops here: past it the worklist says "more than 500", so a long history costs
@@ -44,7 +45,7 @@ STATE_LABELS = {
 }
 
 
-class ReviewError(ValueError):
+class ReviewError(ServiceError):
     """A review change that cannot be made, worded for the clinician."""
 
 

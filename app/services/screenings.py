@@ -35,9 +35,10 @@ from app.services.clinic_settings import referral_thresholds
 from app.services.follow_ups import sitting_follow_ups
 from app.services.referrals import request_referral_document
 from app.services.urgency import PINNED, worklist_priority, worklist_review
+from app.services.errors import ServiceError
 
 
-class ScreeningError(ValueError):
+class ScreeningError(ServiceError):
     """Bad input for a screening operation, worded for the person who gave it."""
 
 

@@ -18,13 +18,14 @@ from app.models.user import ROLES
 from app.security.passwords import hash_password, password_problem, verify_password
 from app.security.totp import accepted_totp_step
 from app.services.audit import record_event
+from app.services.errors import ServiceError
 
 # Touching last_seen_at at most this often keeps the idle timeout accurate to a minute
 # without a database write on every page.
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
 
-class StaffError(ValueError):
+class StaffError(ServiceError):
     """Bad input for a staff operation, worded for the person who gave it."""
 
 
