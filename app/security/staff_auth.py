@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from app.extensions import db
-from app.services.staff import SessionLimits, current_staff
+from app.services.sign_in import SessionLimits, current_staff
 
 SESSION_KEY = "staff_token"
 
