@@ -15,7 +15,8 @@ from app.admin.forms import (
 )
 from app.extensions import db, instruments
 from app.security.staff_auth import require_staff
-from app.services import audit_trail, clinic_questions, clinic_settings, packets, staff
+from app.services import audit as audit_trail
+from app.services import clinic_questions, clinic_settings, packets, staff
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE
 from app.services.patients import find_patient
 from app.services.clinics import ClinicError

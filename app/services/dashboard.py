@@ -23,7 +23,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.reports.charts import Bar, bar_chart
 from app.models import Clinic, PacketEntry, Patient, Response, Screening, ScreeningReview, User
 from app.services.audit import record_staff_event
-from app.services.audit_trail import spreadsheet_safe
+from app.services.audit import spreadsheet_safe
 from app.services.clinic_settings import referral_thresholds
 from app.services.errors import ServiceError
 
