@@ -39,10 +39,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.checkin import bp as checkin_bp
     from app.clinician import bp as clinician_bp
+    from app.exports import cli as exports_cli
     from app.extensions import csrf, db, limiter
     from app.health import bp as health_bp
-    from app.integrations import bp as integrations_bp
-    from app.integrations import cli as integrations_cli
+    from app.integration_admin import bp as integration_admin_bp
     from app.patient import bp as patient_bp
     from app.security import data_keys, headers, passwords, staff_auth
     from app.services import audit
@@ -62,10 +62,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     tasks.init_app(app)
     limiter.init_app(app)
-    integrations_cli.init_app(app)
+    exports_cli.init_app(app)
 
     csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)
-    blueprints = (auth_bp, staff_bp, checkin_bp, patient_bp, clinician_bp, admin_bp, integrations_bp, api_bp, health_bp)
+    blueprints = (
+        auth_bp,
+        staff_bp,
+        checkin_bp,
+        patient_bp,
+        clinician_bp,
+        admin_bp,
+        integration_admin_bp,
+        api_bp,
+        health_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     if app.config["PROXY_HOPS"]:

@@ -1,5 +1,5 @@
-"""What integrations read: screenings for the API and for FHIR export, and scoring of
-responses other systems captured. Every API read is audited with the token that made it."""
+"""What is exchanged with other systems: screenings read through the API and exported as
+FHIR, and scoring of responses other systems captured. Every API read is audited with the token that made it."""
 
 from __future__ import annotations
 

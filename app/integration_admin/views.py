@@ -13,7 +13,7 @@ from flask import (
 )
 
 from app.extensions import db, instruments
-from app.integrations.forms import CreateTokenForm, CsvExportForm, RevokeTokenForm
+from app.integration_admin.forms import CreateTokenForm, CsvExportForm, RevokeTokenForm
 from app.security.staff_auth import require_staff
 from app.services import api_tokens, exports
 
