@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.instruments.registry import InstrumentRegistry
-from app.models import Packet, PacketEntry, User
+from app.models import Clinic, Packet, PacketEntry, User
 from app.services.audit import record_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 from app.services.clinic_settings import enabled_instrument_ids, referral_thresholds
@@ -48,7 +48,18 @@ def _checked_name(session: Session, clinic_id: int, name: str, packet_id: int | 
     return name
 
 
-def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Packet, instrument_ids: list[str]) -> None:
+def _set_instruments(
+    session: Session,
+    registry: InstrumentRegistry,
+    packet: Packet,
+    instrument_ids: list[str],
+    rescreen_weeks: dict[str, int] | None = None,
+) -> None:
+    """The one place a packet's entries are written. `rescreen_weeks` (instrument id -> weeks)
+    sets intervals; an entry not named there keeps its own when the packet is reordered."""
+    unknown = [iid for iid in instrument_ids if iid not in registry and iid != CLINIC_QUESTIONS_ID]
+    if unknown:
+        raise ClinicError(f"No installed instrument is called {', '.join(unknown)}.")
     if not [iid for iid in instrument_ids if iid != CLINIC_QUESTIONS_ID]:
         raise ClinicError("A packet needs at least one instrument.")
     if len(set(instrument_ids)) != len(instrument_ids):
@@ -58,10 +69,11 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
     refused = [iid for iid in instrument_ids if iid not in enabled and iid != CLINIC_QUESTIONS_ID]
     if refused:
         raise ClinicError(f"Enable {', '.join(refused)} for the clinic before adding it to a packet.")
-    if instrument_ids == packet.instrument_ids:
+    weeks = {entry.instrument_id: entry.rescreen_weeks for entry in packet.entries} | (rescreen_weeks or {})
+    if instrument_ids == packet.instrument_ids and all(
+        entry.rescreen_weeks == weeks.get(entry.instrument_id) for entry in packet.entries
+    ):
         return
-    # an entry keeps its re-screening interval when the packet is reordered
-    weeks = {entry.instrument_id: entry.rescreen_weeks for entry in packet.entries}
     # Old rows go first: positions and instruments are unique within a packet, and a
     # database checks that row by row.
     packet.entries.clear()
@@ -74,12 +86,14 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
     session.flush()
 
 
-def _audit(session: Session, actor: User, packet: Packet, change: str) -> None:
+def _audit(session: Session, actor: User | None, packet: Packet, change: str) -> None:
+    """`actor` None: the command line or a seed file."""
     record_event(
         session,
         "packet.save",
-        clinic_id=actor.clinic_id,
-        actor_user_id=actor.id,
+        clinic_id=packet.clinic_id,
+        actor_user_id=actor.id if actor else None,
+        actor_kind="user" if actor else "cli",
         target_type="packet",
         target_id=packet.id,
         details={
@@ -100,6 +114,27 @@ def create_packet(
     session.flush()
     _set_instruments(session, registry, packet, instrument_ids)
     _audit(session, actor, packet, "create")
+    return packet
+
+
+def save_packet(
+    session: Session,
+    registry: InstrumentRegistry,
+    clinic: Clinic,
+    name: str,
+    instrument_ids: list[str],
+    rescreen_weeks: dict[str, int] | None = None,
+) -> Packet:
+    """From the command line or a seed file: create the named packet, or set its instruments,
+    their order and any re-screening intervals (instrument id -> weeks)."""
+    packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == name))
+    change = "set"
+    if packet is None:
+        packet, change = Packet(clinic_id=clinic.id, name=name), "create"
+        session.add(packet)
+        session.flush()
+    _set_instruments(session, registry, packet, instrument_ids, rescreen_weeks)
+    _audit(session, None, packet, change)
     return packet
 
 
