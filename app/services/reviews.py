@@ -28,7 +28,8 @@ from app.services.clinic_answers import CLINIC_QUESTIONS_ID
 from app.services.audit import record_staff_event, text_fingerprint
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
-from app.services.referrals import referral_document, request_referral_document
+from app.services.referral_pdf import request_referral_document
+from app.services.referrals import referral_document
 from app.services.urgency import PINNED, is_over_threshold, worklist_priority
 from app.services.errors import ServiceError
 
@@ -353,8 +354,8 @@ def save_referral(
         "from_note": text_fingerprint(before[2]),
     }
     record_staff_event(session, "referral.save", user, "screening", screening.id, details)
-    session.commit()
     request_referral_document(session, screening)
+    session.commit()
     return version
 
 
