@@ -103,7 +103,6 @@ def _audit(session: Session, actor: User | None, packet: Packet, change: str) ->
             "follow_ups": packet.follow_ups or {},
         },
     )
-    session.commit()
 
 
 def create_packet(
@@ -114,6 +113,7 @@ def create_packet(
     session.flush()
     _set_instruments(session, registry, packet, instrument_ids)
     _audit(session, actor, packet, "create")
+    session.commit()
     return packet
 
 
@@ -135,17 +135,20 @@ def save_packet(
         session.flush()
     _set_instruments(session, registry, packet, instrument_ids, rescreen_weeks)
     _audit(session, None, packet, change)
+    session.commit()
     return packet
 
 
 def rename_packet(session: Session, actor: User, packet: Packet, name: str) -> None:
     packet.name = _checked_name(session, actor.clinic_id, name, packet.id)
     _audit(session, actor, packet, "rename")
+    session.commit()
 
 
 def add_to_packet(session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, instrument_id: str):
     _set_instruments(session, registry, packet, [*packet.instrument_ids, instrument_id])
     _audit(session, actor, packet, "add")
+    session.commit()
 
 
 def remove_from_packet(session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, instrument_id: str):
@@ -156,6 +159,7 @@ def remove_from_packet(session: Session, registry: InstrumentRegistry, actor: Us
         raise ClinicError("A packet needs at least one instrument; deactivate the packet instead.")
     _set_instruments(session, registry, packet, ids)
     _audit(session, actor, packet, "remove")
+    session.commit()
 
 
 def move_in_packet(
@@ -171,6 +175,7 @@ def move_in_packet(
         return
     _set_instruments(session, registry, packet, ids)
     _audit(session, actor, packet, "reorder")
+    session.commit()
 
 
 def set_packet_active(
@@ -182,6 +187,7 @@ def set_packet_active(
         _set_instruments(session, registry, packet, packet.instrument_ids)
     packet.is_active = is_active
     _audit(session, actor, packet, "activate" if is_active else "deactivate")
+    session.commit()
 
 
 MAX_RESCREEN_WEEKS = 104
@@ -249,3 +255,4 @@ def set_follow_up(
     packet.follow_ups = follow_ups
     session.flush()
     _audit(session, actor, packet, "follow_up")
+    session.commit()

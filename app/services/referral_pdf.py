@@ -121,8 +121,10 @@ def store_rendered_referral(session: Session, screening_id: int, generation: int
         session.rollback()
         # ids only: the exception text could quote patient data
         log.exception("referral summary for screening %s (generation %s) failed to render", screening_id, generation)
-        return _finish(session, screening_id, generation, None)
-    return _finish(session, screening_id, generation, rendered)
+        rendered = None
+    outcome = _finish(session, screening_id, generation, rendered)
+    session.commit()
+    return outcome
 
 
 def _finish(session: Session, screening_id: int, generation: int, rendered: RenderedPdf | None) -> str:
@@ -138,7 +140,6 @@ def _finish(session: Session, screening_id: int, generation: int, rendered: Rend
         document.status, document.pdf, document.sha256 = "ready", rendered.pdf, rendered.sha256
         document.byte_size, document.rendered_at = len(rendered.pdf), utcnow()
     _audit_document(session, f"referral_document.{document.status}", document, {"sha256": document.sha256})
-    session.commit()
     return "stored" if rendered else "failed"
 
 

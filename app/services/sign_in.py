@@ -125,14 +125,12 @@ def _record_failure(session: Session, email: str, user: User | None, address: st
         record_event(
             session, action, clinic_id=user.clinic_id, target_type="staff_user", target_id=user.id, details=details
         )
-    session.commit()
 
 
 def _open_session(session: Session, user: User, now: datetime) -> SignInOutcome:
     token = secrets.token_urlsafe(32)
     session.add(StaffSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     record_event(session, "staff.sign_in", clinic_id=user.clinic_id, actor_user_id=user.id)
-    session.commit()
     return SignInOutcome(user=user, token=token)
 
 
@@ -157,13 +155,16 @@ def sign_in(
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.is_active:
         _record_failure(session, email, user, address, now, "staff.sign_in_failed")
+        session.commit()
         return SignInOutcome()
     if user.totp_secret:
         challenge = secrets.token_urlsafe(32)
         session.add(SignInChallenge(token_hash=token_hash(challenge), user_id=user.id, created_at=now))
         session.commit()
         return SignInOutcome(user=user, needs_code=True, challenge=challenge)
-    return _open_session(session, user, now)
+    outcome = _open_session(session, user, now)
+    session.commit()
+    return outcome
 
 
 def _live_challenge(session: Session, challenge: str, now: datetime) -> SignInChallenge | None:
@@ -199,6 +200,7 @@ def sign_in_with_code(
     step = accepted_totp_step(user.totp_secret, code, now, after=user.totp_last_step)
     if step is None:
         _record_failure(session, user.email, user, address, now, "staff.sign_in_code_failed")
+        session.commit()
         return SignInOutcome(user=user, needs_code=True, challenge=challenge)
     consumed = session.execute(
         sa.update(SignInChallenge)
@@ -209,7 +211,9 @@ def sign_in_with_code(
         session.rollback()
         return SignInOutcome()
     user.totp_last_step = step
-    return _open_session(session, user, now)
+    outcome = _open_session(session, user, now)
+    session.commit()
+    return outcome
 
 
 def _session_for(session: Session, token: str) -> StaffSession | None:
