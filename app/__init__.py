@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise SystemExit(f"Tallyform cannot start: questionnaire error: {error}") from None
     app.extensions["tallyform.instruments"] = registry
 
-    from app import cli, errors, i18n, request_log, tasks, templating
+    from app import cli, errors, i18n, request_log, staff_auth, tasks, templating
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
@@ -44,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.health import bp as health_bp
     from app.integration_admin import bp as integration_admin_bp
     from app.patient import bp as patient_bp
-    from app.security import data_keys, headers, passwords, staff_auth
+    from app.security import data_keys, headers, passwords
     from app.services import audit
     from app.staff import bp as staff_bp
 

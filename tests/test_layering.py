@@ -1,4 +1,5 @@
-"""Scoring and instrument loading stay plain Python: no Flask, no database."""
+"""Scoring and instrument loading stay plain Python: no Flask, no database. Security holds
+primitives only: it imports no service and no view."""
 
 import ast
 from pathlib import Path
@@ -15,6 +16,25 @@ def test_instrument_modules_import_no_web_or_database_code(path):
     imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
     imported += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     offending = [name for name in imported if name.startswith(FORBIDDEN)]
+    assert offending == []
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    return imported + [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+
+
+# Every package that serves pages or the API, and the service layer they call.
+ABOVE_SECURITY = ("app.services", "app.staff_auth", "app.models") + tuple(
+    f"app.{path.parent.name}" for path in APP.glob("*/views.py")
+)
+
+
+@pytest.mark.parametrize("path", sorted((APP / "security").glob("*.py")), ids=lambda p: p.name)
+def test_security_modules_import_no_service_or_view(path):
+    assert len(ABOVE_SECURITY) > 5
+    offending = [name for name in _imports(path) if name.startswith(ABOVE_SECURITY)]
     assert offending == []
 
 

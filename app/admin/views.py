@@ -14,7 +14,7 @@ from app.admin.forms import (
     choices,
 )
 from app.extensions import db, instruments
-from app.security.staff_auth import require_staff
+from app.staff_auth import require_staff
 from app.services import audit as audit_trail
 from app.services import clinic_questions, clinic_settings, packets, staff
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, CLINIC_QUESTIONS_TITLE

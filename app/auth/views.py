@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from app.auth.forms import CodeForm, NewPasswordForm, SignInForm
 from app.extensions import db
-from app.security.staff_auth import SESSION_KEY, safe_next
+from app.staff_auth import SESSION_KEY, safe_next
 from app.security.totp import provisioning_uri, qr_code_svg
 from app.services import sign_in as signing
 from app.services import staff

@@ -12,7 +12,7 @@ from app.clinician.forms import (
     WorklistFilterForm,
 )
 from app.extensions import db, instruments
-from app.security.staff_auth import require_staff
+from app.staff_auth import require_staff
 from app.services import clinician_inputs, referrals, reviews, score_changes
 from app.services import dashboard as dashboards
 from app.staff.urgent import urgent_alert_context

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from app.models import AuditEvent, StaffSession, User
-from app.security.staff_auth import session_limits
+from app.staff_auth import session_limits
 from app.services import staff
 from app.services.sign_in import (
     ACCOUNT_THROTTLE,

@@ -1,4 +1,5 @@
-"""Who is signed in, and the role check each staff blueprint runs before its views."""
+"""Who is signed in, and the role check each staff blueprint runs before its views. Not in
+app/security, which holds only primitives and imports no service."""
 
 from __future__ import annotations
 
