@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import SignInChallenge, SignInFailure, StaffSession, User
 from app.security.passwords import verify_password
+from app.security.throttle import ThrottlePolicy, throttle_wait
 from app.security.tokens import token_hash
 from app.security.totp import accepted_totp_step
 from app.services.audit import record_event
@@ -31,24 +32,17 @@ class SessionLimits:
     absolute: timedelta
 
 
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    """Failures before each attempt must wait (doubling up to max_delay), and before
-    attempts are refused outright for lock_for after the last failure."""
-
-    slow_after: int
-    lock_after: int
-    max_delay: timedelta
-    lock_for: timedelta
-
-
 # Per e-mail address tried: online guessing of one account stops after ten tries.
-ACCOUNT_THROTTLE = ThrottlePolicy(3, 10, timedelta(minutes=1), timedelta(minutes=30))
+ACCOUNT_THROTTLE = ThrottlePolicy(
+    slow_after=3, max_delay=timedelta(minutes=1), lock_after=10, lock_for=timedelta(minutes=30)
+)
 # Per network address: generous, because a clinic's staff often share one public address.
 # An address is only ever slowed (each attempt from it waits, at most ADDRESS_MAX_PAUSE, before
 # it is checked), never refused: a correct password is not locked out by someone else's
 # failures behind the same address. Guessing one account stays bounded by ACCOUNT_THROTTLE.
-ADDRESS_THROTTLE = ThrottlePolicy(20, 100, timedelta(seconds=2), timedelta(seconds=2))
+ADDRESS_THROTTLE = ThrottlePolicy(
+    slow_after=20, max_delay=timedelta(seconds=2), lock_after=100, lock_for=timedelta(seconds=2)
+)
 ADDRESS_MAX_PAUSE = timedelta(seconds=2)
 FAILURE_WINDOW = timedelta(hours=1)
 # How long the password step stays valid while the person finds their two-factor code.
@@ -67,18 +61,6 @@ class SignInOutcome:
     retry_after: timedelta | None = None
     #: with needs_code: the token of the server-side challenge the code step must present
     challenge: str | None = None
-
-
-def throttle_wait(policy: ThrottlePolicy, failures: list[datetime], now: datetime) -> timedelta:
-    """How long from `now` the next attempt must wait, given the failures counted."""
-    if len(failures) < policy.slow_after:
-        return timedelta(0)
-    if len(failures) >= policy.lock_after:
-        delay = policy.lock_for
-    else:
-        doublings = min(len(failures) - policy.slow_after + 1, 30)  # 2**30 s is past any max_delay
-        delay = min(timedelta(seconds=2**doublings), policy.max_delay)
-    return max(timedelta(0), max(failures) + delay - now)
 
 
 def _account_key(email: str) -> str:
