@@ -33,11 +33,20 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise SystemExit(f"Tallyform cannot start: questionnaire error: {error}") from None
     app.extensions["tallyform.instruments"] = registry
 
-    from app import cli, errors, i18n, request_log, templating
-    from app.extensions import csrf, db
-    from app.security import data_keys, headers, passwords, staff_auth
-
+    from app import cli, errors, i18n, request_log, staff_auth, tasks, templating
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.checkin import bp as checkin_bp
+    from app.clinician import bp as clinician_bp
+    from app.exports import cli as exports_cli
+    from app.extensions import csrf, db, limiter
+    from app.health import bp as health_bp
+    from app.integration_admin import bp as integration_admin_bp
+    from app.patient import bp as patient_bp
+    from app.security import data_keys, headers, passwords
     from app.services import audit
+    from app.staff import bp as staff_bp
 
     data_keys.init_app(app)
     request_log.init_app(app)
@@ -51,27 +60,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     templating.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)
-
-    from app import tasks
-    from app.extensions import limiter
-    from app.integrations import cli as integrations_cli
-
     tasks.init_app(app)
     limiter.init_app(app)
-    integrations_cli.init_app(app)
-
-    from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.checkin import bp as checkin_bp
-    from app.clinician import bp as clinician_bp
-    from app.health import bp as health_bp
-    from app.integrations import bp as integrations_bp
-    from app.patient import bp as patient_bp
-    from app.staff import bp as staff_bp
+    exports_cli.init_app(app)
 
     csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)
-    blueprints = (auth_bp, staff_bp, checkin_bp, patient_bp, clinician_bp, admin_bp, integrations_bp, api_bp, health_bp)
+    blueprints = (
+        auth_bp,
+        staff_bp,
+        checkin_bp,
+        patient_bp,
+        clinician_bp,
+        admin_bp,
+        integration_admin_bp,
+        api_bp,
+        health_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     if app.config["PROXY_HOPS"]:

@@ -16,7 +16,7 @@ from app.extensions import db, instruments
 from app.instruments.registry import UnknownInstrumentError
 from app.instruments.scoring import AnswerError, score
 from app.models import Clinic
-from app.models.user import ROLES
+from app.models.staff import ROLES
 from app.services import clinics, staff
 
 
@@ -254,7 +254,7 @@ def rotate_data_key_command(new_key: bool) -> None:
 
         click.echo(Fernet.generate_key().decode())
         return
-    from app.services.staff_accounts import reencrypt_totp_secrets
+    from app.services.staff import reencrypt_totp_secrets
 
     count = reencrypt_totp_secrets(db.session)
     click.echo(f"Re-encrypted the two-factor secrets of {count} account(s) with the newest data key.")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Packet, Screening, User
-from app.services import clinics, patients, screenings, staff
+from app.services import clinics, packets, patients, screenings, staff
 from app.services.clinic_settings import referral_thresholds
 from app.services.urgency import worklist_priority, worklist_review
 
@@ -32,7 +32,7 @@ def load_demo_clinic(session: Session, registry: InstrumentRegistry, path: Path)
         session.commit()
     for packet in data["packets"]:
         if not session.scalar(sa.select(Packet.id).where(Packet.clinic_id == clinic.id, Packet.name == packet["name"])):
-            clinics.save_packet(
+            packets.save_packet(
                 session, registry, clinic, packet["name"], packet["instruments"], packet.get("rescreen_weeks")
             )
     for record in data["patients"]:

@@ -1,101 +1,16 @@
-"""Background jobs, behind one small interface: `enqueue_referral_render`.
+"""The worker's entry, `huey_consumer app.tasks.huey`: the queue (app/queue.py) with every
+job module loaded, so each job a web process queues is known to the worker that takes it."""
 
-The queue is Huey. Storage comes from TALLYFORM_QUEUE_URL: a SQLite file under instance/
-by default (one machine), or `redis://…` (several machines; the production stack). Tests,
-and TALLYFORM_QUEUE_IMMEDIATE=1, run jobs at once in the calling process. The worker is
-`huey_consumer app.tasks.huey`; each job builds or reuses its own app, takes ids, and
-reloads what it needs. Every worker also runs two jobs each minute: a heartbeat that
-`/readyz` checks, and the re-queue of referral summaries whose job was lost.
-"""
+from app.queue import HEARTBEAT_KEY, huey, init_app, last_heartbeat_age, queue_from_url, write_heartbeat
+from app.services.referral_pdf import render_referral_document, requeue_stuck_referrals
 
-from __future__ import annotations
-
-import os
-import time
-from datetime import timedelta
-
-from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey, crontab
-
-from app.config import PROJECT_ROOT
-
-QUEUE_NAME = "tallyform"
-HEARTBEAT_KEY = "tallyform.worker-heartbeat"
-
-
-def queue_from_url(url: str | None) -> Huey:
-    if not url:
-        path = PROJECT_ROOT / "instance" / "queue.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(QUEUE_NAME, filename=str(path), results=False)
-    if url.startswith("sqlite:///"):
-        return SqliteHuey(QUEUE_NAME, filename=url.removeprefix("sqlite:///"), results=False)
-    if url.startswith(("redis://", "rediss://")):
-        return RedisHuey(QUEUE_NAME, url=url, results=False)
-    raise SystemExit(f"Tallyform cannot start: TALLYFORM_QUEUE_URL {url!r} is not sqlite:/// or redis://")
-
-
-huey = queue_from_url(os.environ.get("TALLYFORM_QUEUE_URL"))
-_worker_app: Flask | None = None
-
-
-def init_app(app: Flask) -> None:
-    immediate = app.config.get("QUEUE_IMMEDIATE")
-    if immediate is None:
-        immediate = bool(app.config.get("TESTING")) or os.environ.get("TALLYFORM_QUEUE_IMMEDIATE") == "1"
-    huey.immediate = immediate
-
-
-def _app() -> Flask:
-    """The app a job runs in: the caller's in immediate mode, else one built once per worker."""
-    global _worker_app
-    if has_app_context():
-        return current_app._get_current_object()
-    if _worker_app is None:
-        from app import create_app
-
-        _worker_app = create_app()
-    return _worker_app
-
-
-@huey.task(retries=2, retry_delay=30)
-def render_referral_document(screening_id: int, generation: int) -> str:
-    from app.extensions import db
-    from app.services.referrals import store_rendered_referral
-
-    # A fresh app context gives the job its own database session, even in immediate mode.
-    with _app().app_context():
-        return store_rendered_referral(db.session, screening_id, generation)
-
-
-def enqueue_referral_render(screening_id: int, generation: int) -> None:
-    render_referral_document(screening_id, generation)
-
-
-@huey.periodic_task(crontab(minute="*"))
-def requeue_stuck_referrals() -> int:
-    from app.extensions import db
-    from app.services import referrals
-
-    app = _app()
-    with app.app_context():
-        return referrals.requeue_stuck_referrals(db.session, timedelta(seconds=app.config["RENDER_TIMEOUT_SECONDS"]))
-
-
-@huey.on_startup()
-def write_heartbeat() -> None:
-    """Written when a worker starts and each minute after, in the queue's own storage: a
-    fresh one shows a worker is running and can reach the queue."""
-    huey.put(HEARTBEAT_KEY, time.time())
-
-
-@huey.periodic_task(crontab(minute="*"))
-def worker_heartbeat() -> None:
-    write_heartbeat()
-
-
-def last_heartbeat_age() -> float | None:
-    """Seconds since a worker last wrote its heartbeat; None if none ever did. Reads the
-    queue's storage, so a queue that cannot be reached raises."""
-    beat = huey.get(HEARTBEAT_KEY, peek=True)
-    return None if beat is None else max(0.0, time.time() - beat)
+__all__ = [
+    "HEARTBEAT_KEY",
+    "huey",
+    "init_app",
+    "last_heartbeat_age",
+    "queue_from_url",
+    "render_referral_document",
+    "requeue_stuck_referrals",
+    "write_heartbeat",
+]

@@ -75,7 +75,7 @@ def prepare(url: str) -> dict:
     from app.extensions import db, instruments
     from app.models import Clinic, User
     from app.seeding import load_demo_clinic
-    from app.services.clinics import save_packet
+    from app.services.packets import save_packet
     from bench.bare_app import metadata
     from bench.seed import seed_clinic_history
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import score
 from app.models import Clinic, Patient, Response, Screening, ScreeningReview
-from app.services.clinics import create_clinic, save_packet
+from app.services.clinics import create_clinic
+from app.services.packets import save_packet
 from app.services.clinic_settings import referral_thresholds
 from app.services.screenings import pin_instrument_version
 from app.services.urgency import PINNED, ROUTINE, recompute_clinic_priorities

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fhir.resources.R4B import get_fhir_model_class
 
 from app.models import Clinic, Packet, Patient, Screening, User
-from app.services import api_tokens, clinics, patients, screenings
+from app.services import api_tokens, clinics, packets, patients, screenings
 
 
 def parse_fhir(resource: dict):
@@ -86,7 +86,7 @@ def other_clinic(app, registry, session, demo) -> dict:
     patient = patients.add_patient(
         session, clinic.id, mrn="100234", name="Robin Hillside", date_of_birth=date(1980, 1, 2)
     )
-    clinics.save_packet(session, registry, clinic, "Follow-up", ["phq9", "gad7"])
+    packets.save_packet(session, registry, clinic, "Follow-up", ["phq9", "gad7"])
     screening = complete_follow_up(
         session, registry, patient, [0] * 10, [0] * 7, submitted_at=datetime(2026, 11, 20, 12, tzinfo=UTC)
     )

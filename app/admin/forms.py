@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from app.models.user import ROLE_LABELS
+from app.models.staff import ROLE_LABELS
 from app.services.clinic_questions import MAX_TEXT, TYPE_LABELS
 from app.services.clinic_settings import MAX_CARE_INTRO_TEXT, MAX_CRISIS_TEXT, MAX_DESTINATIONS, crisis_text_problem
 from app.services.clinics import PAPER_SIZES, timezone_problem

@@ -18,10 +18,12 @@ from app.extensions import db, instruments
 from app.form_flow import save_or_show
 from app.paging import numbered_pager
 from app.reports.context import logo_data_uri
-from app.security.staff_auth import require_staff
+from app.staff_auth import require_staff
 from app.instruments.translations import ENGLISH
-from app.services import audit_trail, clinic_questions, clinic_settings, languages, packets, staff_accounts
+from app.services import audit as audit_trail
+from app.services import clinic_questions, clinic_settings, languages, packets, staff
 from app.services.clinics import ClinicError
+from app.services.errors import ServiceError
 from app.services.patients import find_patient
 from app.services.sections import CLINIC_QUESTIONS
 from app.services.staff import StaffError
@@ -30,7 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_staff("admin"))
 
 
-REFUSALS = (ClinicError, StaffError)
+REFUSALS = ServiceError
 
 
 @bp.route("/")
@@ -275,7 +277,7 @@ def logo():
 
 @bp.route("/staff")
 def staff_list():
-    people = staff_accounts.list_staff(db.session, g.staff_user.clinic_id)
+    people = staff.list_staff(db.session, g.staff_user.clinic_id)
     return render_template("admin/staff_list.html", people=people)
 
 
@@ -284,7 +286,7 @@ def staff_new():
     form = StaffForm()
     if form.validate_on_submit():
         try:
-            person, token = staff_accounts.invite_staff(
+            person, token = staff.invite_staff(
                 db.session, g.staff_user, email=form.email.data, name=form.name.data, role=form.role.data
             )
         except StaffError as error:
@@ -297,12 +299,12 @@ def staff_new():
 def _show_link(person, token: str, purpose: str):
     # The token after "#": browsers never send a fragment, so it stays out of access logs.
     link = url_for("auth.set_password", _external=True) + f"#token={token}"
-    lifetime = staff_accounts.LINK_LIFETIME[purpose]
+    lifetime = staff.LINK_LIFETIME[purpose]
     return render_template("admin/staff_link.html", person=person, link=link, purpose=purpose, lifetime=lifetime)
 
 
 def _staff_or_404(user_id: int):
-    person = staff_accounts.get_staff(db.session, g.staff_user.clinic_id, user_id)
+    person = staff.get_staff(db.session, g.staff_user.clinic_id, user_id)
     if person is None:
         abort(404)
     return person
@@ -314,7 +316,7 @@ def staff_member(user_id: int):
     form = RoleForm(obj=person)
     saved = save_or_show(
         form,
-        lambda: staff_accounts.change_role(db.session, g.staff_user, person, form.role.data),
+        lambda: staff.change_role(db.session, g.staff_user, person, form.role.data),
         refusals=REFUSALS,
         field=form.role,
         done=f"{person.name}'s role is saved.",
@@ -328,12 +330,12 @@ def staff_account(user_id: int):
     person, actor, action = _staff_or_404(user_id), g.staff_user, request.form.get("action")
     try:
         if action in ("deactivate", "activate"):
-            staff_accounts.set_staff_active(db.session, actor, person, action == "activate")
+            staff.set_staff_active(db.session, actor, person, action == "activate")
             flash(f"{person.name}'s account is {'active' if person.is_active else 'deactivated'}.")
         elif action == "reset":
-            return _show_link(person, staff_accounts.issue_password_reset(db.session, actor, person), "reset")
+            return _show_link(person, staff.issue_password_reset(db.session, actor, person), "reset")
         elif action == "remove-two-factor":
-            staff_accounts.remove_staff_totp(db.session, actor, person)
+            staff.remove_staff_totp(db.session, actor, person)
             flash(f"Two-factor sign-in removed from {person.name}'s account.")
         else:
             abort(400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.fhir.server import COMMON_PARAMETERS, INCLUDES, SEARCH_PARAMETERS
 from app.fhir.server import MAX_PAGE_SIZE as MAX_FHIR_PAGE_SIZE
-from app.services.integrations import MAX_ID, MAX_PAGE_SIZE
+from app.services.interchange import MAX_ID, MAX_PAGE_SIZE
 
 FHIR_JSON = "application/fhir+json"
 

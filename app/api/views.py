@@ -10,7 +10,7 @@ from app.api.representations import screening_json
 from app.extensions import db, instruments, limiter
 from app.fhir.codes import FHIR_JSON, FhirUrls
 from app.fhir.score_input import ScoreInputError
-from app.services import integrations
+from app.services import interchange
 
 bp = Blueprint("api", __name__)
 bp.before_request(require_api_token)
@@ -32,15 +32,15 @@ def http_error(error: HTTPException):
 
 @bp.get("/fhir/screenings/<int:screening_id>")
 def screening_bundle(screening_id: int):
-    screening = integrations.read_screening(db.session, g.api_token, screening_id, action="api.screening_fhir_read")
-    return fhir_response(integrations.screening_bundle(db.session, screening, fhir_urls()))
+    screening = interchange.read_screening(db.session, g.api_token, screening_id, action="api.screening_fhir_read")
+    return fhir_response(interchange.screening_bundle(db.session, screening, fhir_urls()))
 
 
 @bp.post("/fhir/QuestionnaireResponse/$score")
 def score_questionnaire_response():
     resource = request.get_json(force=True, silent=True)
     try:
-        bundle = integrations.score_questionnaire_response(
+        bundle = interchange.score_questionnaire_response(
             db.session, instruments(), resource, fhir_urls(), api_token=g.api_token
         )
     except ScoreInputError as error:
@@ -52,13 +52,13 @@ def score_questionnaire_response():
 def screenings():
     since = _since(request.args.get("since"))
     limit = request.args.get("limit", "50")
-    if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= integrations.MAX_PAGE_SIZE):
-        raise BadRequest(f"limit must be a whole number from 1 to {integrations.MAX_PAGE_SIZE}.")
+    if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= interchange.MAX_PAGE_SIZE):
+        raise BadRequest(f"limit must be a whole number from 1 to {interchange.MAX_PAGE_SIZE}.")
     try:
-        page = integrations.list_completed_screenings(
+        page = interchange.list_completed_screenings(
             db.session, g.api_token, since=since, cursor=request.args.get("cursor"), limit=int(limit)
         )
-    except integrations.CursorError as error:
+    except interchange.CursorError as error:
         raise BadRequest(str(error)) from None
     return jsonify(
         {"screenings": [screening_json(s) for s in page.screenings], "cursor": page.cursor, "has_more": page.has_more}
@@ -68,7 +68,7 @@ def screenings():
 @bp.get("/api/screenings/<int:screening_id>")
 def screening(screening_id: int):
     return jsonify(
-        screening_json(integrations.read_screening(db.session, g.api_token, screening_id, action="api.screening_read"))
+        screening_json(interchange.read_screening(db.session, g.api_token, screening_id, action="api.screening_read"))
     )
 
 

@@ -4,9 +4,10 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from app.auth.forms import CodeForm, NewPasswordForm, SignInForm
 from app.extensions import db
-from app.security.staff_auth import SESSION_KEY, safe_next
+from app.staff_auth import SESSION_KEY, safe_next
 from app.security.totp import provisioning_uri, qr_code_svg
-from app.services import staff, staff_accounts
+from app.services import sign_in as signing
+from app.services import staff
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 PENDING_KEY = "pending_code"
@@ -19,7 +20,7 @@ def require_two_factor_where_the_clinic_does():
     user = g.get("staff_user")
     if user is None or user.totp_secret or request.endpoint in OPEN_WHILE_ENROLLING:
         return None
-    if staff_accounts.totp_required(user):
+    if staff.totp_required(user):
         flash("Your clinic requires two-factor sign-in for admins. Set it up to continue.")
         return redirect(url_for("auth.two_factor"))
     return None
@@ -30,7 +31,7 @@ def _pause(seconds: float) -> None:
     time.sleep(min(seconds, current_app.config["SIGN_IN_MAX_PAUSE_SECONDS"]))
 
 
-def _wait_message(outcome: staff.SignInOutcome) -> str:
+def _wait_message(outcome: signing.SignInOutcome) -> str:
     minutes = -(-int(outcome.retry_after.total_seconds()) // 60)
     return f"Too many failed attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
 
@@ -48,7 +49,7 @@ def sign_in():
         return redirect(url_for("staff.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        outcome = staff.sign_in(
+        outcome = signing.sign_in(
             db.session, form.email.data, form.password.data, address=request.remote_addr or "", pause=_pause
         )
         if outcome.token:
@@ -73,7 +74,7 @@ def sign_in_code():
         return redirect(url_for("auth.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        outcome = staff.sign_in_with_code(
+        outcome = signing.sign_in_with_code(
             db.session, pending, form.code.data, address=request.remote_addr or "", pause=_pause
         )
         if outcome.token:
@@ -93,12 +94,12 @@ def set_password():
     form = NewPasswordForm()
     link = None
     if form.is_submitted():
-        link = staff_accounts.find_password_link(db.session, form.token.data or "")
+        link = staff.find_password_link(db.session, form.token.data or "")
         if link is None:
             return render_template("auth/link_expired.html"), 404
     if link is not None and form.validate():
         try:
-            staff_accounts.set_password_with_link(db.session, form.token.data, form.password.data)
+            staff.set_password_with_link(db.session, form.token.data, form.password.data)
         except staff.StaffError as error:
             form.password.errors.append(str(error))
         else:
@@ -117,17 +118,17 @@ def two_factor():
     if form.validate_on_submit():
         try:
             if user.totp_secret:
-                staff_accounts.turn_off_totp(db.session, user, form.code.data)
+                staff.turn_off_totp(db.session, user, form.code.data)
                 flash("Two-factor sign-in is off.")
             else:
-                staff_accounts.confirm_totp_enrolment(db.session, user, form.code.data)
+                staff.confirm_totp_enrolment(db.session, user, form.code.data)
                 flash("Two-factor sign-in is on. From now on you will be asked for a code when you sign in.")
             return redirect(url_for("auth.two_factor"))
         except staff.StaffError as error:
             form.code.errors.append(str(error))
     secret = None
     if not user.totp_secret:
-        secret = user.totp_pending_secret or staff_accounts.start_totp_enrolment(db.session, user)
+        secret = user.totp_pending_secret or staff.start_totp_enrolment(db.session, user)
     qr_svg = qr_code_svg(provisioning_uri(secret, user.email)) if secret else None
     return render_template("auth/two_factor.html", form=form, user=user, secret=secret, qr_svg=qr_svg)
 
@@ -136,7 +137,7 @@ def two_factor():
 def sign_out():
     # CSRFProtect has already checked the token: no other site can sign a user out.
     if session.get(SESSION_KEY):
-        staff.sign_out(db.session, session[SESSION_KEY])
+        signing.sign_out(db.session, session[SESSION_KEY])
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in"))

@@ -14,7 +14,7 @@ from app.checkin.qr import kiosk_qr_svg
 from app.extensions import db, instruments
 from app.forms import ConfirmForm
 from app.patient.tablet import client_address
-from app.security.staff_auth import require_staff
+from app.staff_auth import require_staff
 from app.services import access_codes, languages, patients, screenings
 from app.staff.urgent import urgent_alert_context
 

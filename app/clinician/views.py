@@ -14,7 +14,7 @@ from app.clinician.forms import (
 from app.extensions import db, instruments
 from app.form_flow import save_or_show
 from app.paging import pager
-from app.security.staff_auth import require_staff
+from app.staff_auth import require_staff
 from app.services import clinician_inputs, referrals, reviews, score_changes
 from app.services import dashboard as dashboards
 from app.staff.urgent import urgent_alert_context

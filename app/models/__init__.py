@@ -1,6 +1,5 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
-from app.models.account import PasswordToken, SignInFailure
 from app.models.audit import AuditEvent
 from app.models.clinic import Clinic, ClinicInstrument, Packet, PacketEntry
 from app.models.kiosk import AccessAttempt, AccessCode, DraftAnswer, KioskSession
@@ -9,7 +8,7 @@ from app.models.patient import Patient
 from app.models.patient_total import PatientTotal
 from app.models.review import ReferralDocument, ReferralVersion, ScreeningReview
 from app.models.screening import InstrumentVersion, Response, Screening
-from app.models.user import SignInChallenge, StaffSession, User
+from app.models.staff import PasswordToken, SignInChallenge, SignInFailure, StaffSession, User
 from app.models.integration import ApiToken
 from app.models.clinician_input import ClinicianInput
 

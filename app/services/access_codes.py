@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import AccessAttempt, AccessCode, KioskSession, Screening
+from app.security.throttle import ThrottlePolicy, throttle_wait
 from app.security.tokens import token_hash
 from app.services.audit import record_event, record_screening_event
+from app.services.errors import ServiceError
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -38,9 +40,11 @@ ATTEMPT_WINDOW = timedelta(minutes=15)
 SLOW_AFTER = 10
 # …then 2, 4, 8 seconds after each further wrong code, and never longer than this.
 MAX_WAIT_SECONDS = 10
+# Never a lock: tablets share the clinic's address, and a valid code must keep working.
+CODE_THROTTLE = ThrottlePolicy(slow_after=SLOW_AFTER, max_delay=timedelta(seconds=MAX_WAIT_SECONDS))
 
 
-class AccessCodeError(ValueError):
+class AccessCodeError(ServiceError):
     """Why a code was not accepted, in words for the patient holding the tablet."""
 
 
@@ -124,10 +128,8 @@ class WrongCodes:
 def wrong_codes_from(session: Session, address: str, now: datetime | None = None) -> WrongCodes:
     now = now or utcnow()
     failures = _recent_failures(session, address, now)
-    if len(failures) < SLOW_AFTER:
-        return WrongCodes(len(failures), 0)
-    wait = timedelta(seconds=min(MAX_WAIT_SECONDS, 2 ** (len(failures) - SLOW_AFTER + 1)))
-    return WrongCodes(len(failures), max(0, math.ceil((failures[-1] + wait - now).total_seconds())))
+    wait = throttle_wait(CODE_THROTTLE, failures, now)
+    return WrongCodes(len(failures), math.ceil(wait.total_seconds()))
 
 
 def redeem_access_code(

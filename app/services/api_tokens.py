@@ -35,6 +35,7 @@ def create_api_token(session: Session, clinic_id: int, name: str, *, created_by_
     session.add(api_token)
     session.flush()
     _record_admin_change(session, "api_token.create", api_token, created_by_id)
+    session.commit()
     return api_token, token
 
 
@@ -47,7 +48,6 @@ def _record_admin_change(session: Session, action: str, api_token: ApiToken, act
         target_type="api_token",
         target_id=api_token.id,
     )
-    session.commit()
 
 
 def list_api_tokens(session: Session, clinic_id: int) -> list[ApiToken]:
@@ -67,6 +67,7 @@ def revoke_api_token(session: Session, clinic_id: int, token_id: int, *, revoked
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
         _record_admin_change(session, "api_token.revoke", api_token, revoked_by_id)
+        session.commit()
     return api_token
 
 

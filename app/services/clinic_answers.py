@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from app.models import ClinicQuestionResponse, ClinicQuestionSet, DraftAnswer, Screening
 from app.reports.clinic_answers import clinic_answer_summary
 from app.services.clinic_questions import MAX_ANSWER, current_question_set
+from app.services.errors import ServiceError
 
 #: the packet entry that stands for the clinic's own questions (never an instrument id)
 CLINIC_QUESTIONS_ID = "clinic_questions"
 CLINIC_QUESTIONS_TITLE = "Clinic questions"
 
 
-class ClinicAnswerError(ValueError):
+class ClinicAnswerError(ServiceError):
     """An answer the question cannot take, worded for the patient."""
 
 

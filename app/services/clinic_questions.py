@@ -101,7 +101,6 @@ def _save_version(session: Session, actor: User, items: list[dict], change: str)
         target_id=question_set.id,
         details={"version": question_set.version, "change": change, "questions": len(items)},
     )
-    session.commit()
     return question_set
 
 
@@ -120,7 +119,9 @@ def add_clinic_question(session: Session, actor: User, draft: QuestionDraft) -> 
     # Ids are never reused, so an answer to an old "q2" can never be read as the new one.
     used = [int(item["id"][1:]) for item in _all_items_ever(session, actor.clinic_id)]
     items.append(_item(draft, f"q{max(used, default=0) + 1}"))
-    return _save_version(session, actor, items, "add")
+    question_set = _save_version(session, actor, items, "add")
+    session.commit()
+    return question_set
 
 
 def _all_items_ever(session: Session, clinic_id: int) -> list[dict]:
@@ -133,7 +134,9 @@ def remove_clinic_question(session: Session, actor: User, item_id: str) -> Clini
     remaining = [item for item in items if item["id"] != item_id]
     if len(remaining) == len(items):
         raise ClinicError("That question is not in the current version.")
-    return _save_version(session, actor, remaining, "remove")
+    question_set = _save_version(session, actor, remaining, "remove")
+    session.commit()
+    return question_set
 
 
 def move_clinic_question(session: Session, actor: User, item_id: str, step: int) -> ClinicQuestionSet | None:
@@ -144,7 +147,9 @@ def move_clinic_question(session: Session, actor: User, item_id: str, step: int)
     items = moved(items, ids.index(item_id), step)
     if items is None:
         return None
-    return _save_version(session, actor, items, "reorder")
+    question_set = _save_version(session, actor, items, "reorder")
+    session.commit()
+    return question_set
 
 
 def question_set_history(session: Session, clinic_id: int) -> list[ClinicQuestionSet]:

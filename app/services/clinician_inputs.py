@@ -9,7 +9,7 @@ from app.instruments.definition import ClinicianInput as WantedInput
 from app.instruments.definition import Instrument
 from app.models import ClinicianInput, InstrumentVersion, Response, Screening, User
 from app.services.audit import record_staff_event
-from app.services.referrals import request_referral_document
+from app.services.referral_pdf import request_referral_document
 from app.services.reviews import ReviewError
 
 
@@ -55,6 +55,6 @@ def record_clinician_input(
         screening.id,
         {"instrument": instrument_id, "key": wanted.key},
     )
-    session.commit()
     request_referral_document(session, screening)
+    session.commit()
     return entry

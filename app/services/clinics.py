@@ -1,4 +1,4 @@
-"""Clinics and their packets."""
+"""Clinics: created from the command line. Their packets are services/packets.py."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.instruments.registry import InstrumentRegistry
-from app.models import Clinic, Packet, PacketEntry
+from app.models import Clinic
 from app.services.audit import record_event
-from app.services.patient_totals import reschedule
+from app.services.errors import ServiceError
 
 
-class ClinicError(ValueError):
+class ClinicError(ServiceError):
     """Bad input for a clinic operation, worded for the person who gave it."""
 
 
@@ -75,42 +74,3 @@ def create_clinic(
     )
     session.commit()
     return clinic
-
-
-def save_packet(
-    session: Session,
-    registry: InstrumentRegistry,
-    clinic: Clinic,
-    name: str,
-    instrument_ids: list[str],
-    rescreen_weeks: dict[str, int] | None = None,
-) -> Packet:
-    """Create the named packet, or set its instruments, their order and any re-screening
-    intervals (instrument id -> weeks)."""
-    unknown = [instrument_id for instrument_id in instrument_ids if instrument_id not in registry]
-    if unknown:
-        raise ClinicError(f"No installed instrument is called {', '.join(unknown)}.")
-    if not instrument_ids or len(set(instrument_ids)) != len(instrument_ids):
-        raise ClinicError("A packet needs at least one instrument, each listed once.")
-    packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == name))
-    if packet is None:
-        packet = Packet(clinic_id=clinic.id, name=name)
-        session.add(packet)
-    # The old entries go first: positions and instruments are unique within a packet, and
-    # the database checks that row by row, so replacing them in one flush would collide.
-    before = {entry.instrument_id: entry.rescreen_weeks for entry in packet.entries}
-    packet.entries.clear()
-    session.flush()
-    weeks = rescreen_weeks or {}
-    packet.entries = [
-        PacketEntry(position=i, instrument_id=iid, rescreen_weeks=weeks.get(iid))
-        for i, iid in enumerate(instrument_ids)
-    ]
-    session.flush()
-    changed = {iid: weeks.get(iid) if iid in instrument_ids else None for iid in before}
-    reschedule(session, packet.id, {iid: new for iid, new in changed.items() if new != before[iid]})
-    record_event(
-        session, "packet.save", clinic_id=clinic.id, actor_kind="cli", target_type="packet", target_id=packet.id
-    )
-    session.commit()
-    return packet

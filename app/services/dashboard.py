@@ -23,8 +23,9 @@ from app.instruments.registry import InstrumentRegistry
 from app.reports.charts import Bar, bar_chart
 from app.models import Clinic, Patient, PatientTotal, Response, Screening, ScreeningReview, User
 from app.services.audit import record_staff_event
-from app.services.audit_trail import spreadsheet_safe
+from app.services.audit import spreadsheet_safe
 from app.services.clinic_settings import referral_thresholds
+from app.services.errors import ServiceError
 
 #: A sitting happens while the patient is in the clinic: a screening not completed within a
 #: day of its code being issued is counted as abandoned (codes last 30 minutes by default).
@@ -34,7 +35,7 @@ DEFAULT_DAYS = 365
 RESCREEN_SHOWN = 100
 
 
-class DashboardError(ValueError):
+class DashboardError(ServiceError):
     """A date range that cannot be shown, worded for the reader."""
 
 

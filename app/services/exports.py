@@ -16,7 +16,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic, Patient, Response, Screening
 from app.reports.context import pinned_definitions
 from app.services.audit import record_event
-from app.services.integrations import PinnedDefinitions
+from app.services.interchange import PinnedDefinitions
 
 #: rows fetched from the database at a time
 BATCH_SIZE = 500

@@ -31,7 +31,7 @@ from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.models import ApiToken, Clinic, InstrumentVersion, Patient, ReferralDocument, Response, Screening
 from app.services.api_tokens import record_api_call
-from app.services.integrations import (
+from app.services.interchange import (
     MAX_ID,
     PinnedDefinitions,
     installed_questionnaire,

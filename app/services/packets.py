@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.instruments.registry import InstrumentRegistry
-from app.models import Packet, PacketEntry, User
+from app.models import Clinic, Packet, PacketEntry, User
 from app.services.audit import record_event, record_staff_event
 from app.services.clinic_settings import enabled_instrument_ids, referral_thresholds
 from app.services.clinics import ClinicError
 from app.services.follow_ups import valid_follow_ups
 from app.services.ordering import moved
+from app.services.sections import UNSCORED_IDS
 from app.services.sections import instrument_ids as instruments_among
 from app.services.patient_totals import reschedule
 
@@ -49,7 +50,18 @@ def _checked_name(session: Session, clinic_id: int, name: str, packet_id: int | 
     return name
 
 
-def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Packet, instrument_ids: list[str]) -> None:
+def _set_instruments(
+    session: Session,
+    registry: InstrumentRegistry,
+    packet: Packet,
+    instrument_ids: list[str],
+    rescreen_weeks: dict[str, int] | None = None,
+) -> None:
+    """The one place a packet's entries are written. `rescreen_weeks` (instrument id -> weeks)
+    sets intervals; an entry not named there keeps its own when the packet is reordered."""
+    unknown = [iid for iid in instrument_ids if iid not in registry and iid not in UNSCORED_IDS]
+    if unknown:
+        raise ClinicError(f"No installed instrument is called {', '.join(unknown)}.")
     if not instruments_among(instrument_ids):
         raise ClinicError("A packet needs at least one instrument.")
     if len(set(instrument_ids)) != len(instrument_ids):
@@ -59,10 +71,12 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
     refused = [iid for iid in instruments_among(instrument_ids) if iid not in enabled]
     if refused:
         raise ClinicError(f"Enable {', '.join(refused)} for the clinic before adding it to a packet.")
-    if instrument_ids == packet.instrument_ids:
+    before = {entry.instrument_id: entry.rescreen_weeks for entry in packet.entries}
+    weeks = before | (rescreen_weeks or {})
+    if instrument_ids == packet.instrument_ids and all(
+        entry.rescreen_weeks == weeks.get(entry.instrument_id) for entry in packet.entries
+    ):
         return
-    # an entry keeps its re-screening interval when the packet is reordered
-    weeks = {entry.instrument_id: entry.rescreen_weeks for entry in packet.entries}
     # Old rows go first: positions and instruments are unique within a packet, and a
     # database checks that row by row.
     packet.entries.clear()
@@ -73,18 +87,20 @@ def _set_instruments(session: Session, registry: InstrumentRegistry, packet: Pac
     )
     packet.follow_ups = valid_follow_ups(packet, packet.follow_ups or {})
     session.flush()
-    # an instrument taken out of the packet takes its re-screening interval with it
-    reschedule(
-        session, packet.id, {iid: None for iid, w in weeks.items() if w is not None and iid not in instrument_ids}
-    )
+    # Due dates move with the interval; an instrument taken out of the packet takes its
+    # interval with it.
+    after = {iid: weeks.get(iid) if iid in instrument_ids else None for iid in before}
+    reschedule(session, packet.id, {iid: new for iid, new in after.items() if new != before[iid]})
 
 
-def _audit(session: Session, actor: User, packet: Packet, change: str) -> None:
+def _audit(session: Session, actor: User | None, packet: Packet, change: str) -> None:
+    """`actor` None: the command line or a seed file."""
     record_event(
         session,
         "packet.save",
-        clinic_id=actor.clinic_id,
-        actor_user_id=actor.id,
+        clinic_id=packet.clinic_id,
+        actor_user_id=actor.id if actor else None,
+        actor_kind="user" if actor else "cli",
         target_type="packet",
         target_id=packet.id,
         details={
@@ -94,7 +110,6 @@ def _audit(session: Session, actor: User, packet: Packet, change: str) -> None:
             "follow_ups": packet.follow_ups or {},
         },
     )
-    session.commit()
 
 
 def create_packet(
@@ -105,17 +120,42 @@ def create_packet(
     session.flush()
     _set_instruments(session, registry, packet, instrument_ids)
     _audit(session, actor, packet, "create")
+    session.commit()
+    return packet
+
+
+def save_packet(
+    session: Session,
+    registry: InstrumentRegistry,
+    clinic: Clinic,
+    name: str,
+    instrument_ids: list[str],
+    rescreen_weeks: dict[str, int] | None = None,
+) -> Packet:
+    """From the command line or a seed file: create the named packet, or set its instruments,
+    their order and any re-screening intervals (instrument id -> weeks)."""
+    packet = session.scalar(sa.select(Packet).where(Packet.clinic_id == clinic.id, Packet.name == name))
+    change = "set"
+    if packet is None:
+        packet, change = Packet(clinic_id=clinic.id, name=name), "create"
+        session.add(packet)
+        session.flush()
+    _set_instruments(session, registry, packet, instrument_ids, rescreen_weeks)
+    _audit(session, None, packet, change)
+    session.commit()
     return packet
 
 
 def rename_packet(session: Session, actor: User, packet: Packet, name: str) -> None:
     packet.name = _checked_name(session, actor.clinic_id, name, packet.id)
     _audit(session, actor, packet, "rename")
+    session.commit()
 
 
 def add_to_packet(session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, instrument_id: str):
     _set_instruments(session, registry, packet, [*packet.instrument_ids, instrument_id])
     _audit(session, actor, packet, "add")
+    session.commit()
 
 
 def remove_from_packet(session: Session, registry: InstrumentRegistry, actor: User, packet: Packet, instrument_id: str):
@@ -126,6 +166,7 @@ def remove_from_packet(session: Session, registry: InstrumentRegistry, actor: Us
         raise ClinicError("A packet needs at least one instrument; deactivate the packet instead.")
     _set_instruments(session, registry, packet, ids)
     _audit(session, actor, packet, "remove")
+    session.commit()
 
 
 def move_in_packet(
@@ -141,6 +182,7 @@ def move_in_packet(
         return
     _set_instruments(session, registry, packet, ids)
     _audit(session, actor, packet, "reorder")
+    session.commit()
 
 
 def set_packet_active(
@@ -152,6 +194,7 @@ def set_packet_active(
         _set_instruments(session, registry, packet, packet.instrument_ids)
     packet.is_active = is_active
     _audit(session, actor, packet, "activate" if is_active else "deactivate")
+    session.commit()
 
 
 MAX_RESCREEN_WEEKS = 104
@@ -219,3 +262,4 @@ def set_follow_up(
     packet.follow_ups = follow_ups
     session.flush()
     _audit(session, actor, packet, "follow_up")
+    session.commit()

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.models import Patient
 from app.services.audit import record_event
+from app.services.errors import ServiceError
 
 
-class PatientError(ValueError):
+class PatientError(ServiceError):
     """Bad input for a patient, worded for the person who gave it."""
 
 

@@ -29,9 +29,11 @@ from app.reports.context import (
 from app.services.audit import record_staff_event, text_fingerprint
 from app.services.clinic_answers import patient_clinic_answers
 from app.services.clinic_settings import referral_thresholds
-from app.services.referrals import referral_document, request_referral_document
+from app.services.referral_pdf import request_referral_document
+from app.services.referrals import referral_document
 from app.services.sections import UNSCORED_IDS
 from app.services.urgency import PINNED, is_over_threshold, worklist_priority
+from app.services.errors import ServiceError
 
 PER_PAGE = 25
 # Counting stops here: past it the worklist says "more than 500", so a long history costs
@@ -46,7 +48,7 @@ STATE_LABELS = {
 }
 
 
-class ReviewError(ValueError):
+class ReviewError(ServiceError):
     """A review change that cannot be made, worded for the clinician."""
 
 
@@ -354,8 +356,8 @@ def save_referral(
         "from_note": text_fingerprint(before[2]),
     }
     record_staff_event(session, "referral.save", user, "screening", screening.id, details)
-    session.commit()
     request_referral_document(session, screening)
+    session.commit()
     return version
 
 

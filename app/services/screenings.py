@@ -33,13 +33,14 @@ from app.services.audit import record_screening_event
 from app.services.clinic_settings import referral_thresholds
 from app.services.follow_ups import sitting_follow_ups
 from app.services.patient_totals import refresh_patient_totals
-from app.services.referrals import request_referral_document
+from app.services.referral_pdf import request_referral_document
 from app.services.sections import asked_after_instruments, instrument_definitions
 from app.services.sections import instrument_ids as instruments_among
 from app.services.urgency import PINNED, worklist_priority, worklist_review
+from app.services.errors import ServiceError
 
 
-class ScreeningError(ValueError):
+class ScreeningError(ServiceError):
     """Bad input for a screening operation, worded for the person who gave it."""
 
 
@@ -178,9 +179,10 @@ def complete_screening(
     record_screening_event(
         session, "screening.complete", screening, actor_kind=actor_kind, details={"urgent": screening.is_urgent}
     )
-    session.commit()
     if queue_referral:  # bulk loads (seeds) leave the summary to be rendered when first opened
         request_referral_document(session, screening)
+    # The one commit of a submit; the summary is queued after it (services/after_commit.py).
+    session.commit()
     return responses
 
 

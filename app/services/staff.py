@@ -1,37 +1,27 @@
-"""Staff accounts and their server-side sessions."""
+"""Staff accounts: created from the command line or invited by a clinic admin and managed
+by them, their one-time password links, and each person's own two-factor settings. Accounts
+are never deleted: deactivated, so their audit history stays."""
 
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.security.tokens import token_hash
 from app.db import utcnow
-from app.models import Clinic, SignInChallenge, SignInFailure, StaffSession, User
-from app.models.user import ROLES
-from app.security.passwords import hash_password, password_problem, verify_password
-from app.security.totp import accepted_totp_step
+from app.models import Clinic, PasswordToken, StaffSession, User
+from app.models.staff import ROLE_LABELS, ROLES
+from app.security.passwords import hash_password, password_problem
+from app.security.totp import accepted_totp_step, new_totp_secret
+from app.security.tokens import token_hash
 from app.services.audit import record_event
-
-# Touching last_seen_at at most this often keeps the idle timeout accurate to a minute
-# without a database write on every page.
-LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+from app.services.errors import ServiceError
 
 
-class StaffError(ValueError):
+class StaffError(ServiceError):
     """Bad input for a staff operation, worded for the person who gave it."""
-
-
-@dataclass(frozen=True)
-class SessionLimits:
-    idle: timedelta
-    absolute: timedelta
 
 
 def normalise_email(email: str) -> str:
@@ -103,224 +93,243 @@ def add_user(
     return user
 
 
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    """Failures before each attempt must wait (doubling up to max_delay), and before
-    attempts are refused outright for lock_for after the last failure."""
-
-    slow_after: int
-    lock_after: int
-    max_delay: timedelta
-    lock_for: timedelta
+LAST_ADMIN = (
+    "This is the clinic's only active admin account that can sign in; make someone else an admin "
+    "first (an invited admin counts once they have chosen a password)."
+)
+# A new colleague may not open the link the same day; a reset is asked for and used at once.
+LINK_LIFETIME = {"set": timedelta(days=3), "reset": timedelta(hours=24)}
 
 
-# Per e-mail address tried: online guessing of one account stops after ten tries.
-ACCOUNT_THROTTLE = ThrottlePolicy(3, 10, timedelta(minutes=1), timedelta(minutes=30))
-# Per network address: generous, because a clinic's staff often share one public address.
-# An address is only ever slowed (each attempt from it waits, at most ADDRESS_MAX_PAUSE, before
-# it is checked), never refused: a correct password is not locked out by someone else's
-# failures behind the same address. Guessing one account stays bounded by ACCOUNT_THROTTLE.
-ADDRESS_THROTTLE = ThrottlePolicy(20, 100, timedelta(seconds=2), timedelta(seconds=2))
-ADDRESS_MAX_PAUSE = timedelta(seconds=2)
-FAILURE_WINDOW = timedelta(hours=1)
-# How long the password step stays valid while the person finds their two-factor code.
-PENDING_CODE_LIFETIME = timedelta(minutes=5)
+def list_staff(session: Session, clinic_id: int) -> list[User]:
+    return list(session.scalars(sa.select(User).where(User.clinic_id == clinic_id).order_by(User.name, User.id)))
 
 
-@dataclass(frozen=True)
-class SignInOutcome:
-    """What a sign-in attempt came to. `token` is set when a session was opened;
-    `needs_code` when the password was right and a two-factor code must follow;
-    `retry_after` when the attempt was not even checked because of earlier failures."""
-
-    user: User | None = None
-    token: str | None = None
-    needs_code: bool = False
-    retry_after: timedelta | None = None
-    #: with needs_code: the token of the server-side challenge the code step must present
-    challenge: str | None = None
+def get_staff(session: Session, clinic_id: int, user_id: int) -> User | None:
+    """A member of staff of this clinic, or None (another clinic's account is not found)."""
+    return session.scalar(sa.select(User).where(User.id == user_id, User.clinic_id == clinic_id))
 
 
-def throttle_wait(policy: ThrottlePolicy, failures: list[datetime], now: datetime) -> timedelta:
-    """How long from `now` the next attempt must wait, given the failures counted."""
-    if len(failures) < policy.slow_after:
-        return timedelta(0)
-    if len(failures) >= policy.lock_after:
-        delay = policy.lock_for
-    else:
-        doublings = min(len(failures) - policy.slow_after + 1, 30)  # 2**30 s is past any max_delay
-        delay = min(timedelta(seconds=2**doublings), policy.max_delay)
-    return max(timedelta(0), max(failures) + delay - now)
-
-
-def _account_key(email: str) -> str:
-    return token_hash(normalise_email(email))
-
-
-def _account_failures(session: Session, email: str, user: User | None, now: datetime) -> list[datetime]:
-    since = now - FAILURE_WINDOW
-    if user is not None:
-        # A successful sign-in or a newly set password starts the count again.
-        last_sign_in = session.scalar(
-            sa.select(sa.func.max(StaffSession.created_at)).where(StaffSession.user_id == user.id)
-        )
-        since = max(moment for moment in (since, last_sign_in, user.password_changed_at) if moment is not None)
-    query = sa.select(SignInFailure.at).where(
-        SignInFailure.account_key == _account_key(email), SignInFailure.at > since
+def _audit(session: Session, action: str, actor: User, target: User, details: dict | None = None) -> None:
+    record_event(
+        session,
+        action,
+        clinic_id=actor.clinic_id,
+        actor_user_id=actor.id,
+        target_type="staff_user",
+        target_id=target.id,
+        details=details,
     )
-    return list(session.scalars(query))
 
 
-def _address_failures(session: Session, address: str, now: datetime) -> list[datetime]:
-    query = sa.select(SignInFailure.at).where(SignInFailure.address == address, SignInFailure.at > now - FAILURE_WINDOW)
-    return list(session.scalars(query))
-
-
-def _wait_before_attempt(
-    session: Session, email: str, user: User | None, address: str, now: datetime, pause: Callable[[float], None]
-) -> timedelta:
-    """Slow a busy address down by pausing this attempt; the account's own failures may
-    make it wait (returned: the attempt is then not checked)."""
-    address_wait = throttle_wait(ADDRESS_THROTTLE, _address_failures(session, address, now), now)
-    if address_wait > timedelta(0):
-        pause(min(address_wait, ADDRESS_MAX_PAUSE).total_seconds())
-    return throttle_wait(ACCOUNT_THROTTLE, _account_failures(session, email, user, now), now)
-
-
-def _record_failure(session: Session, email: str, user: User | None, address: str, now: datetime, action: str) -> None:
-    session.add(SignInFailure(at=now, account_key=_account_key(email), address=address[:64]))
-    session.flush()
-    if user is not None:
-        details = {}
-        if len(_account_failures(session, email, user, now)) == ACCOUNT_THROTTLE.lock_after:
-            details["locked_minutes"] = int(ACCOUNT_THROTTLE.lock_for.total_seconds() // 60)
-        record_event(
-            session, action, clinic_id=user.clinic_id, target_type="staff_user", target_id=user.id, details=details
-        )
-    session.commit()
-
-
-def _open_session(session: Session, user: User, now: datetime) -> SignInOutcome:
+def _issue_link(session: Session, user: User, purpose: str, actor: User | None, now: datetime) -> str:
+    """A new one-time link token; any earlier unused link for the person stops working."""
+    for earlier in session.scalars(
+        sa.select(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+    ):
+        earlier.used_at = now
     token = secrets.token_urlsafe(32)
-    session.add(StaffSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
-    record_event(session, "staff.sign_in", clinic_id=user.clinic_id, actor_user_id=user.id)
+    session.add(
+        PasswordToken(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            purpose=purpose,
+            created_by_id=actor.id if actor else None,
+            created_at=now,
+            expires_at=now + LINK_LIFETIME[purpose],
+        )
+    )
+    return token
+
+
+def invite_staff(
+    session: Session, actor: User, *, email: str, name: str, role: str, now: datetime | None = None
+) -> tuple[User, str]:
+    """Create an account with no password, and the token of the one-time link with which
+    the person chooses one. Nobody else ever knows their password."""
+    now = now or utcnow()
+    user = add_user(
+        session,
+        actor.clinic,
+        email=email,
+        name=name,
+        role=role,
+        password_hash=None,
+        actor_kind="user",
+        actor_user_id=actor.id,
+    )
+    token = _issue_link(session, user, "set", actor, now)
     session.commit()
-    return SignInOutcome(user=user, token=token)
+    return user, token
 
 
-def sign_in(
-    session: Session,
-    email: str,
-    password: str,
-    *,
-    address: str,
-    now: datetime | None = None,
-    pause: Callable[[float], None] = time.sleep,
-) -> SignInOutcome:
-    """Check the credentials, unless earlier failures of this account make the attempt
-    wait (failures from the address only slow it). Every failure looks the same to the
-    caller, whatever its cause, so the answer never tells which part was wrong or whether
-    the account exists."""
-    now = now or utcnow()
-    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-    wait = _wait_before_attempt(session, email, user, address, now, pause)
-    if wait > timedelta(0):
-        return SignInOutcome(retry_after=wait)
-    password_ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not password_ok or not user.is_active:
-        _record_failure(session, email, user, address, now, "staff.sign_in_failed")
-        return SignInOutcome()
-    if user.totp_secret:
-        challenge = secrets.token_urlsafe(32)
-        session.add(SignInChallenge(token_hash=token_hash(challenge), user_id=user.id, created_at=now))
-        session.commit()
-        return SignInOutcome(user=user, needs_code=True, challenge=challenge)
-    return _open_session(session, user, now)
-
-
-def _live_challenge(session: Session, challenge: str, now: datetime) -> SignInChallenge | None:
+def _other_active_admins(session: Session, user: User) -> int:
+    """Other admins of the clinic who can sign in now: an invited admin who has not yet
+    chosen a password does not count, as their link may never be used."""
     return session.scalar(
-        sa.select(SignInChallenge).where(
-            SignInChallenge.token_hash == token_hash(challenge),
-            SignInChallenge.consumed_at.is_(None),
-            SignInChallenge.created_at > now - PENDING_CODE_LIFETIME,
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(
+            User.clinic_id == user.clinic_id,
+            User.role == "admin",
+            User.is_active,
+            User.password_hash.is_not(None),
+            User.id != user.id,
         )
     )
 
 
-def sign_in_with_code(
-    session: Session,
-    challenge: str,
-    code: str,
-    *,
-    address: str,
-    now: datetime | None = None,
-    pause: Callable[[float], None] = time.sleep,
-) -> SignInOutcome:
-    """The second step for a user with two-factor sign-in: the code from their app, for the
-    challenge the password step opened, within a few minutes of it. A successful code
-    consumes the challenge in the same transaction that opens the session."""
+def change_role(session: Session, actor: User, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise StaffError(f"Choose one of the roles: {', '.join(ROLE_LABELS.values())}.")
+    if role == user.role:
+        return
+    if user.role == "admin" and user.is_active and _other_active_admins(session, user) == 0:
+        raise StaffError(LAST_ADMIN)
+    previous, user.role = user.role, role
+    _audit(session, "staff.role_change", actor, user, {"from": previous, "to": role})
+    session.commit()
+
+
+def _end_sessions(session: Session, user: User, now: datetime) -> None:
+    for open_session in session.scalars(
+        sa.select(StaffSession).where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
+    ):
+        open_session.ended_at = now
+
+
+def set_staff_active(session: Session, actor: User, user: User, is_active: bool, now: datetime | None = None) -> None:
     now = now or utcnow()
-    pending = _live_challenge(session, challenge, now) if challenge else None
-    user = pending and session.get(User, pending.user_id)
-    if user is None or not user.is_active or not user.totp_secret:
-        return SignInOutcome()
-    wait = _wait_before_attempt(session, user.email, user, address, now, pause)
-    if wait > timedelta(0):
-        return SignInOutcome(retry_after=wait)
-    step = accepted_totp_step(user.totp_secret, code, now, after=user.totp_last_step)
-    if step is None:
-        _record_failure(session, user.email, user, address, now, "staff.sign_in_code_failed")
-        return SignInOutcome(user=user, needs_code=True, challenge=challenge)
-    consumed = session.execute(
-        sa.update(SignInChallenge)
-        .where(SignInChallenge.id == pending.id, SignInChallenge.consumed_at.is_(None))
-        .values(consumed_at=now)
-    )
-    if consumed.rowcount != 1:  # a concurrent request used it first
-        session.rollback()
-        return SignInOutcome()
-    user.totp_last_step = step
-    return _open_session(session, user, now)
+    if not is_active and user.id == actor.id:
+        raise StaffError("You cannot deactivate your own account; ask another admin.")
+    if user.is_active == is_active:
+        return
+    if not is_active and user.role == "admin" and _other_active_admins(session, user) == 0:
+        raise StaffError(LAST_ADMIN)
+    user.is_active = is_active
+    if not is_active:
+        _end_sessions(session, user, now)
+    _audit(session, "staff.activate" if is_active else "staff.deactivate", actor, user)
+    session.commit()
 
 
-def _session_for(session: Session, token: str) -> StaffSession | None:
-    return session.scalar(
-        sa.select(StaffSession).where(StaffSession.token_hash == token_hash(token), StaffSession.ended_at.is_(None))
-    )
-
-
-def current_staff(session: Session, token: str, limits: SessionLimits, now: datetime | None = None) -> User | None:
-    """The signed-in user for this token, or None if the session ended, timed out, or
-    the account was deactivated (in which case the session is ended now)."""
+def issue_password_reset(session: Session, actor: User, user: User, now: datetime | None = None) -> str:
+    """The token of a one-time link for the person to choose a new password. Their current
+    password keeps working until they do."""
     now = now or utcnow()
-    staff_session = _session_for(session, token)
-    if staff_session is None:
+    if not user.is_active:
+        raise StaffError("Reactivate the account before resetting its password.")
+    token = _issue_link(session, user, "reset", actor, now)
+    _audit(session, "staff.password_reset_issued", actor, user)
+    session.commit()
+    return token
+
+
+def find_password_link(session: Session, token: str, now: datetime | None = None) -> PasswordToken | None:
+    """The link's record if it can still be used: not used, not replaced, not expired,
+    and for an active account."""
+    now = now or utcnow()
+    link = session.scalar(sa.select(PasswordToken).where(PasswordToken.token_hash == token_hash(token)))
+    if link is None or link.used_at is not None or link.expires_at <= now or not link.user.is_active:
         return None
-    user = staff_session.user
-    expired = now - staff_session.last_seen_at > limits.idle or now - staff_session.created_at > limits.absolute
-    if expired or not user.is_active:
-        staff_session.ended_at = now
-        record_event(
-            session,
-            "staff.session_expired" if expired else "staff.session_ended_inactive",
-            clinic_id=user.clinic_id,
-            actor_user_id=user.id,
-            actor_kind="system",
-        )
-        session.commit()
-        return None
-    if now - staff_session.last_seen_at >= LAST_SEEN_RESOLUTION:
-        staff_session.last_seen_at = now
-        session.commit()
+    return link
+
+
+def set_password_with_link(session: Session, token: str, password: str, now: datetime | None = None) -> User:
+    now = now or utcnow()
+    link = find_password_link(session, token, now)
+    if link is None:
+        raise StaffError("This link has expired or has already been used; ask your clinic admin for a new one.")
+    problem = password_problem(password)
+    if problem:
+        raise StaffError(problem)
+    user = link.user
+    link.used_at = now
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    # Whoever may have known the old password is signed out everywhere.
+    _end_sessions(session, user, now)
+    record_event(
+        session,
+        "staff.password_set",
+        clinic_id=user.clinic_id,
+        actor_user_id=user.id,
+        target_type="staff_user",
+        target_id=user.id,
+        details={"via": link.purpose},
+    )
+    session.commit()
     return user
 
 
-def sign_out(session: Session, token: str, now: datetime | None = None) -> None:
-    staff_session = _session_for(session, token)
-    if staff_session is None:
-        return
-    staff_session.ended_at = now or utcnow()
-    user = staff_session.user
-    record_event(session, "staff.sign_out", clinic_id=user.clinic_id, actor_user_id=user.id)
+def start_totp_enrolment(session: Session, user: User) -> str:
+    """A new secret for the person's authenticator app. It takes effect only once they
+    enter a correct code from it."""
+    user.totp_pending_secret = new_totp_secret()
     session.commit()
+    return user.totp_pending_secret
+
+
+def confirm_totp_enrolment(session: Session, user: User, code: str, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not user.totp_pending_secret:
+        raise StaffError("Start setting up two-factor sign-in again; the code was not asked for.")
+    step = accepted_totp_step(user.totp_pending_secret, code, now)
+    if step is None:
+        raise StaffError("That code does not match. Enter the 6-digit code your app shows now.")
+    user.totp_secret, user.totp_pending_secret, user.totp_last_step = user.totp_pending_secret, None, step
+    record_event(session, "staff.totp_enabled", clinic_id=user.clinic_id, actor_user_id=user.id)
+    session.commit()
+
+
+def totp_required(user: User) -> bool:
+    return user.role == "admin" and user.clinic.require_admin_totp
+
+
+def turn_off_totp(session: Session, user: User, code: str, now: datetime | None = None) -> None:
+    """The person turns off their own two-factor sign-in, proving it with a current code."""
+    now = now or utcnow()
+    if totp_required(user):
+        raise StaffError("Your clinic requires two-factor sign-in for admins, so it cannot be turned off.")
+    if not user.totp_secret or accepted_totp_step(user.totp_secret, code, now, after=user.totp_last_step) is None:
+        raise StaffError("That code does not match. Enter the 6-digit code your app shows now.")
+    user.totp_secret = user.totp_last_step = None
+    record_event(session, "staff.totp_disabled", clinic_id=user.clinic_id, actor_user_id=user.id)
+    session.commit()
+
+
+def remove_staff_totp(session: Session, actor: User, user: User) -> None:
+    """An admin removes a colleague's two-factor sign-in (a lost phone); they set it up
+    again at their next sign-in if the clinic requires it."""
+    if not user.totp_secret:
+        raise StaffError(f"{user.name} has not set up two-factor sign-in.")
+    user.totp_secret = user.totp_pending_secret = user.totp_last_step = None
+    _audit(session, "staff.totp_removed", actor, user)
+    session.commit()
+
+
+def staff_email_taken(session: Session, email: str) -> bool:
+    return session.scalar(sa.select(User.id).where(User.email == normalise_email(email))) is not None
+
+
+def reencrypt_totp_secrets(session: Session) -> int:
+    """Rewrite every stored TOTP secret encrypted with the newest data key (after a key is
+    put in front of TALLYFORM_DATA_KEYS); the number of accounts rewritten."""
+    from app.security import data_keys
+
+    names = ("totp_secret", "totp_pending_secret")
+    columns = [User.__table__.c[name] for name in names]
+    # The stored text itself is read and written, so no value is decoded on the way.
+    stored = [sa.type_coerce(column, sa.String).label(column.name) for column in columns]
+    query = sa.select(User.__table__.c.id, *stored).where(sa.or_(*(column.is_not(None) for column in columns)))
+    rows = session.execute(query).all()
+    for row in rows:
+        values = {
+            column: sa.type_coerce(data_keys.reencrypt(getattr(row, column.name)), sa.String)
+            for column in columns
+            if getattr(row, column.name) is not None
+        }
+        session.execute(sa.update(User.__table__).where(User.__table__.c.id == row.id).values(values))
+    record_event(session, "data_keys.rotated", clinic_id=None, actor_kind="cli", details={"accounts": len(rows)})
+    session.commit()
+    return len(rows)

@@ -1,7 +1,7 @@
 from flask import Blueprint, g, jsonify, redirect, url_for
 
 from app.extensions import db
-from app.security.staff_auth import require_staff
+from app.staff_auth import require_staff
 from app.services.urgency import unacknowledged_urgent_ids
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")

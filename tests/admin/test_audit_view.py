@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, Clinic, Screening
 from app.services import staff
-from app.services.audit_trail import PAGE_SIZE, spreadsheet_safe
+from app.services.audit import PAGE_SIZE, spreadsheet_safe
 from app.services.patients import find_patient
 from tests.admin.conftest import demo_user, post_form
 from tests.conftest import DEMO_PASSWORD, AuthActions

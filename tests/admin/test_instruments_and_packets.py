@@ -171,11 +171,11 @@ def test_packet_page_works_without_script_buttons_carry_the_action(admin, sessio
 
 
 def test_saving_an_existing_packet_in_a_new_order_replaces_its_entries(app, demo, session):
-    from app.services import clinics
+    from app.services import packets
 
     with app.app_context():
         clinic = db.session.get(Clinic, demo)
-        clinics.save_packet(db.session, instruments(), clinic, "Follow-up", ["gad7", "phq9"])
+        packets.save_packet(db.session, instruments(), clinic, "Follow-up", ["gad7", "phq9"])
     assert _packet(session, "Follow-up").instrument_ids == ["gad7", "phq9"]
 
 

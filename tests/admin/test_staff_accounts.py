@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from app.models import AuditEvent, PasswordToken, StaffSession, User
-from app.services import staff_accounts
+from app.services import staff
 from app.services.staff import StaffError
 from tests.admin.conftest import demo_user, post_form
 from tests.conftest import DEMO_PASSWORD, AuthActions
@@ -78,10 +78,10 @@ def test_expired_link_is_refused(app, admin, session):
     link = _invite(admin)
     token = _token(link)
     with app.app_context():
-        later = utcnow() + staff_accounts.LINK_LIFETIME["set"] + timedelta(minutes=1)
-        assert staff_accounts.find_password_link(db.session, token, now=later) is None
+        later = utcnow() + staff.LINK_LIFETIME["set"] + timedelta(minutes=1)
+        assert staff.find_password_link(db.session, token, now=later) is None
         with pytest.raises(StaffError, match="expired or has already been used"):
-            staff_accounts.set_password_with_link(db.session, token, NEW_PASSWORD, now=later)
+            staff.set_password_with_link(db.session, token, NEW_PASSWORD, now=later)
     assert _user(session, "casey@example.com").password_hash is None
 
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from app.models import AuditEvent, StaffSession, User
-from app.security.staff_auth import session_limits
-from app.services import staff, staff_accounts
-from app.services.staff import (
+from app.staff_auth import session_limits
+from app.services import staff
+from app.services.sign_in import (
     ACCOUNT_THROTTLE,
     ADDRESS_MAX_PAUSE,
     ADDRESS_THROTTLE,
@@ -107,21 +107,21 @@ def test_the_sign_in_page_says_to_wait_after_repeated_failures(demo, auth):
 def _enrol(session, email=CLINICIAN, now=None):
     now = now or utcnow()
     user = session.scalar(sa.select(User).where(User.email == email))
-    secret = staff_accounts.start_totp_enrolment(session, user)
-    staff_accounts.confirm_totp_enrolment(session, user, pyotp.TOTP(secret).at(now), now=now)
+    secret = staff.start_totp_enrolment(session, user)
+    staff.confirm_totp_enrolment(session, user, pyotp.TOTP(secret).at(now), now=now)
     return user, secret
 
 
 def test_enrolment_takes_effect_only_after_a_correct_code(ctx):
     user = ctx.scalar(sa.select(User).where(User.email == CLINICIAN))
-    secret = staff_accounts.start_totp_enrolment(ctx, user)
+    secret = staff.start_totp_enrolment(ctx, user)
     now = utcnow()
     wrong = str((int(pyotp.TOTP(secret).at(now)) + 1) % 1_000_000).zfill(6)
     with pytest.raises(staff.StaffError, match="That code does not match"):
-        staff_accounts.confirm_totp_enrolment(ctx, user, wrong, now=now)
+        staff.confirm_totp_enrolment(ctx, user, wrong, now=now)
     assert user.totp_secret is None
     assert sign_in(ctx, CLINICIAN, DEMO_PASSWORD, address=HERE, now=now).token
-    staff_accounts.confirm_totp_enrolment(ctx, user, pyotp.TOTP(secret).at(now), now=now)
+    staff.confirm_totp_enrolment(ctx, user, pyotp.TOTP(secret).at(now), now=now)
     assert user.totp_secret == secret
 
 
@@ -217,7 +217,7 @@ def test_a_clinic_that_requires_two_factor_keeps_it_on_for_admins(ctx):
     user.clinic.require_admin_totp = True
     ctx.commit()
     with pytest.raises(staff.StaffError, match="cannot be turned off"):
-        staff_accounts.turn_off_totp(ctx, user, pyotp.TOTP(secret).now())
+        staff.turn_off_totp(ctx, user, pyotp.TOTP(secret).now())
     assert user.totp_secret == secret
 
 

@@ -77,7 +77,7 @@ def test_a_referral_saved_twice_shows_the_current_version_and_keeps_the_earlier_
 def test_a_summary_being_prepared_arrives_without_a_meta_refresh(browser, fresh_server, javascript):
     from app.extensions import db
     from app.models import ReferralDocument
-    from app.services.referrals import store_rendered_referral
+    from app.services.referral_pdf import store_rendered_referral
 
     app, url = fresh_server
     screening_id = _screening_id(app, "Maria Alvarez")

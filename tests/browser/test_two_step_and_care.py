@@ -20,13 +20,12 @@ def packet(app, name: str, instrument_ids: list[str], follow_ups: dict[str, str]
     """The demo clinic's packet, made once as an admin would."""
     from app.extensions import db, instruments
     from app.models import Clinic, Packet, User
-    from app.services import clinics
     from app.services import packets
 
     with app.app_context():
         if db.session.scalar(sa.select(Packet).where(Packet.name == name)) is None:
             clinic = db.session.scalar(sa.select(Clinic))
-            made = clinics.save_packet(db.session, instruments(), clinic, name, instrument_ids)
+            made = packets.save_packet(db.session, instruments(), clinic, name, instrument_ids)
             admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.com"))
             for follow_up, after in (follow_ups or {}).items():
                 packets.set_follow_up(db.session, instruments(), admin, made, follow_up, after)

@@ -40,7 +40,7 @@ class ClinicBuilder:
     ) -> int:
         from app.extensions import db, instruments
         from app.models import Clinic, Packet, Patient
-        from app.services.clinics import save_packet
+        from app.services.packets import save_packet
         from app.services.screenings import complete_screening, create_screening
 
         with self.app.app_context():

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.fhir.codes import FhirUrls
 from app.models import AuditEvent, ClinicianInput, Response, Screening
 from app.reports.render import render_referral
-from app.services.integrations import screening_bundle
+from app.services.interchange import screening_bundle
 from tests.clinician.conftest import at, page_text, post_form
 
 THREE_YES = [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1]  # score 3: the tier waits for the AAHC status

@@ -87,13 +87,15 @@ def test_the_status_route_never_retries_a_failed_summary(login_as, client, sessi
 
 def test_a_rendering_for_a_superseded_request_is_discarded(app, session, demo):
     from app.extensions import db
-    from app.services.referrals import request_referral_document, store_rendered_referral
+    from app.services.referral_pdf import request_referral_document, store_rendered_referral
 
     screening_id = latest_screening_id(session, "Maria Alvarez")
     with app.app_context():
         screening = db.session.get(Screening, screening_id)
         first = request_referral_document(db.session, screening).generation
+        db.session.commit()
         request_referral_document(db.session, screening)
+        db.session.commit()
         assert store_rendered_referral(db.session, screening_id, first) == "superseded"
     assert _document(session, screening_id).generation == first + 1
 
@@ -208,7 +210,7 @@ def test_the_periodic_job_requeues_summaries_whose_worker_died_and_leaves_live_o
 
 def test_a_worker_marks_the_summary_rendering_before_it_renders(app, session, demo, monkeypatch):
     from app.extensions import db
-    from app.services import referrals
+    from app.services import referral_pdf, referrals
 
     screening_id = latest_screening_id(session, "Maria Alvarez")
     seen = []
@@ -217,7 +219,7 @@ def test_a_worker_marks_the_summary_rendering_before_it_renders(app, session, de
         seen.append((_document(session, rendered_id).status, _document(session, rendered_id).render_started_at))
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(referrals, "render_referral", render)
+    monkeypatch.setattr(referral_pdf, "render_referral", render)
     with app.app_context():
         document = referrals.referral_document(db.session, db.session.get(Screening, screening_id))
     assert seen[0][0] == "rendering"
@@ -227,12 +229,12 @@ def test_a_worker_marks_the_summary_rendering_before_it_renders(app, session, de
 
 def test_a_job_for_a_summary_already_stored_renders_nothing_again(app, session, demo, monkeypatch):
     from app.extensions import db
-    from app.services import referrals
+    from app.services import referral_pdf, referrals
 
     screening_id = latest_screening_id(session, "Maria Alvarez")
     with app.app_context():
         document = referrals.referral_document(db.session, db.session.get(Screening, screening_id))
     assert document.status == "ready"
-    monkeypatch.setattr(referrals, "render_referral", lambda *a, **k: pytest.fail("rendered a second time"))
+    monkeypatch.setattr(referral_pdf, "render_referral", lambda *a, **k: pytest.fail("rendered a second time"))
     with app.app_context():
-        assert referrals.store_rendered_referral(db.session, screening_id, document.generation) == "superseded"
+        assert referral_pdf.store_rendered_referral(db.session, screening_id, document.generation) == "superseded"

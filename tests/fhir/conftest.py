@@ -9,7 +9,7 @@ from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.instruments.loader import load_instrument
 from app.models import Screening
-from app.services.referrals import request_referral_document
+from app.services.referral_pdf import request_referral_document
 from app.services.screenings import pin_instrument_version
 from tests.integration_fixtures import demo_patient, incomplete_screening, new_patient_packet, other_clinic, token  # noqa: F401
 
@@ -35,4 +35,5 @@ def ready_summary(app, session, demo) -> int:
     screening = session.scalars(sa.select(Screening).where(Screening.clinic_id == demo, Screening.is_urgent)).first()
     with app.app_context():
         request_referral_document(db.session, db.session.get(Screening, screening.id))
+        db.session.commit()
     return screening.id

@@ -18,7 +18,7 @@ from app.fhir.records import ResponseRecord
 from app.fhir.resources import build_questionnaire_response
 from app.instruments.scoring import asked_items, score
 from app.models import Response, Screening
-from app.services.integrations import PinnedDefinitions, screening_bundle
+from app.services.interchange import PinnedDefinitions, screening_bundle
 
 AUTHORED = datetime(2026, 11, 2, 9, tzinfo=UTC)
 URLS = FhirUrls("https://fhir.example.org/tallyform")

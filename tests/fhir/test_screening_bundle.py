@@ -11,8 +11,8 @@ from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.fhir.codes import FhirUrls
 from app.models import Clinic, Response, Screening
-from app.services.integrations import screening_bundle
-from app.services import clinics
+from app.services.interchange import screening_bundle
+from app.services import packets
 from tests.integration_fixtures import complete_new_screening, completed_screenings, parse_fhir
 
 BASE = "https://tallyform.org/fhir"
@@ -139,7 +139,7 @@ def test_answers_come_from_the_pinned_version_not_todays_file(app, demo, session
 def test_bundle_parses_for_every_installed_instrument(app, demo, session, registry, demo_patient, answered):
     """The highest answer to every item (complete, flags raised), or to the first item alone
     (incomplete: no totals)."""
-    packet = clinics.save_packet(session, registry, session.get(Clinic, demo), "Every instrument", list(registry))
+    packet = packets.save_packet(session, registry, session.get(Clinic, demo), "Every instrument", list(registry))
     answers = {}
     for instrument_id, loaded in registry.items():
         items = loaded.definition.items if answered == "every item" else loaded.definition.items[:1]

@@ -32,7 +32,7 @@ def _sitting(session, registry, patient, instrument_id: str, values: list, langu
     )
     if packet is None:
         from app.models import Clinic
-        from app.services.clinics import save_packet
+        from app.services.packets import save_packet
 
         packet = save_packet(session, registry, session.get(Clinic, patient.clinic_id), instrument_id, [instrument_id])
     screening = screenings.create_screening(session, patient, packet, created_by_id=None, language=language)

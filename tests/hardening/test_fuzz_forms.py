@@ -103,7 +103,7 @@ def _form_field_names() -> list[str]:
     import app.auth.forms
     import app.checkin.forms
     import app.clinician.forms
-    import app.integrations.forms
+    import app.integration_admin.forms
     import app.patient.forms  # noqa: F401  (imported so that every form class is defined)
 
     def subclasses(cls):

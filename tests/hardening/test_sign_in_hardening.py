@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from app.models import StaffSession, User
-from app.services import staff_accounts
-from app.services.staff import ADDRESS_THROTTLE, sign_in
+from app.services import staff
+from app.services.sign_in import ADDRESS_THROTTLE, sign_in
 from tests.conftest import DEMO_PASSWORD, csrf_token_from
 
 CLINICIAN = "clinician@example.com"
@@ -21,9 +21,9 @@ COOKIE = "tallyform_session"
 def _enrol(app, email=CLINICIAN) -> str:
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))
-        secret = staff_accounts.start_totp_enrolment(db.session, user)
+        secret = staff.start_totp_enrolment(db.session, user)
         earlier = utcnow() - timedelta(minutes=3)
-        staff_accounts.confirm_totp_enrolment(db.session, user, pyotp.TOTP(secret).at(earlier), now=earlier)
+        staff.confirm_totp_enrolment(db.session, user, pyotp.TOTP(secret).at(earlier), now=earlier)
         return secret
 
 

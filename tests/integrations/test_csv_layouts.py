@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.instruments.scoring import score
 from app.models import Response
-from app.services.integrations import PinnedDefinitions
+from app.services.interchange import PinnedDefinitions
 from tests.conftest import csrf_token_from
 from tests.integration_fixtures import bearer
 

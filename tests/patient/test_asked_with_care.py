@@ -12,12 +12,12 @@ import sqlalchemy as sa
 
 from app.models import Clinic, Patient
 from app.models.clinic import DEFAULT_CARE_INTRO
-from app.services import access_codes, clinics, screenings
+from app.services import access_codes, packets, screenings
 
 
 def start(app, session, registry, demo, instrument_ids, name="Care"):
     with app.app_context():
-        packet = clinics.save_packet(session, registry, session.get(Clinic, demo), name, instrument_ids)
+        packet = packets.save_packet(session, registry, session.get(Clinic, demo), name, instrument_ids)
         patient = session.scalar(sa.select(Patient).where(Patient.mrn == "103377"))
         screening = screenings.create_screening(session, patient, packet, created_by_id=None, registry=registry)
         return access_codes.issue_access_code(

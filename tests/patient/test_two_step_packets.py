@@ -32,7 +32,7 @@ def two_step(app, demo, session, registry):
     """A packet PHQ-2 → PHQ-9, PC-PTSD-5 → PCL-5, set up as an admin would; returns a starter."""
     with app.app_context():
         clinic = session.get(Clinic, demo)
-        packet = clinics.save_packet(session, registry, clinic, "Two step", PACKET)
+        packet = packets.save_packet(session, registry, clinic, "Two step", PACKET)
         admin = session.scalar(sa.select(User).where(User.email == "admin@example.com"))
         packets.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
         packets.set_follow_up(session, registry, admin, packet, "pcl5", "pcptsd5")
@@ -196,7 +196,7 @@ def test_back_from_the_first_follow_up_question_returns_to_the_screener(two_step
 def test_a_follow_up_needs_an_earlier_instrument_with_a_threshold(app, demo, session, registry):
     with app.app_context():
         clinic = session.get(Clinic, demo)
-        packet = clinics.save_packet(session, registry, clinic, "Wrong order", ["phq9", "phq2"])
+        packet = packets.save_packet(session, registry, clinic, "Wrong order", ["phq9", "phq2"])
         admin = session.scalar(sa.select(User).where(User.email == "admin@example.com"))
         with pytest.raises(clinics.ClinicError, match="comes earlier in the packet"):
             packets.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
@@ -208,7 +208,7 @@ def test_moving_the_follow_up_before_its_screener_drops_the_rule(app, demo, sess
 
     with app.app_context():
         clinic = session.get(Clinic, demo)
-        packet = clinics.save_packet(session, registry, clinic, "Reordered", ["phq2", "phq9"])
+        packet = packets.save_packet(session, registry, clinic, "Reordered", ["phq2", "phq9"])
         admin = session.scalar(sa.select(User).where(User.email == "admin@example.com"))
         packets.set_follow_up(session, registry, admin, packet, "phq9", "phq2")
         assert packet.follow_ups == {"phq9": "phq2"}

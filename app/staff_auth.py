@@ -1,4 +1,5 @@
-"""Who is signed in, and the role check each staff blueprint runs before its views."""
+"""Who is signed in, and the role check each staff blueprint runs before its views. Not in
+app/security, which holds only primitives and imports no service."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from app.extensions import db
-from app.services.staff import SessionLimits, current_staff
+from app.services.sign_in import SessionLimits, current_staff
 
 SESSION_KEY = "staff_token"
 

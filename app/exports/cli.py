@@ -1,5 +1,5 @@
-"""`flask --app app export-fhir | score-fhir | export-csv`: the integration outputs, for
-operators and scripts."""
+"""`flask --app app export-fhir | score-fhir | export-csv`: the outputs for other
+systems, for operators and scripts."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from app.extensions import db, instruments
 from app.fhir.codes import FhirUrls
 from app.fhir.score_input import ScoreInputError
 from app.models import Clinic
-from app.services import exports, integrations
+from app.services import exports, interchange
 
 
 def init_app(app: Flask) -> None:
@@ -66,15 +66,15 @@ def export_fhir_command(screening_id, since, clinic_slug, out_dir) -> None:
         fail("give either SCREENING_ID, or --since YYYY-MM-DD with --out DIR")
     if screening_id is not None:
         try:
-            click.echo(_dump(integrations.export_screening_bundle(db.session, screening_id, _urls())))
+            click.echo(_dump(interchange.export_screening_bundle(db.session, screening_id, _urls())))
         except NotFound:
             fail(f"no screening has the id {screening_id}")
         return
     _clinic_id(clinic_slug)
-    ids = integrations.screenings_completed_since(db.session, _midnight_utc(since), clinic_slug)
+    ids = interchange.screenings_completed_since(db.session, _midnight_utc(since), clinic_slug)
     private_directory(out_dir)
     for each_id in ids:
-        bundle = integrations.export_screening_bundle(db.session, each_id, _urls())
+        bundle = interchange.export_screening_bundle(db.session, each_id, _urls())
         write_private(out_dir / f"screening-{each_id}.json", _dump(bundle) + "\n")
     click.echo(f"Wrote {len(ids)} screening bundle(s) to {out_dir}.")
 
@@ -90,7 +90,7 @@ def score_fhir_command(path: Path) -> None:
     except (ValueError, UnicodeDecodeError) as error:
         fail(f"{path} is not JSON ({error})")
     try:
-        bundle = integrations.score_questionnaire_response(db.session, instruments(), resource, _urls())
+        bundle = interchange.score_questionnaire_response(db.session, instruments(), resource, _urls())
     except ScoreInputError as error:
         fail(f"{error} (at {error.expression or 'the top level'})")
     click.echo(_dump(bundle))

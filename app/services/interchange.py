@@ -1,5 +1,5 @@
-"""What integrations read: screenings for the API and for FHIR export, and scoring of
-responses other systems captured. Every API read is audited with the token that made it."""
+"""What is exchanged with other systems: screenings read through the API and exported as
+FHIR, and scoring of responses other systems captured. Every API read is audited with the token that made it."""
 
 from __future__ import annotations
 
@@ -34,13 +34,14 @@ from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Response, S
 from app.reports.clinician_inputs import GivenInput, current_score, given_inputs
 from app.services.api_tokens import record_api_call
 from app.services.audit import record_event
+from app.services.errors import ServiceError
 
 MAX_PAGE_SIZE = 100
 #: the largest id an integer column holds on every database we run on
 MAX_ID = 2**31 - 1
 
 
-class CursorError(ValueError):
+class CursorError(ServiceError):
     pass
 
 

@@ -13,8 +13,8 @@ from flask import (
 )
 
 from app.extensions import db, instruments
-from app.integrations.forms import CreateTokenForm, CsvExportForm, RevokeTokenForm
-from app.security.staff_auth import require_staff
+from app.integration_admin.forms import CreateTokenForm, CsvExportForm, RevokeTokenForm
+from app.staff_auth import require_staff
 from app.services import api_tokens, exports
 
 bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations")
