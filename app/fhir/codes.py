@@ -108,6 +108,10 @@ def total_coding(instrument: Instrument, urls: FhirUrls) -> dict:
     return {"system": urls.local_code_system, "code": total_link_id(instrument)}
 
 
+def flag_coding(instrument: Instrument, key: str, label: str, urls: FhirUrls) -> dict:
+    return {"system": urls.local_code_system, "code": f"{instrument.id}-flag-{key}", "display": label}
+
+
 def resource_id(*parts: object) -> str:
     """A FHIR id ([A-Za-z0-9-.]{1,64}) from our keys, which may hold underscores."""
     return "-".join(str(part) for part in parts).replace("_", "-")[:64]

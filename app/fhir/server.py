@@ -257,7 +257,8 @@ def token_values(*codings: Mapping) -> frozenset[str]:
 
 
 def searchset(
-    found: Sequence[Found],
+    page: Sequence[Found],
+    total: int,
     query: SearchQuery,
     *,
     self_url: str,
@@ -266,14 +267,12 @@ def searchset(
 ) -> dict:
     """A searchset Bundle of one page: `total` counts every match, and a `next` link (the
     same search with `_offset`) is there while more remain."""
-    total = len(found)
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": total}
     kept = [(name, value) for name, value in args if name != "_offset"]
     links = [{"relation": "self", "url": _page_url(self_url, kept, query.offset)}]
     if query.summary_count:
         bundle["link"] = links
         return bundle
-    page = found[query.offset : query.offset + query.count]
     if query.count and query.offset + query.count < total:
         links.append({"relation": "next", "url": _page_url(self_url, kept, query.offset + query.count)})
     bundle["link"] = links

@@ -28,7 +28,7 @@ from app.fhir.score_input import (
 from app.instruments.definition import Instrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import AnswerError, score
-from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Screening
+from app.models import ApiToken, Clinic, InstrumentVersion, Patient, Response, Screening
 from app.reports.clinician_inputs import GivenInput, current_score, given_inputs
 from app.services.api_tokens import record_api_call
 from app.services.audit import record_event
@@ -155,18 +155,22 @@ def screening_record(
         completed_at=screening.completed_at,
         patient=patient_record(screening.patient, clinic, urls),
         responses=tuple(
-            ResponseRecord(
-                id=response.id,
-                instrument=definitions.get(response.instrument_version),
-                version=response.instrument_version,
-                answers=dict(response.answers),
-                clinician_inputs=dict(response.clinician_inputs)
-                | {entry.key: entry.value for entry in given.get(response.id, [])},
-                score=current_score(definitions.get(response.instrument_version), response, given.get(response.id, [])),
-                submitted_at=response.submitted_at,
-            )
-            for response in screening.responses
+            response_record(response, definitions, given.get(response.id, [])) for response in screening.responses
         ),
+    )
+
+
+def response_record(response: Response, definitions: PinnedDefinitions, given: list[GivenInput] = ()) -> ResponseRecord:
+    """`given`: clinician inputs recorded after submission; without them, the response as submitted."""
+    definition = definitions.get(response.instrument_version)
+    return ResponseRecord(
+        id=response.id,
+        instrument=definition,
+        version=response.instrument_version,
+        answers=dict(response.answers),
+        clinician_inputs=dict(response.clinician_inputs) | {entry.key: entry.value for entry in given},
+        score=current_score(definition, response, list(given)),
+        submitted_at=response.submitted_at,
     )
 
 
