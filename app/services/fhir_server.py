@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -301,19 +301,27 @@ class ClinicRecords:
         )
 
     # Definitions: the same for every clinic ---------------------------------------------------------
-    def questionnaire_versions(self, instrument_id: str | None = None) -> list[Found]:
-        """Every version of each instrument a response pinned, and the installed one, oldest first."""
+    def questionnaire_versions(
+        self, instrument_ids: Collection[str] | None = None, versions: Collection[str] | None = None
+    ) -> list[Found]:
+        """Every version of each instrument a response pinned, and the installed one, oldest
+        first; only of these instruments and versions when given."""
         select = sa.select(InstrumentVersion).order_by(InstrumentVersion.recorded_at, InstrumentVersion.version)
-        if instrument_id is not None:
-            select = select.where(InstrumentVersion.instrument_id == instrument_id)
-        versions: dict[str, Found] = {}
+        if instrument_ids is not None:
+            select = select.where(InstrumentVersion.instrument_id.in_(list(instrument_ids)))
+        if versions is not None:
+            select = select.where(InstrumentVersion.version.in_(list(versions)))
+        found: dict[str, Found] = {}
         for row in self.session.scalars(select):
             definition = self.definitions.get(row.version)
-            versions[row.version] = self._questionnaire(definition, row.version, row.recorded_at)
+            found[row.version] = self._questionnaire(definition, row.version, row.recorded_at)
         for loaded in self.registry.values():
-            if (instrument_id is None or loaded.id == instrument_id) and loaded.version not in versions:
-                versions[loaded.version] = self._questionnaire(loaded.definition, loaded.version, _installed_at(loaded))
-        return list(versions.values())
+            wanted = (instrument_ids is None or loaded.id in instrument_ids) and (
+                versions is None or loaded.version in versions
+            )
+            if wanted and loaded.version not in found:
+                found[loaded.version] = self._questionnaire(loaded.definition, loaded.version, _installed_at(loaded))
+        return list(found.values())
 
     def _questionnaire(self, definition: Instrument, version: str, at: datetime) -> Found:
         resource = build_questionnaire(definition, version, self.urls)
@@ -441,7 +449,7 @@ def _installed_at(loaded: LoadedInstrument) -> datetime:
 def _definitions(records: ClinicRecords, query: SearchQuery) -> Iterator[Found]:
     """The definitions a search may match: the same for every clinic, and few."""
     if query.resource_type == "Questionnaire":
-        versions = records.questionnaire_versions()
+        versions = records.questionnaire_versions(*_questionnaires_asked(records.urls, query))
         # Without url|version or version, a search lists each instrument's installed version;
         # earlier versions are found by asking for them.
         asks_version = "version" in query.tokens or any(
@@ -452,6 +460,25 @@ def _definitions(records: ClinicRecords, query: SearchQuery) -> Iterator[Found]:
         yield records.code_system()
     elif query.resource_type == "OperationDefinition":
         yield records.operation_definition()
+
+
+def _questionnaires_asked(urls: FhirUrls, query: SearchQuery) -> tuple[set[str] | None, set[str] | None]:
+    """The instrument ids and versions a Questionnaire search can match at most (None: any),
+    from _id, url (url or url|version) and version, so only those definitions are read."""
+    prefix = urls.questionnaire("")
+    ids, versions = None, None
+    for values in query.tokens.get("url", ()):
+        canonicals = [value.partition("|") for value in values]
+        asked = {url.removeprefix(prefix) for url, _bar, _version in canonicals if url.startswith(prefix)}
+        ids = asked if ids is None else ids & asked
+        if all(bar for _url, bar, _version in canonicals):
+            pinned = {version for _url, _bar, version in canonicals}
+            versions = pinned if versions is None else versions & pinned
+    for values in query.ids:
+        ids = set(values) if ids is None else ids & values
+    for values in query.tokens.get("version", ()):
+        versions = set(values) if versions is None else versions & values
+    return ids, versions
 
 
 RECORD_TYPES = ("Patient", "QuestionnaireResponse", "Observation", "DocumentReference")
@@ -502,7 +529,7 @@ def read_resource(
     found = _read(records, resource_type, resource_id_)
     if version_id is not None:
         found = (
-            next((v for v in records.questionnaire_versions(resource_id_) if v.version_id == version_id), None)
+            next(iter(records.questionnaire_versions([resource_id_], [version_id])), None)
             if resource_type == "Questionnaire"
             else None
         )
@@ -521,7 +548,7 @@ def questionnaire_history(
     session: Session, registry: InstrumentRegistry, urls: FhirUrls, api_token: ApiToken, instrument_id: str
 ) -> list[Found] | None:
     records = ClinicRecords(session, registry, urls, api_token)
-    versions = records.questionnaire_versions(instrument_id)
+    versions = records.questionnaire_versions([instrument_id])
     record_api_call(
         session,
         api_token,
@@ -549,7 +576,7 @@ def _read(records: ClinicRecords, resource_type: str, value: str) -> Found | Non
         if value not in records.registry:
             return None
         loaded = records.registry[value]
-        return next(v for v in records.questionnaire_versions(value) if v.version_id == loaded.version)
+        return next(iter(records.questionnaire_versions([value], [loaded.version])))
     if resource_type == "CodeSystem":
         return records.code_system() if value == "tallyform" else None
     if resource_type == "OperationDefinition":
