@@ -395,17 +395,11 @@ RESPONSE_STATUS = {"completed": True, "in-progress": False}
 
 def _within(column, span: DateRange):
     """The SQL form of DateRange.matches."""
-    inside = sa.and_(column >= span.start, column < span.end)
-    return {
-        "eq": inside,
-        "ne": sa.not_(inside),
-        "ge": column >= span.start,
-        "gt": column >= span.end,
-        "le": column < span.end,
-        "lt": column < span.start,
-        "sa": column >= span.end,
-        "eb": column < span.start,
-    }[span.prefix]
+    low, high, outside = span.bounds()
+    inside = sa.and_(
+        sa.true(), *([column >= low] if low is not None else []), *([column < high] if high is not None else [])
+    )
+    return sa.not_(inside) if outside else inside
 
 
 def _is_in(value: str, values: frozenset[str]):
