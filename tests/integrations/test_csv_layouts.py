@@ -154,7 +154,9 @@ def test_an_ace_tier_settled_by_a_later_aahc_input_is_in_the_file_with_that_inpu
     reproduced from the row alone."""
     three_yes = by_position(registry, "aceaware", [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
     screening = complete_new_screening(session, registry, demo_patient, new_patient_packet, {"aceaware": three_yes})
-    stored = session.scalar(sa.select(Response).where(Response.screening_id == screening.id))
+    stored = session.scalar(
+        sa.select(Response).where(Response.screening_id == screening.id, Response.instrument_id == "aceaware")
+    )
     assert (stored.total, stored.band, stored.clinician_inputs) == (3, None, {})
     clinician = session.scalar(sa.select(User).where(User.clinic_id == demo, User.role == "clinician"))
     record_clinician_input(session, clinician, screening, "aceaware", "yes")
