@@ -137,7 +137,9 @@ def _has_band(session: Session, instrument_id: str, band: str):
             given = [value for value, key in rule.by_input.items() if key == band]
             if given:
                 settled.append(sa.and_(in_range, latest.in_(given)))
-    stored = sa.and_(Response.band == band, sa.or_(latest.is_(None), sa.not_(sa.or_(sa.false(), *waiting))))
+    if not waiting:  # no band of this instrument waits for an input: the stored band is the one shown
+        return Response.band == band
+    stored = sa.and_(Response.band == band, sa.or_(latest.is_(None), sa.not_(sa.or_(*waiting))))
     return sa.or_(stored, *settled)
 
 
