@@ -30,10 +30,11 @@ def scrub_database_errors(record: logging.LogRecord) -> bool:
         record.args, record.exc_info, record.exc_text = None, None, None
     return True
 
+
 PLAIN_SERVER_ERROR = (
-    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong on our side</title>"
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong on our side</title>'
     "</head><body><main><h1>Something went wrong on our side</h1><p>Please try again in a moment; if it keeps "
-    "happening, tell your clinic admin.</p><p><a href=\"/\">Go to the start page</a></p></main></body></html>"
+    'happening, tell your clinic admin.</p><p><a href="/">Go to the start page</a></p></main></body></html>'
 )
 
 

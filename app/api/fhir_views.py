@@ -52,8 +52,8 @@ def _search(resource_type: str):
         query = parse_search(resource_type, args)
     except SearchError as error:
         raise BadRequest(str(error)) from None
-    found, subjects = fhir_server.search_resources(db.session, instruments(), fhir_urls(), g.api_token, query)
-    return fhir_response(searchset(found, query, self_url=request.base_url, args=args, subjects=subjects))
+    page, total, subjects = fhir_server.search_resources(db.session, instruments(), fhir_urls(), g.api_token, query)
+    return fhir_response(searchset(page, total, query, self_url=request.base_url, args=args, subjects=subjects))
 
 
 def _read(resource_type: str, resource_id: str, version_id: str | None = None):

@@ -82,14 +82,17 @@ def ordinal(value: int) -> list[dict]:
     return [{"url": ORDINAL_VALUE, "valueDecimal": value}]
 
 
+def option_code(instrument: Instrument, item: Item, option: Option) -> str:
+    """The answer's code: its LOINC answer code where verified, else ours."""
+    return option.code or local_option_code(instrument, item, option)
+
+
 def option_coding(instrument: Instrument, item: Item, option: Option, urls: FhirUrls) -> dict:
     """The answer as a coding: LOINC answer code where verified, else ours. Its ordinalValue is
     what the answer adds to the total (reversed where the item is reversed); an item that is
     never scored carries none, so a form filler summing ordinalValues gets our total."""
-    if option.code:
-        result = {"system": LOINC, "code": option.code}
-    else:
-        result = {"system": urls.local_code_system, "code": local_option_code(instrument, item, option)}
+    system = LOINC if option.code else urls.local_code_system
+    result = {"system": system, "code": option_code(instrument, item, option)}
     contribution = item_contribution(instrument, item, option.value)
     hint = {"extension": ordinal(contribution)} if contribution is not None else {}
     return {**hint, **result, "display": option.label}
@@ -115,6 +118,10 @@ def split_questionnaire_id(value: str) -> tuple[str, str]:
     """(instrument id, language) of a Questionnaire id; instrument ids hold no hyphen."""
     instrument_id, _, language = value.partition("-")
     return instrument_id, language or "en"
+
+
+def flag_coding(instrument: Instrument, key: str, label: str, urls: FhirUrls) -> dict:
+    return {"system": urls.local_code_system, "code": f"{instrument.id}-flag-{key}", "display": label}
 
 
 def resource_id(*parts: object) -> str:

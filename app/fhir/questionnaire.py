@@ -14,6 +14,7 @@ from app.fhir.codes import (
     input_coding,
     input_link_id,
     item_link_id,
+    option_code,
     option_coding,
     questionnaire_id,
     total_coding,
@@ -81,7 +82,23 @@ def _question(instrument: Instrument, item: Item, urls: FhirUrls) -> dict:
             {"valueCoding": option_coding(instrument, item, option, urls)} for option in instrument.options_for(item)
         ],
     }
-    return question
+    return question | _enabled_past_gate(instrument, item, urls)
+
+
+def _enabled_past_gate(instrument: Instrument, item: Item, urls: FhirUrls) -> dict:
+    """A gated item is shown only after an answer to the gate other than its stopping one, so
+    a form filler neither asks nor requires it once the patient was told to stop."""
+    gate = instrument.scoring.gate
+    if gate is None or item.id not in gate.gated_items:
+        return {}
+    question = instrument.item(gate.item)
+    going_on = [option for option in instrument.options_for(question) if option.value != gate.stop_value]
+    conditions = []
+    for option in going_on:
+        coding = option_coding(instrument, question, option, urls)
+        answer = {key: coding[key] for key in ("system", "code", "display")}
+        conditions.append({"question": item_link_id(instrument, question), "operator": "=", "answerCoding": answer})
+    return {"enableWhen": conditions} | ({"enableBehavior": "any"} if len(conditions) > 1 else {})
 
 
 def _clinician_input_items(instrument: Instrument, urls: FhirUrls) -> list[dict]:
@@ -114,20 +131,52 @@ def total_expression(instrument: Instrument) -> str:
     filler that copies only system and code into the response. FHIRPath arithmetic on an
     empty operand is empty, so an unanswered scored item gives no total: no proration.
 
+    With a gate question, its stopping answer gives the total the form fixes (the gated
+    items, not asked, are not looked at), an unanswered gate gives no total, and any other
+    answer leads on to the sum, as app.instruments.scoring.score does.
+
     Refuses a total rule it cannot express as such a sum, rather than publish a hint that
     disagrees with the scorer."""
     rule = instrument.scoring.total
     unknown = {name for name in rule.model_fields_set if name not in ADDITIVE_RULE_FIELDS}
     if rule.method not in ("sum", "count_at_least") or unknown:
         raise ValueError(f"{instrument.id}: no FHIRPath total for rule {rule.method!r} {sorted(unknown)}")
-    return " + ".join(_answer_ordinal(item_link_id(instrument, item)) for item in instrument.scored_items)
+    total = " + ".join(_answer_ordinal(item_link_id(instrument, item)) for item in instrument.scored_items)
+    gate = instrument.scoring.gate
+    if gate is None:
+        return total
+    item = instrument.item(gate.item)
+    (stop,) = [option for option in instrument.options_for(item) if option.value == gate.stop_value]
+    answer = _answer_code(item_link_id(instrument, item))
+    # iif without an otherwise-result is empty: an unanswered gate gives no total
+    return (
+        f"iif({answer} = '{option_code(instrument, item, stop)}', {gate.stopped_total}, "
+        f"iif({answer}.exists(), {total}))"
+    )
+
+
+def _answer_code(link_id: str) -> str:
+    return f"%resource.repeat(item).where(linkId = '{link_id}').answer.valueCoding.code"
 
 
 def _answer_ordinal(link_id: str) -> str:
     return (
         f"%questionnaire.repeat(item).where(linkId = '{link_id}').answerOption.valueCoding"
-        f".where(code = %resource.repeat(item).where(linkId = '{link_id}').answer.valueCoding.code)"
+        f".where(code = {_answer_code(link_id)})"
         f".extension('{ORDINAL_VALUE}').valueDecimal"
+    )
+
+
+def _expression_description(instrument: Instrument) -> str:
+    description = "Total score: sum of the scored answers' ordinalValue; none while any is unanswered"
+    gate = instrument.scoring.gate
+    if gate is None:
+        return description
+    item = instrument.item(gate.item)
+    stop = next(option.label for option in instrument.options_for(item) if option.value == gate.stop_value)
+    return (
+        f"{description}; the answer {stop!r} to {item_link_id(instrument, item)} gives {gate.stopped_total}, "
+        "the items it gates being left unasked"
     )
 
 
@@ -138,7 +187,7 @@ def _total_item(instrument: Instrument, urls: FhirUrls) -> dict:
             {
                 "url": SDC_CALCULATED_EXPRESSION,
                 "valueExpression": {
-                    "description": "Total score: sum of the scored answers' ordinalValue; none while any is unanswered",
+                    "description": _expression_description(instrument),
                     "language": "text/fhirpath",
                     "expression": total_expression(instrument),
                 },

@@ -9,6 +9,7 @@ from app.fhir.codes import (
     IDENTIFIER_TYPE,
     OBSERVATION_CATEGORY,
     FhirUrls,
+    flag_coding,
     input_coding,
     input_link_id,
     item_link_id,
@@ -167,13 +168,7 @@ def build_observations(
                 "id": resource_id(id_prefix, "flag", key),
                 **common,
                 "code": {
-                    "coding": [
-                        {
-                            "system": urls.local_code_system,
-                            "code": f"{instrument.id}-flag-{key}",
-                            "display": score["flag_labels"][key],
-                        }
-                    ],
+                    "coding": [flag_coding(instrument, key, score["flag_labels"][key], urls)],
                     "text": score["flag_labels"][key],
                 },
                 "valueBoolean": True,

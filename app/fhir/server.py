@@ -79,18 +79,24 @@ class DateRange:
     start: datetime
     end: datetime
 
+    def bounds(self) -> tuple[datetime | None, datetime | None, bool]:
+        """The span [low, high) the prefix asks for (None: open-ended), and whether it asks
+        for what lies outside it. The search in SQL reads the same bounds."""
+        return {
+            "eq": (self.start, self.end, False),
+            "ne": (self.start, self.end, True),
+            "ge": (self.start, None, False),
+            "gt": (self.end, None, False),
+            "le": (None, self.end, False),
+            "lt": (None, self.start, False),
+            "sa": (self.end, None, False),
+            "eb": (None, self.start, False),
+        }[self.prefix]
+
     def matches(self, at: datetime) -> bool:
         at = at.astimezone(UTC)
-        return {
-            "eq": self.start <= at < self.end,
-            "ne": not self.start <= at < self.end,
-            "ge": at >= self.start,
-            "gt": at >= self.end,
-            "le": at < self.end,
-            "lt": at < self.start,
-            "sa": at >= self.end,
-            "eb": at < self.start,
-        }[self.prefix]
+        low, high, outside = self.bounds()
+        return ((low is None or at >= low) and (high is None or at < high)) != outside
 
 
 DATE_VALUE = re.compile(
@@ -257,7 +263,8 @@ def token_values(*codings: Mapping) -> frozenset[str]:
 
 
 def searchset(
-    found: Sequence[Found],
+    page: Sequence[Found],
+    total: int,
     query: SearchQuery,
     *,
     self_url: str,
@@ -266,14 +273,12 @@ def searchset(
 ) -> dict:
     """A searchset Bundle of one page: `total` counts every match, and a `next` link (the
     same search with `_offset`) is there while more remain."""
-    total = len(found)
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": total}
     kept = [(name, value) for name, value in args if name != "_offset"]
     links = [{"relation": "self", "url": _page_url(self_url, kept, query.offset)}]
     if query.summary_count:
         bundle["link"] = links
         return bundle
-    page = found[query.offset : query.offset + query.count]
     if query.count and query.offset + query.count < total:
         links.append({"relation": "next", "url": _page_url(self_url, kept, query.offset + query.count)})
     bundle["link"] = links

@@ -4,6 +4,7 @@ its lines are then produced while the rows are read, never held whole in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,7 +14,8 @@ from app.exports.csv_rows import ResponseRow, csv_lines
 from app.instruments.definition import Instrument
 from app.instruments.labels import score_label
 from app.instruments.registry import InstrumentRegistry
-from app.models import Clinic, Patient, Response, Screening
+from app.instruments.scoring import score
+from app.models import Clinic, ClinicianInput, Patient, Response, Screening
 from app.reports.context import pinned_definitions
 from app.services.audit import record_event
 from app.services.interchange import PinnedDefinitions
@@ -36,6 +38,10 @@ def export_item_ids(registry: InstrumentRegistry) -> list[str]:
 _BAND_LABEL = {
     "sqlite": "json_extract(response.score, '$.band_label')",
     "postgresql": "(response.score ->> 'band_label')",
+}
+_CUT_OFF = {
+    "sqlite": "json_extract(response.score, '$.cut_off')",
+    "postgresql": "(response.score ->> 'cut_off')::integer",
 }
 _JOINED_FLAGS = {
     "sqlite": "(SELECT group_concat(value, ';') FROM json_each(response.score, '$.flags'))",
@@ -70,6 +76,8 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
             Response.submitted_at,
             Response.clinician_inputs,
             sa.literal_column(_BAND_LABEL[dialect], sa.String).label("band_label"),
+            sa.literal_column(_CUT_OFF[dialect], sa.Integer).label("cut_off"),
+            _latest_given_input().label("given_input"),
         )
         .join(Screening, Screening.id == Response.screening_id)
         .join(Patient, Patient.id == Screening.patient_id)
@@ -78,6 +86,38 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
     if clinic_id is not None:
         query = query.where(Screening.clinic_id == clinic_id)
     return query
+
+
+def _latest_given_input():
+    """The clinician input recorded after submission, latest first (a response's instrument
+    takes one input at most): it settles a band that waited for it."""
+    return (
+        sa.select(ClinicianInput.value)
+        .where(ClinicianInput.response_id == Response.id)
+        .order_by(ClinicianInput.recorded_at.desc(), ClinicianInput.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _settled(definition: Instrument, row: ResponseRow, given: str | None, cut_off: int | None) -> ResponseRow:
+    """The row with a clinician input given after submission and the band it settles, so the
+    file shows what the clinician sees and each band is reproduced from the row's own
+    answers and inputs (docs/csv-codebook.md)."""
+    wanted = definition.scoring.clinician_input
+    if given is None or wanted is None:
+        return row
+    inputs = {**row.clinician_inputs, wanted.key: given}
+    result = score(definition, row.instrument_version, row.answers, inputs, cut_off).to_dict()
+    label = score_label(definition, result)
+    return replace(
+        row,
+        total=result["total"],
+        band=result["band"],
+        clinician_inputs=inputs,
+        band_label=label.band_text,
+        caveats=label.remarks,
+    )
 
 
 def count_responses(session: Session, since: datetime, clinic_id: int | None = None) -> int:
@@ -95,12 +135,12 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     with bind.connect() as reader:
         for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
             # the query's columns are ResponseRow's fields, then the band's label as scored
-            *fields, flags, created_at, submitted_at, inputs, band = row
+            *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = row
             version = row.instrument_version
             if version not in definitions:
                 definitions |= pinned_definitions(session, {version})
             label = score_label(definitions[version], {"band_label": band})
-            yield ResponseRow(
+            stored = ResponseRow(
                 *fields,
                 flags.split(";") if flags else [],
                 created_at,
@@ -109,6 +149,7 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
                 label.band_text,
                 label.remarks,
             )
+            yield _settled(definitions[version], stored, given, cut_off)
 
 
 def start_csv_export(

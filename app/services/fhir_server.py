@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from app.fhir.codes import FhirUrls, resource_id, split_questionnaire_id
+from app.fhir.codes import FhirUrls, flag_coding, resource_id, split_questionnaire_id, total_coding
 from app.fhir.questionnaire import build_questionnaire
 from app.fhir.records import ResponseRecord
 from app.fhir.resources import build_observations, build_patient, build_questionnaire_response
 from app.fhir.server import (
+    DateRange,
     Found,
     SearchQuery,
     code_system,
@@ -36,7 +39,7 @@ from app.services.interchange import (
     PinnedDefinitions,
     installed_questionnaire,
     patient_record,
-    screening_record,
+    response_record,
     translated_versions,
 )
 from app.services.referrals import ReferralIntegrityError
@@ -57,7 +60,9 @@ def _patient_reference(patient_id: int) -> str:
 
 
 class ClinicRecords:
-    """The token's clinic's records as FHIR resources."""
+    """The token's clinic's records as FHIR resources. A search of records is filtered,
+    counted and paged in the database: it reads the rows of the page it returns and the
+    count, never the clinic's whole history."""
 
     def __init__(self, session: Session, registry: InstrumentRegistry, urls: FhirUrls, api_token: ApiToken):
         self.session = session
@@ -66,13 +71,35 @@ class ClinicRecords:
         self.clinic = session.get(Clinic, api_token.clinic_id)
         self.definitions = PinnedDefinitions(session)
 
+    def matching(self, query: SearchQuery) -> RecordSearch:
+        """The rows a search of one of the clinic's record types matches, in result order."""
+        return {
+            "Patient": self._patient_rows,
+            "QuestionnaireResponse": self._response_rows,
+            "Observation": self._observation_rows,
+            "DocumentReference": self._document_rows,
+        }[query.resource_type](query)
+
     # Patients -----------------------------------------------------------------------------
-    def patients(self, ids: set[int] | None = None) -> Iterator[Found]:
-        query = sa.select(Patient).where(Patient.clinic_id == self.clinic.id).order_by(Patient.id)
-        if ids is not None:
-            query = query.where(Patient.id.in_(ids))
-        for patient in self.session.scalars(query):
-            yield self._patient(patient)
+    def _patient_rows(self, query: SearchQuery) -> RecordSearch:
+        select = sa.select(Patient.id).where(Patient.clinic_id == self.clinic.id)
+        for ids in query.ids:
+            select = select.where(Patient.id.in_(_numbers(PATIENT_ID, ids)))
+        select = select.where(*(_within(Patient.created_at, span) for span in query.last_updated))
+        # an identifier matches as its value alone or as this clinic's MRN system|value
+        system = f"{self.urls.mrn_system(self.clinic.slug)}|"
+        select = select.where(
+            *_token_conditions(
+                query, identifier=lambda values: Patient.mrn.in_({*values, *(v.removeprefix(system) for v in values)})
+            )
+        )
+        return RecordSearch(select, (Patient.created_at, Patient.id), self.patients)
+
+    def patients(self, ids: Iterable[int]) -> list[Found]:
+        """The clinic's Patients of these ids, in the order given."""
+        query = sa.select(Patient).where(Patient.clinic_id == self.clinic.id, Patient.id.in_(list(ids)))
+        found = {patient.id: patient for patient in self.session.scalars(query)}
+        return [self._patient(found[number]) for number in ids if number in found]
 
     def _patient(self, patient: Patient) -> Found:
         record = patient_record(patient, self.clinic, self.urls)
@@ -87,41 +114,133 @@ class ClinicRecords:
         )
 
     # Responses and their Observations ---------------------------------------------------------
-    def _screenings(
-        self, query: SearchQuery | None, *, screening_id: int | None = None, response_id: int | None = None
-    ):
-        select = (
-            sa.select(Screening)
-            .where(Screening.clinic_id == self.clinic.id)
-            .options(selectinload(Screening.patient), selectinload(Screening.responses))
-            .order_by(Screening.id)
+    def _of_clinic_responses(self, select: sa.Select, query: SearchQuery) -> sa.Select:
+        """`select` (of Response) narrowed to the clinic and to the query's patient and dates."""
+        select = select.join(Screening, Screening.id == Response.screening_id).where(
+            Screening.clinic_id == self.clinic.id
         )
-        if screening_id is not None:
-            select = select.where(Screening.id == screening_id)
-        if response_id is not None:
-            select = select.where(Screening.responses.any(Response.id == response_id))
-        for wanted in query.patients if query else ():
-            select = select.where(Screening.patient_id.in_(_patient_numbers(wanted)))
-        return self.session.scalars(select)
+        for wanted in query.patients:
+            select = select.where(Screening.patient_id.in_(_numbers(PATIENT_ID, wanted)))
+        spans = (*query.dates, *query.last_updated)  # a response is dated when it was submitted, never changed
+        return select.where(*(_within(Response.submitted_at, span) for span in spans))
 
-    def _response_records(self, query: SearchQuery | None, response_id: int | None):
-        """(patient id, response record) for each response, read as the screening Bundle reads it."""
-        for screening in self._screenings(query, response_id=response_id):
-            record = screening_record(screening, self.clinic, self.definitions, self.urls)
-            for response in record.responses:
-                if response_id is None or response.id == response_id:
-                    yield screening.patient_id, response
+    def _response_rows(self, query: SearchQuery) -> RecordSearch:
+        select = self._of_clinic_responses(sa.select(Response.id), query)
+        for ids in query.ids:
+            select = select.where(Response.id.in_(_numbers(RESPONSE_ID, ids)))
+        select = select.where(
+            *_token_conditions(
+                query,
+                status=lambda values: Response.is_complete.in_(
+                    [RESPONSE_STATUS[v] for v in values & set(RESPONSE_STATUS)]
+                ),
+                questionnaire=lambda values: sa.or_(sa.false(), *map(self._answered, values)),
+            )
+        )
+        return RecordSearch(select, (Response.submitted_at, Response.id), self.responses)
 
-    def responses(self, query: SearchQuery | None = None, *, response_id: int | None = None) -> Iterator[Found]:
-        for patient_id, response in self._response_records(query, response_id):
+    def _answered(self, canonical: str):
+        """Responses to a Questionnaire given by url (any version) or url|version."""
+        url, bar, version = canonical.partition("|")
+        prefix = self.urls.questionnaire("")
+        if not url.startswith(prefix) or (bar and not version):
+            return sa.false()
+        condition = Response.instrument_id == url.removeprefix(prefix)
+        return sa.and_(condition, Response.instrument_version == version) if bar else condition
+
+    def _stored_responses(self, ids: Iterable[int]) -> list[tuple[int, ResponseRecord]]:
+        """(patient number, record as submitted) of each of the clinic's responses given, in that order."""
+        select = (
+            sa.select(Response, Screening.patient_id)
+            .join(Screening, Screening.id == Response.screening_id)
+            .where(Screening.clinic_id == self.clinic.id, Response.id.in_(list(ids)))
+        )
+        found = {response.id: (patient_id, response) for response, patient_id in self.session.execute(select)}
+        return [
+            (found[number][0], response_record(found[number][1], self.definitions)) for number in ids if number in found
+        ]
+
+    def responses(self, ids: Iterable[int]) -> list[Found]:
+        found = []
+        for patient_id, response in self._stored_responses(ids):
             resource = build_questionnaire_response(response, self.urls, subject=_patient_reference(patient_id))
             canonical = resource["questionnaire"]
-            yield _of_response(
-                resource, patient_id, response, questionnaire=frozenset({canonical, canonical.partition("|")[0]})
+            found.append(
+                _of_response(
+                    resource, patient_id, response, questionnaire=frozenset({canonical, canonical.partition("|")[0]})
+                )
             )
+        return found
 
-    def observations(self, query: SearchQuery | None = None, *, response_id: int | None = None) -> Iterator[Found]:
-        for patient_id, response in self._response_records(query, response_id):
+    def _observation_rows(self, query: SearchQuery) -> RecordSearch:
+        """One row per Observation: a response's total (when it has one) and each raised flag."""
+        columns = (
+            Response.id.label("response_id"),
+            Response.submitted_at,
+            Response.instrument_id,
+            Response.instrument_version,
+        )
+        totals = self._of_clinic_responses(
+            sa.select(
+                *columns, sa.literal_column("'total'").label("kind"), sa.cast(sa.null(), sa.String).label("flag")
+            ),
+            query,
+        ).where(Response.total.is_not(None))
+        flags = _raised_flags(self.session.get_bind().dialect.name)
+        raised = self._of_clinic_responses(
+            sa.select(*columns, sa.literal_column("'flag'").label("kind"), flags.c.value.label("flag")), query
+        ).join(flags, sa.true())
+        rows = sa.union_all(totals, raised).subquery()
+        kind, key = rows.c.kind, sa.func.replace(rows.c.flag, "_", "-")
+        select = sa.select(rows.c.response_id, kind, rows.c.flag)
+        for ids in query.ids:
+            wanted = [(int(m.group(1)), m.group(2)) for m in map(OBSERVATION_ID.match, ids) if m]
+            select = select.where(
+                sa.or_(
+                    sa.false(),
+                    *(
+                        sa.and_(
+                            rows.c.response_id == number,
+                            kind == "total"
+                            if tail == "total"
+                            else sa.and_(kind == "flag", key == tail[len("flag-") :]),
+                        )
+                        for number, tail in wanted
+                        if number <= MAX_ID
+                    ),
+                )
+            )
+        select = select.where(
+            *_token_conditions(query, status=lambda values: _is_in("final", values), code=partial(self._coded, rows))
+        )
+        return RecordSearch(select, (rows.c.submitted_at, rows.c.response_id, kind, key), self._observations_of_rows)
+
+    def _coded(self, rows, values: frozenset[str]):
+        """Observations whose code is one of `values` (code or system|code), under the
+        definition each response pinned."""
+        conditions = []
+        for version, instrument_id in self.session.execute(
+            sa.select(InstrumentVersion.version, InstrumentVersion.instrument_id)
+        ):
+            definition = self.definitions.get(version)
+            if token_values(total_coding(definition, self.urls)) & values:
+                conditions.append(sa.and_(rows.c.kind == "total", rows.c.instrument_version == version))
+            for flag in definition.scoring.flags:
+                if token_values(flag_coding(definition, flag.key, flag.label, self.urls)) & values:
+                    conditions.append(
+                        sa.and_(rows.c.kind == "flag", rows.c.instrument_id == instrument_id, rows.c.flag == flag.key)
+                    )
+        return sa.or_(sa.false(), *conditions)
+
+    def _observations_of_rows(self, rows) -> list[Found]:
+        wanted = [_observation_id(number, kind, flag) for number, kind, flag in rows]
+        built = {found.resource["id"]: found for found in self.observations(dict.fromkeys(n for n, _k, _f in rows))}
+        return [built[observation_id] for observation_id in wanted if observation_id in built]
+
+    def observations(self, ids: Iterable[int]) -> list[Found]:
+        """Every Observation of each of these responses."""
+        found = []
+        for patient_id, response in self._stored_responses(ids):
             observations = build_observations(
                 response.instrument,
                 response.score,
@@ -131,58 +250,91 @@ class ClinicRecords:
                 derived_from=f"QuestionnaireResponse/{resource_id('response', response.id)}",
                 effective=response.submitted_at.isoformat(timespec="seconds"),
             )
-            for observation in observations:
-                yield _of_response(observation, patient_id, response, code=token_values(*observation["code"]["coding"]))
+            found += [
+                _of_response(observation, patient_id, response, code=token_values(*observation["code"]["coding"]))
+                for observation in observations
+            ]
+        return found
 
     # Referral summaries ------------------------------------------------------------------------
-    def documents(self, query: SearchQuery | None = None, *, screening_id: int | None = None) -> Iterator[Found]:
+    def _document_rows(self, query: SearchQuery) -> RecordSearch:
+        select = (
+            sa.select(ReferralDocument.screening_id)
+            .join(Screening, Screening.id == ReferralDocument.screening_id)
+            .where(ReferralDocument.clinic_id == self.clinic.id, ReferralDocument.status == "ready")
+        )
+        for ids in query.ids:
+            select = select.where(ReferralDocument.screening_id.in_(_numbers(DOCUMENT_ID, ids)))
+        for wanted in query.patients:
+            select = select.where(Screening.patient_id.in_(_numbers(PATIENT_ID, wanted)))
+        spans = (*query.dates, *query.last_updated)
+        select = select.where(*(_within(ReferralDocument.rendered_at, span) for span in spans))
+        select = select.where(*_token_conditions(query, status=lambda values: _is_in("current", values)))
+        return RecordSearch(select, (ReferralDocument.rendered_at, ReferralDocument.screening_id), self.documents)
+
+    def documents(self, screening_ids: Iterable[int]) -> list[Found]:
+        """The ready referral summaries of these screenings, in the order given."""
         select = (
             sa.select(ReferralDocument, Screening.patient_id)
             .join(Screening, Screening.id == ReferralDocument.screening_id)
-            .where(ReferralDocument.clinic_id == self.clinic.id, ReferralDocument.status == "ready")
-            .order_by(ReferralDocument.screening_id)
+            .where(
+                ReferralDocument.clinic_id == self.clinic.id,
+                ReferralDocument.status == "ready",
+                ReferralDocument.screening_id.in_(list(screening_ids)),
+            )
         )
-        if screening_id is not None:
-            select = select.where(ReferralDocument.screening_id == screening_id)
-        for wanted in query.patients if query else ():
-            select = select.where(Screening.patient_id.in_(_patient_numbers(wanted)))
-        for document, patient_id in self.session.execute(select):
-            pdf = self.session.scalar(sa.select(ReferralDocument.pdf).where(ReferralDocument.id == document.id))
-            if hashlib.sha256(pdf).hexdigest() != document.sha256:
-                raise ReferralIntegrityError(f"stored referral summary {document.id} does not match its SHA-256")
-            resource = document_reference(
-                screening_id=document.screening_id,
-                patient_reference=_patient_reference(patient_id),
-                pdf=pdf,
-                rendered_at=document.rendered_at,
-            )
-            yield Found(
-                resource,
-                document.rendered_at,
-                str(document.generation),
-                patient_id=resource_id("patient", patient_id),
-                at=document.rendered_at,
-                tokens={"status": frozenset({"current"})},
-            )
+        stored = {
+            document.screening_id: (document, patient_id) for document, patient_id in self.session.execute(select)
+        }
+        return [self._document(*stored[number]) for number in screening_ids if number in stored]
+
+    def _document(self, document: ReferralDocument, patient_id: int) -> Found:
+        pdf = self.session.scalar(sa.select(ReferralDocument.pdf).where(ReferralDocument.id == document.id))
+        if hashlib.sha256(pdf).hexdigest() != document.sha256:
+            raise ReferralIntegrityError(f"stored referral summary {document.id} does not match its SHA-256")
+        resource = document_reference(
+            screening_id=document.screening_id,
+            patient_reference=_patient_reference(patient_id),
+            pdf=pdf,
+            rendered_at=document.rendered_at,
+        )
+        return Found(
+            resource,
+            document.rendered_at,
+            str(document.generation),
+            patient_id=resource_id("patient", patient_id),
+            at=document.rendered_at,
+            tokens={"status": frozenset({"current"})},
+        )
 
     # Definitions: the same for every clinic ---------------------------------------------------------
-    def questionnaire_versions(self, instrument_id: str | None = None) -> list[Found]:
+    def questionnaire_versions(
+        self, questionnaire_ids: Collection[str] | None = None, versions: Collection[str] | None = None
+    ) -> list[Found]:
         """Every version of each instrument a response pinned, and the installed one, oldest
-        first; a translation is a Questionnaire of its own ("phq9-es"), `instrument_id` one of them."""
+        first; a translation is a Questionnaire of its own ("phq9-es"). Only of these
+        Questionnaires and versions when given, so a search reads no other definition."""
         select = sa.select(InstrumentVersion).order_by(InstrumentVersion.recorded_at, InstrumentVersion.version)
-        if instrument_id is not None:
-            select = select.where(InstrumentVersion.instrument_id == split_questionnaire_id(instrument_id)[0])
+        instrument_ids = None
+        if questionnaire_ids is not None:
+            instrument_ids = {split_questionnaire_id(value)[0] for value in questionnaire_ids}
+            select = select.where(InstrumentVersion.instrument_id.in_(instrument_ids))
+        if versions is not None:
+            select = select.where(InstrumentVersion.version.in_(list(versions)))
         translated = translated_versions(self.session, self.registry)
-        versions: dict[str, Found] = {}
+        found: dict[str, Found] = {}
         for row in self.session.scalars(select):
             definition = self.definitions.get(row.version)
-            versions[row.version] = self._questionnaire(definition, row.version, row.recorded_at, translated)
+            found[row.version] = self._questionnaire(definition, row.version, row.recorded_at, translated)
         for loaded in [*self.registry.values(), *self.registry.translations()]:
-            if loaded.version not in versions:
-                versions[loaded.version] = self._questionnaire(
+            wanted = (instrument_ids is None or loaded.id in instrument_ids) and (
+                versions is None or loaded.version in versions
+            )
+            if wanted and loaded.version not in found:
+                found[loaded.version] = self._questionnaire(
                     loaded.definition, loaded.version, _installed_at(loaded), translated
                 )
-        return [v for v in versions.values() if instrument_id is None or v.resource["id"] == instrument_id]
+        return [v for v in found.values() if questionnaire_ids is None or v.resource["id"] in questionnaire_ids]
 
     def _questionnaire(self, definition: Instrument, version: str, at: datetime, translated: dict) -> Found:
         language, translates = translated.get(version, ("en", None))
@@ -234,8 +386,62 @@ def _of_response(resource: dict, patient_id: int, response: ResponseRecord, **to
     )
 
 
-def _patient_numbers(values) -> set[int]:
-    return {n for n in (_number(PATIENT_ID, value) for value in values) if n}
+@dataclass(frozen=True)
+class RecordSearch:
+    """A search of the clinic's records as SQL: `rows` selects the key of each match, `order`
+    gives the result order (the date a resource was last updated, then its id, as the
+    definitions' searches sort), and `build` turns one page of keys into resources."""
+
+    rows: sa.Select
+    order: tuple
+    build: Callable[[list], list[Found]]
+
+    def count(self, session: Session) -> int:
+        return session.scalar(sa.select(sa.func.count()).select_from(self.rows.order_by(None).subquery()))
+
+    def page(self, session: Session, offset: int, count: int) -> list[Found]:
+        rows = session.execute(self.rows.order_by(*self.order).offset(offset).limit(count)).all()
+        return self.build([row[0] if len(row) == 1 else tuple(row) for row in rows])
+
+
+#: the QuestionnaireResponse status of a complete response and of an incomplete one
+RESPONSE_STATUS = {"completed": True, "in-progress": False}
+
+
+def _within(column, span: DateRange):
+    """The SQL form of DateRange.matches."""
+    low, high, outside = span.bounds()
+    inside = sa.and_(
+        sa.true(), *([column >= low] if low is not None else []), *([column < high] if high is not None else [])
+    )
+    return sa.not_(inside) if outside else inside
+
+
+def _is_in(value: str, values: frozenset[str]):
+    return sa.true() if value in values else sa.false()
+
+
+def _token_conditions(query: SearchQuery, **conditions: Callable[[frozenset[str]], sa.ColumnElement]):
+    """One condition per token parameter given (repeats ANDed), each made from its set of
+    comma-separated values (ORed) by the parameter's own function."""
+    for name, alternatives in query.tokens.items():
+        for values in alternatives:
+            yield conditions[name](values)
+
+
+def _raised_flags(dialect: str):
+    """The flag keys of a response's stored score, one row each, as a table joined to it."""
+    if dialect == "postgresql":
+        return sa.func.json_array_elements_text(Response.score["flags"]).table_valued("value")
+    return sa.func.json_each(Response.score, "$.flags").table_valued("value")
+
+
+def _observation_id(response_number: int, kind: str, flag: str | None) -> str:
+    return resource_id("response", response_number, *(("total",) if kind == "total" else ("flag", flag)))
+
+
+def _numbers(pattern: re.Pattern, values: Iterable[str]) -> list[int]:
+    return sorted({n for n in (_number(pattern, value) for value in values) if n})
 
 
 def definitions_published(registry: InstrumentRegistry) -> datetime:
@@ -249,27 +455,42 @@ def _installed_at(loaded: LoadedInstrument) -> datetime:
     return datetime.fromtimestamp(int(loaded.path.stat().st_mtime), tz=UTC)
 
 
-def _candidates(records: ClinicRecords, resource_type: str, query: SearchQuery) -> Iterator[Found]:
-    if resource_type == "Patient":
-        yield from records.patients()
-    elif resource_type == "QuestionnaireResponse":
-        yield from records.responses(query)
-    elif resource_type == "Observation":
-        yield from records.observations(query)
-    elif resource_type == "DocumentReference":
-        yield from records.documents(query)
-    elif resource_type == "Questionnaire":
-        versions = records.questionnaire_versions()
+def _definitions(records: ClinicRecords, query: SearchQuery) -> Iterator[Found]:
+    """The definitions a search may match: the same for every clinic, and few."""
+    if query.resource_type == "Questionnaire":
+        versions = records.questionnaire_versions(*_questionnaires_asked(records.urls, query))
         # Without url|version or version, a search lists each instrument's installed version;
         # earlier versions are found by asking for them.
         asks_version = "version" in query.tokens or any(
             "|" in value for values in query.tokens.get("url", ()) for value in values
         )
         yield from (v for v in versions if asks_version or "yes" in v.tokens["current"])
-    elif resource_type == "CodeSystem":
+    elif query.resource_type == "CodeSystem":
         yield records.code_system()
-    elif resource_type == "OperationDefinition":
+    elif query.resource_type == "OperationDefinition":
         yield records.operation_definition()
+
+
+def _questionnaires_asked(urls: FhirUrls, query: SearchQuery) -> tuple[set[str] | None, set[str] | None]:
+    """The instrument ids and versions a Questionnaire search can match at most (None: any),
+    from _id, url (url or url|version) and version, so only those definitions are read."""
+    prefix = urls.questionnaire("")
+    ids, versions = None, None
+    for values in query.tokens.get("url", ()):
+        canonicals = [value.partition("|") for value in values]
+        asked = {url.removeprefix(prefix) for url, _bar, _version in canonicals if url.startswith(prefix)}
+        ids = asked if ids is None else ids & asked
+        if all(bar for _url, bar, _version in canonicals):
+            pinned = {version for _url, _bar, version in canonicals}
+            versions = pinned if versions is None else versions & pinned
+    for values in query.ids:
+        ids = set(values) if ids is None else ids & values
+    for values in query.tokens.get("version", ()):
+        versions = set(values) if versions is None else versions & values
+    return ids, versions
+
+
+RECORD_TYPES = ("Patient", "QuestionnaireResponse", "Observation", "DocumentReference")
 
 
 def search_resources(
@@ -278,19 +499,27 @@ def search_resources(
     urls: FhirUrls,
     api_token: ApiToken,
     query: SearchQuery,
-) -> tuple[list[Found], dict[str, Found]]:
-    """Every match of a search, in a stable order, and the Patients they are about (for _include)."""
+) -> tuple[list[Found], int, dict[str, Found]]:
+    """One page of a search's matches in a stable order, how many match in all, and the
+    Patients the page is about (for _include)."""
     records = ClinicRecords(session, registry, urls, api_token)
-    found = sorted(
-        (item for item in _candidates(records, query.resource_type, query) if matches(item, query)),
-        key=lambda item: (item.last_updated, _natural(item.resource["id"])),
-    )
+    wanted = 0 if query.summary_count else query.count
+    if query.resource_type in RECORD_TYPES:
+        search = records.matching(query)
+        total = search.count(session)
+        page = search.page(session, query.offset, wanted) if wanted and query.offset < total else []
+    else:
+        found = sorted(
+            (item for item in _definitions(records, query) if matches(item, query)),
+            key=lambda item: (item.last_updated, _natural(item.resource["id"])),
+        )
+        total, page = len(found), found[query.offset : query.offset + wanted]
     subjects = {}
     if query.include_subject:
-        numbers = _patient_numbers(item.patient_id for item in found if item.patient_id)
+        numbers = _numbers(PATIENT_ID, dict.fromkeys(item.patient_id for item in page if item.patient_id))
         subjects = {item.resource["id"]: item for item in records.patients(numbers)}
-    record_api_call(session, api_token, "api.fhir_search", details={"type": query.resource_type, "count": len(found)})
-    return found, subjects
+    record_api_call(session, api_token, "api.fhir_search", details={"type": query.resource_type, "count": total})
+    return page, total, subjects
 
 
 def read_resource(
@@ -309,7 +538,7 @@ def read_resource(
     found = _read(records, resource_type, resource_id_)
     if version_id is not None:
         found = (
-            next((v for v in records.questionnaire_versions(resource_id_) if v.version_id == version_id), None)
+            next(iter(records.questionnaire_versions([resource_id_], [version_id])), None)
             if resource_type == "Questionnaire"
             else None
         )
@@ -328,7 +557,7 @@ def questionnaire_history(
     session: Session, registry: InstrumentRegistry, urls: FhirUrls, api_token: ApiToken, instrument_id: str
 ) -> list[Found] | None:
     records = ClinicRecords(session, registry, urls, api_token)
-    versions = records.questionnaire_versions(instrument_id)
+    versions = records.questionnaire_versions([instrument_id])
     record_api_call(
         session,
         api_token,
@@ -341,25 +570,22 @@ def questionnaire_history(
 
 
 def _read(records: ClinicRecords, resource_type: str, value: str) -> Found | None:
-    if resource_type == "Patient":
-        number = _number(PATIENT_ID, value)
-        return next(records.patients({number}), None) if number else None
-    if resource_type == "QuestionnaireResponse":
-        number = _number(RESPONSE_ID, value)
-        return next(records.responses(response_id=number), None) if number else None
-    if resource_type == "Observation":
-        number = _number(OBSERVATION_ID, value)
-        if not number:
-            return None
-        return next((o for o in records.observations(response_id=number) if o.resource["id"] == value), None)
-    if resource_type == "DocumentReference":
-        number = _number(DOCUMENT_ID, value)
-        return next(records.documents(screening_id=number), None) if number else None
+    record_reads = {
+        "Patient": (PATIENT_ID, records.patients),
+        "QuestionnaireResponse": (RESPONSE_ID, records.responses),
+        "Observation": (OBSERVATION_ID, records.observations),
+        "DocumentReference": (DOCUMENT_ID, records.documents),
+    }
+    if resource_type in record_reads:
+        pattern, read = record_reads[resource_type]
+        number = _number(pattern, value)
+        # an Observation is read with the other Observations of its response
+        return next((found for found in read([number]) if found.resource["id"] == value), None) if number else None
     if resource_type == "Questionnaire":
         loaded = installed_questionnaire(records.registry, value)
         if loaded is None:
             return None
-        return next(v for v in records.questionnaire_versions(value) if v.version_id == loaded.version)
+        return next(iter(records.questionnaire_versions([value], [loaded.version])))
     if resource_type == "CodeSystem":
         return records.code_system() if value == "tallyform" else None
     if resource_type == "OperationDefinition":

@@ -158,21 +158,25 @@ def screening_record(
         completed_at=screening.completed_at,
         patient=patient_record(screening.patient, clinic, urls),
         responses=tuple(
-            ResponseRecord(
-                id=response.id,
-                instrument=definitions.get(response.instrument_version),
-                version=response.instrument_version,
-                answers=dict(response.answers),
-                clinician_inputs=dict(response.clinician_inputs)
-                | {entry.key: entry.value for entry in given.get(response.id, [])},
-                score=current_score(definitions.get(response.instrument_version), response, given.get(response.id, [])),
-                submitted_at=response.submitted_at,
-                language=response.language,
-                seen=definitions.get(response.translation_version) if response.translation_version else None,
-                seen_version=response.translation_version,
-            )
-            for response in screening.responses
+            response_record(response, definitions, given.get(response.id, [])) for response in screening.responses
         ),
+    )
+
+
+def response_record(response: Response, definitions: PinnedDefinitions, given: list[GivenInput] = ()) -> ResponseRecord:
+    """`given`: clinician inputs recorded after submission; without them, the response as submitted."""
+    definition = definitions.get(response.instrument_version)
+    return ResponseRecord(
+        id=response.id,
+        instrument=definition,
+        version=response.instrument_version,
+        answers=dict(response.answers),
+        clinician_inputs=dict(response.clinician_inputs) | {entry.key: entry.value for entry in given},
+        score=current_score(definition, response, list(given)),
+        submitted_at=response.submitted_at,
+        language=response.language,
+        seen=definitions.get(response.translation_version) if response.translation_version else None,
+        seen_version=response.translation_version,
     )
 
 

@@ -12,7 +12,19 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
 from app.instruments.registry import InstrumentRegistry
-from app.models import Clinic, DraftAnswer, Patient, ReferralVersion, Response, Screening, ScreeningReview, User
+from app.instruments.definition import Instrument
+from app.models import (
+    ClinicianInput,
+    Clinic,
+    DraftAnswer,
+    InstrumentVersion,
+    Patient,
+    ReferralVersion,
+    Response,
+    Screening,
+    ScreeningReview,
+    User,
+)
 from app.models.review import REFERRAL_FIELDS, REVIEW_STATUS_LABELS, REVIEW_STATUSES
 from app.instruments.scoring import score
 from app.instruments.translations import ENGLISH
@@ -105,6 +117,36 @@ class WorklistPage:
         return self.count > COUNT_UP_TO
 
 
+def _has_band(session: Session, instrument_id: str, band: str):
+    """The response's band as the worklist shows it: the stored one, or, where the latest
+    clinician input recorded after submission settles a band that depends on it (the ACE tier
+    and the AAHC status), the band that input gives under the version the response pinned."""
+    latest = (
+        sa.select(ClinicianInput.value)
+        .where(ClinicianInput.response_id == Response.id)
+        .order_by(ClinicianInput.recorded_at.desc(), ClinicianInput.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    settled, waiting = [], []
+    versions = sa.select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument_id)
+    for version in session.scalars(versions):
+        for rule in Instrument.model_validate(version.definition).scoring.bands:
+            if rule.by_input is None:
+                continue
+            in_range = sa.and_(
+                Response.instrument_version == version.version, Response.total.between(rule.min, rule.max)
+            )
+            waiting.append(in_range)
+            given = [value for value, key in rule.by_input.items() if key == band]
+            if given:
+                settled.append(sa.and_(in_range, latest.in_(given)))
+    if not waiting:  # no band of this instrument waits for an input: the stored band is the one shown
+        return Response.band == band
+    stored = sa.and_(Response.band == band, sa.or_(latest.is_(None), sa.not_(sa.or_(*waiting))))
+    return sa.or_(stored, *settled)
+
+
 def _local_day_start(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time.min, ZoneInfo(timezone))
 
@@ -155,7 +197,7 @@ def worklist(
     if filters.instrument_id:
         wanted = [Response.screening_id == Screening.id, Response.instrument_id == filters.instrument_id]
         if filters.band:
-            wanted.append(Response.band == filters.band)
+            wanted.append(_has_band(session, filters.instrument_id, filters.band))
         query = query.where(sa.exists().where(*wanted))
 
     order = [column.desc() for column in SORT_KEY]

@@ -119,3 +119,24 @@ def test_an_instrument_without_a_clinician_input_has_no_such_control(client, log
 
     assert post_form(client, page, f"{page}/inputs/gad7", {"gad7-value": "yes"}).status_code == 404
     assert "ACE-associated health condition" not in client.get(page).text
+
+
+def test_the_worklist_band_filter_finds_a_tier_settled_by_a_later_input(client, login_as, session, demo_clinic):
+    """The filter reads the tier the worklist shows: the one the latest AAHC status settles."""
+    _patient, screening_id = aceaware_screening(demo_clinic)
+    login_as("clinician")
+
+    def listed(band: str) -> bool:
+        page = client.get(f"{THAT_DAY}&result=aceaware:{band}").text
+        return f"/clinician/screenings/{screening_id}" in page
+
+    assert not listed("intermediate")
+    record(client, screening_id, "yes")
+    assert listed("intermediate")
+    assert not listed("low")
+    record(client, screening_id, "no")
+    assert listed("low")
+    assert not listed("intermediate")
+    record(client, screening_id, "unknown")
+    assert not listed("low")
+    assert not listed("intermediate")

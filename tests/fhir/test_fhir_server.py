@@ -231,3 +231,38 @@ def test_a_new_response_appears_in_search_with_its_observations(client, session,
     complete_follow_up(session, registry, demo_patient, [1] * 10, [0] * 7)
     after = _all_pages(client, token, "/fhir/Observation", patient=f"patient-{demo_patient.id}")[0]
     assert after == before + 3  # PHQ-9 total, its item-9 flag, GAD-7 total
+
+
+@pytest.fixture
+def loaded_records():
+    """The name of each stored record the ORM builds while the test runs."""
+    loaded = []
+
+    def record(target, _context):
+        loaded.append(type(target).__name__)
+
+    watched = (Patient, Screening, Response, ReferralDocument)
+    for model in watched:
+        sa.event.listen(model, "load", record)
+    yield loaded
+    for model in watched:
+        sa.event.remove(model, "load", record)
+
+
+@pytest.mark.parametrize("resource_type", ["Patient", "QuestionnaireResponse", "Observation"])
+def test_a_search_over_a_long_history_reads_only_the_page_it_returns(
+    client, demo, token, loaded_records, resource_type
+):
+    """A year of demo history: filtering, counting and paging happen in the database, so a
+    page of five reads five records (and its subjects for _include), whatever the total."""
+    include = {"_include": f"{resource_type}:subject"} if resource_type != "Patient" else {}
+    bundle = _get(client, token, f"/fhir/{resource_type}", _count="5", **include)
+    assert bundle["total"] > 20
+    assert len([e for e in bundle["entry"] if e["search"]["mode"] == "match"]) == 5
+    assert len(loaded_records) <= 5 + (5 if include else 0), loaded_records
+    loaded_records.clear()
+    assert _get(client, token, f"/fhir/{resource_type}", _summary="count")["total"] == bundle["total"]
+    assert loaded_records == []
+    middle = _get(client, token, f"/fhir/{resource_type}", _count="5", _offset=str(bundle["total"] // 2))
+    assert len(middle["entry"]) == 5
+    assert len(loaded_records) <= 5

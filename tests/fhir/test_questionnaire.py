@@ -112,3 +112,17 @@ def test_searchset_bundle_lists_every_instrument_and_parses(registry):
     parse_fhir(bundle)
     assert bundle["type"] == "searchset"
     assert sorted(entry["resource"]["id"] for entry in bundle["entry"]) == INSTRUMENTS
+
+
+def test_gated_items_are_enabled_only_by_an_answer_that_does_not_stop_the_form(registry):
+    """A form filler neither shows nor requires the PC-PTSD-5 items after an exposure "No"."""
+    resource = _questionnaire(registry, "pcptsd5")
+    parse_fhir(resource)
+    by_link = {item["linkId"]: item for item in resource["item"]}
+    assert "enableWhen" not in by_link["pcptsd5-exposure"]
+    for number in "12345":
+        (condition,) = by_link[f"pcptsd5-{number}"]["enableWhen"]
+        assert condition["question"] == "pcptsd5-exposure"
+        assert condition["operator"] == "="
+        assert condition["answerCoding"]["display"] == "Yes"
+        assert condition["answerCoding"]["code"] == "pcptsd5-yes_no-1"

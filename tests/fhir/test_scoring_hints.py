@@ -24,9 +24,6 @@ AUTHORED = datetime(2026, 11, 2, 9, tzinfo=UTC)
 URLS = FhirUrls("https://fhir.example.org/tallyform")
 #: every installed instrument, so instruments added later are covered too
 INSTRUMENTS = sorted(path.stem for path in (PROJECT_ROOT / "questionnaires").glob("*.yaml"))
-# Known gap, strict so it is noticed when closed: a gate question's stopping answer scores 0, but
-# the published expression sums the unasked items to nothing. The FHIRPath needs the gate.
-GATE_GAP = pytest.mark.xfail(strict=True, reason="calculatedExpression does not yet encode a gate question")
 
 
 def _total_expression(questionnaire: dict) -> str:
@@ -94,23 +91,33 @@ def test_incomplete_responses_get_no_calculated_total(app, demo, session, incomp
 
 
 def _answer_sets(definition):
-    """Every answer at its lowest, at its highest, and a few mixed patterns."""
+    """Every answer at its lowest, at its highest, and a few mixed patterns; with a gate
+    question, each of its answers with the other items at their lowest and at their highest."""
     items = definition.items
     options = [[o.value for o in definition.options_for(item)] for item in items]
     yield [min(values) for values in options]
     yield [max(values) for values in options]
     for shift in range(3):
         yield [values[(index + shift) % len(values)] for index, values in enumerate(options)]
+    gate = definition.scoring.gate
+    for at_gate in options[items.index(definition.item(gate.item))] if gate else ():
+        for pick in (min, max):
+            yield [
+                at_gate if item.id == gate.item else pick(values) for item, values in zip(items, options, strict=True)
+            ]
 
 
-@pytest.mark.parametrize(
-    "instrument_id",
-    [pytest.param(iid, marks=GATE_GAP) if iid == "pcptsd5" else iid for iid in INSTRUMENTS],
-)
+def _needed_items(definition):
+    """The items a total cannot do without: each scored item, and a gate question."""
+    gate = [definition.item(definition.scoring.gate.item)] if definition.scoring.gate else []
+    return [*gate, *definition.scored_items]
+
+
+@pytest.mark.parametrize("instrument_id", INSTRUMENTS)
 def test_every_instruments_hints_reproduce_its_scorer(registry, instrument_id):
     """For each installed instrument (including ones added later): the calculatedExpression and
-    the summed ordinalValues both equal score() for complete answers, and the expression gives
-    nothing when a scored item is left out."""
+    the summed ordinalValues both equal score() for complete answers (a gate's stopping answer
+    included), and the expression gives nothing when a scored item or the gate is left out."""
     loaded = registry[instrument_id]
     definition = loaded.definition
     questionnaire = build_questionnaire(definition, loaded.version, URLS)
@@ -123,10 +130,11 @@ def test_every_instruments_hints_reproduce_its_scorer(registry, instrument_id):
         response = build_questionnaire_response(record, URLS, subject=None)
         assert _calculated_total(questionnaire, response) == expected
         assert _summed_ordinals(response) == expected
-        for left_out in definition.scored_items:
+        for left_out in _needed_items(definition):
             if left_out.id not in answers:
                 continue
             partial = {key: value for key, value in answers.items() if key != left_out.id}
+            assert score(definition, loaded.version, partial).total is None
             record = ResponseRecord(1, definition, loaded.version, partial, {}, {"complete": False}, AUTHORED)
             response = build_questionnaire_response(record, URLS, subject=None)
             assert _calculated_total(questionnaire, response) is None
@@ -145,3 +153,19 @@ def test_unscored_item_carries_no_ordinal_value_and_reversed_items_carry_the_rev
     never = pss10.options_for(pss10.item("4"))[0]
     assert never.value == 0
     assert ordinals[never.label] == 4  # "Never" on a positively stated item adds 4
+
+
+def test_a_gates_stopping_answer_gives_the_fixed_total_whatever_else_the_response_holds(registry):
+    """PC-PTSD-5: "If no, screen total = 0. Please stop here." Answers to the gated items, which
+    our scorer refuses after a No, are not added by the expression either."""
+    instrument_id = "pcptsd5"
+    loaded = registry[instrument_id]
+    definition = loaded.definition
+    gate = definition.scoring.gate
+    questionnaire = build_questionnaire(definition, loaded.version, URLS)
+    highest = {item.id: max(o.value for o in definition.options_for(item)) for item in definition.items}
+    answers = highest | {gate.item: gate.stop_value}
+    record = ResponseRecord(1, definition, loaded.version, answers, {}, {"complete": True}, AUTHORED)
+    response = build_questionnaire_response(record, URLS, subject=None)
+    assert {item["linkId"] for item in response["item"]} >= {f"{instrument_id}-{i}" for i in gate.gated_items}
+    assert _calculated_total(questionnaire, response) == gate.stopped_total == 0

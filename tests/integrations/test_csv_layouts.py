@@ -14,10 +14,11 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.instruments.scoring import score
-from app.models import Response
+from app.models import Response, User
+from app.services.clinician_inputs import record_clinician_input
 from app.services.interchange import PinnedDefinitions
 from tests.conftest import csrf_token_from
-from tests.integration_fixtures import bearer
+from tests.integration_fixtures import bearer, by_position, complete_new_screening
 
 
 def _export(runner, tmp_path, *args, name="responses.csv"):
@@ -143,6 +144,39 @@ def test_every_band_can_be_reproduced_from_the_wide_file_alone(app, runner, sess
                 row["total"],
                 row["band"],
             )
+
+
+def test_an_ace_tier_settled_by_a_later_aahc_input_is_in_the_file_with_that_input(
+    app, runner, session, registry, demo, demo_patient, new_patient_packet, tmp_path
+):
+    """ACEs Aware 1–3 waits for the AAHC status (instruments-2.md §1.5); the clinician gives it
+    after submission. The row carries that input and the tier it settles, and the tier is
+    reproduced from the row alone."""
+    three_yes = by_position(registry, "aceaware", [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
+    screening = complete_new_screening(session, registry, demo_patient, new_patient_packet, {"aceaware": three_yes})
+    stored = session.scalar(
+        sa.select(Response).where(Response.screening_id == screening.id, Response.instrument_id == "aceaware")
+    )
+    assert (stored.total, stored.band, stored.clinician_inputs) == (3, None, {})
+    clinician = session.scalar(sa.select(User).where(User.clinic_id == demo, User.role == "clinician"))
+    record_clinician_input(session, clinician, screening, "aceaware", "yes")
+
+    rows = _export(runner, tmp_path, "--deidentify")
+    (row,) = [
+        row
+        for row in rows
+        if row["instrument"] == "aceaware"
+        and row["clinician_inputs"] == "aahc=yes"
+        and row["total"] == "3"
+        and row["submitted_month"] == stored.submitted_at.strftime("%Y-%m")
+    ]
+    assert (row["band"], row["band_label"]) == ("intermediate", "Intermediate risk")
+    answers = {item: int(row[f"item_{item}"]) for item in three_yes}
+    inputs = dict(pair.split("=", 1) for pair in row["clinician_inputs"].split(";"))
+    assert score(registry["aceaware"].definition, row["instrument_version"], answers, inputs).band == "intermediate"
+    lines = _export(runner, tmp_path, "--layout", "long", name="long.csv")
+    given = [line for line in lines if line["response_id"] == str(stored.id) and line["kind"] == "clinician_input"]
+    assert [(line["item"], line["value"]) for line in given] == [("aahc", "yes")]
 
 
 def test_admin_downloads_the_long_layout(client, login_as):
