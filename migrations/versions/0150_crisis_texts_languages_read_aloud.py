@@ -1,7 +1,7 @@
 """The clinic's support message per language, the languages it offers, and reading aloud
 
 Revision ID: 0150
-Revises: 0130
+Revises: 0140
 Create Date: 2026-11-25 20:40:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0150'
-down_revision = '0130'
+down_revision = '0140'
 branch_labels = None
 depends_on = None
 
