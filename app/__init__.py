@@ -39,7 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.checkin import bp as checkin_bp
     from app.clinician import bp as clinician_bp
-    from app.exports import cli as exports_cli
+    from app import export_commands
     from app.extensions import csrf, db, limiter
     from app.health import bp as health_bp
     from app.integration_admin import bp as integration_admin_bp
@@ -62,7 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     tasks.init_app(app)
     limiter.init_app(app)
-    exports_cli.init_app(app)
+    export_commands.init_app(app)
 
     csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)
     blueprints = (
