@@ -90,24 +90,28 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     the reader stops: a streamed download outlives the request that started it."""
     bind = session.get_bind()
     query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
-    # each response is labelled under the version it was scored with; there are few versions
+    # Each response is labelled under the version it was scored with: few versions and few
+    # bands, so each (version, band) is labelled once, not once a row.
     definitions: dict[str, Instrument] = {}
+    labels: dict[tuple[str, str | None], tuple[str | None, tuple[str, ...]]] = {}
     with bind.connect() as reader:
         for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
             # the query's columns are ResponseRow's fields, then the band's label as scored
             *fields, flags, created_at, submitted_at, inputs, band = row
-            version = row.instrument_version
-            if version not in definitions:
-                definitions |= pinned_definitions(session, {version})
-            label = score_label(definitions[version], {"band_label": band})
+            key = (row.instrument_version, band)
+            if key not in labels:
+                version = key[0]
+                if version not in definitions:
+                    definitions |= pinned_definitions(session, {version})
+                label = score_label(definitions[version], {"band_label": band})
+                labels[key] = (label.band_text, label.remarks)
             yield ResponseRow(
                 *fields,
-                flags.split(";") if flags else [],
+                flags.split(";") if flags else (),
                 created_at,
                 submitted_at,
                 inputs or {},
-                label.band_text,
-                label.remarks,
+                *labels[key],
             )
 
 
