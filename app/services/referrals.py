@@ -50,6 +50,14 @@ def _audit_document(session: Session, action: str, document: ReferralDocument, d
 def request_referral_document(session: Session, screening: Screening) -> ReferralDocument:
     """Queue a fresh rendering. Any earlier PDF is withdrawn at once, so nobody downloads a
     summary that lacks the latest referral note."""
+    document = add_referral_request(session, screening)
+    session.commit()
+    return queue_referral_render(session, document)
+
+
+def add_referral_request(session: Session, screening: Screening) -> ReferralDocument:
+    """A fresh rendering requested in the caller's transaction (the caller commits, then
+    calls `queue_referral_render`); any earlier PDF is withdrawn with it."""
     document = _document(session, screening.id)
     withdrawn = None
     if document is None:
@@ -62,12 +70,17 @@ def request_referral_document(session: Session, screening: Screening) -> Referra
         document.requested_at, document.render_started_at, document.rendered_at = utcnow(), None, None
     session.flush()
     _audit_document(session, "referral_document.request", document, {"withdrawn_sha256": withdrawn})
-    session.commit()
+    return document
+
+
+def queue_referral_render(session: Session, document: ReferralDocument) -> ReferralDocument:
+    """The job for a committed request: after the commit, so a worker never looks for a
+    request that is not there yet."""
     try:
-        tasks.enqueue_referral_render(screening.id, document.generation)
+        tasks.enqueue_referral_render(document.screening_id, document.generation)
     except Exception:
         # The screening is saved whatever happens here; a failed summary is retried when opened.
-        log.exception("could not queue the referral summary of screening %s", screening.id)
+        log.exception("could not queue the referral summary of screening %s", document.screening_id)
         document.status = "failed"
         session.commit()
     session.refresh(document)  # an immediate-mode queue has already rendered it

@@ -33,7 +33,7 @@ from app.services.audit import record_screening_event
 from app.services.clinic_answers import CLINIC_QUESTIONS_ID, add_clinic_answers, pinned_question_set
 from app.services.clinic_settings import referral_thresholds
 from app.services.follow_ups import sitting_follow_ups
-from app.services.referrals import request_referral_document
+from app.services.referrals import add_referral_request, queue_referral_render
 from app.services.urgency import PINNED, worklist_priority, worklist_review
 
 
@@ -114,8 +114,8 @@ def complete_screening(
     # An instrument whose cut-off the clinic chooses is read against the clinic's choice; a
     # screener of a follow-up against the threshold its sitting started with, so its band and
     # whether the follow-up was asked always agree.
-    thresholds = referral_thresholds(session, registry, screening.clinic_id)
-    thresholds |= {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
+    clinic_thresholds = referral_thresholds(session, registry, screening.clinic_id)
+    thresholds = clinic_thresholds | {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
     if CLINIC_QUESTIONS_ID in screening.instrument_ids:
         question_set = clinic_question_set or pinned_question_set(session, screening)
         add_clinic_answers(session, screening, question_set, answers.get(CLINIC_QUESTIONS_ID) or {}, submitted_at)
@@ -165,16 +165,19 @@ def complete_screening(
     review = worklist_review(session, screening)
     screening.worklist_priority = worklist_priority(
         screening,
-        referral_thresholds(session, registry, screening.clinic_id),
+        clinic_thresholds,
         is_acknowledged=review.urgent_acknowledged_at is not None,
     )
     session.flush()
     record_screening_event(
         session, "screening.complete", screening, actor_kind=actor_kind, details={"urgent": screening.is_urgent}
     )
+    # The summary is requested in the same transaction (one commit a submit, not two), and its
+    # job queued once both are stored. Bulk loads (seeds) leave it to be rendered when first opened.
+    document = add_referral_request(session, screening) if queue_referral else None
     session.commit()
-    if queue_referral:  # bulk loads (seeds) leave the summary to be rendered when first opened
-        request_referral_document(session, screening)
+    if document is not None:
+        queue_referral_render(session, document)
     return responses
 
 
