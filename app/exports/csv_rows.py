@@ -164,7 +164,8 @@ class WideCells:
             if index is None:
                 other.append(f"{item}={value}")
             else:
-                items[index] = neutralise(value)
+                # an answer is nearly always a small int, written as it is (csv writes str(value))
+                items[index] = value if value.__class__ is int and value >= 0 else neutralise(value)
         identity = self.identity
         head = [
             *identity.cells(row),
