@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.db import utcnow
 from app.models import KioskSession
+from app import tasks
 from app.services import kiosk
 from tests.clinician.conftest import count_queries  # noqa: F401  (the fixture)
 
@@ -79,3 +80,31 @@ def test_saving_an_item_that_cannot_raise_a_flag_does_not_rescore(start_screenin
     # Item 1: the step's own answer on the page and on the save; item 9: one more, to score.
     assert [len(reads) for reads in page_and_save] == [2, 3]
     assert all("draft_answer.item_id" in read.split("WHERE")[1] for read in page_and_save[0])
+
+
+def test_entering_a_code_writes_its_claim_once(start_screening, tablet, count_queries):  # noqa: F811
+    _id, code = start_screening(packet="Follow-up")
+    with count_queries() as statements:
+        assert tablet.enter_code(code).status_code == 302
+    assert len(touches(statements, "access_code", "UPDATE")) == 1
+
+
+def test_a_submit_is_one_commit_and_its_summary_is_queued_after_it(app, start_screening, tablet, monkeypatch):
+    screening_id, code = start_screening(packet="Follow-up")
+    tablet.enter_code(code)
+    tablet.answer(0, 1)
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue_referral_render", lambda *job: queued.append(job))
+    commits = []  # how many jobs were queued at each commit
+
+    def record(_connection):
+        commits.append(len(queued))
+
+    engine = app.extensions["tallyform.engine"]
+    sa.event.listen(engine, "commit", record)
+    try:
+        assert tablet.submit().headers["Location"].endswith("/kiosk/done")
+    finally:
+        sa.event.remove(engine, "commit", record)
+    assert commits == [0]
+    assert queued == [(screening_id, 1)]
