@@ -38,9 +38,17 @@ def local_time(value: datetime, timezone: str, fmt: str = DATE_TIME) -> str:
     return value.astimezone(ZoneInfo(timezone)).strftime(fmt)
 
 
+# A pinned version is named by its content's hash and never changes, and a definition is
+# frozen once validated: each is read and validated once a process, not once a summary.
+_PINNED: dict[str, Instrument] = {}
+
+
 def pinned_definitions(session: Session, versions: set[str]) -> dict[str, Instrument]:
-    rows = session.scalars(sa.select(InstrumentVersion).where(InstrumentVersion.version.in_(versions)))
-    return {row.version: Instrument.model_validate(row.definition) for row in rows}
+    missing = set(versions) - _PINNED.keys()
+    if missing:
+        rows = session.scalars(sa.select(InstrumentVersion).where(InstrumentVersion.version.in_(missing)))
+        _PINNED.update({row.version: Instrument.model_validate(row.definition) for row in rows})
+    return {version: _PINNED[version] for version in versions if version in _PINNED}
 
 
 def item_groups(definition: Instrument, answers: dict, seen: Instrument | None = None) -> list[dict]:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
 from app.models import AccessAttempt, AccessCode, KioskSession, Screening
@@ -185,7 +186,7 @@ def _claim(session: Session, access: AccessCode, now: datetime) -> bool:
     )
     if claimed.rowcount != 1:
         return False
-    access.used_at = now
+    set_committed_value(access, "used_at", now)  # as stored by the UPDATE above: not written twice
     return True
 
 

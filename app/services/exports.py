@@ -3,9 +3,9 @@ its lines are then produced while the rows are read, never held whole in memory.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -110,8 +110,7 @@ def _settled(definition: Instrument, row: ResponseRow, given: str | None, cut_of
     inputs = {**row.clinician_inputs, wanted.key: given}
     result = score(definition, row.instrument_version, row.answers, inputs, cut_off).to_dict()
     label = score_label(definition, result)
-    return replace(
-        row,
+    return row._replace(
         total=result["total"],
         band=result["band"],
         clinician_inputs=inputs,
@@ -125,31 +124,67 @@ def count_responses(session: Session, since: datetime, clinic_id: int | None = N
     return session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
+def _utc_from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _json_from_text(text: str | None) -> dict:
+    return json.loads(text) if text else {}
+
+
+# SQLite hands back dates, times and JSON as text, which SQLAlchemy converts in Python (a
+# regular expression for each date): read as plain text and converted by the C parsers, the
+# rows of an export are read in half the time.
+_SQLITE_TEXT = {
+    "date_of_birth": date.fromisoformat,
+    "answers": _json_from_text,
+    "screening_created_at": _utc_from_text,
+    "submitted_at": _utc_from_text,
+    "clinician_inputs": _json_from_text,
+}
+
+
 def response_rows(session: Session, since: datetime, clinic_id: int | None = None) -> Iterator[ResponseRow]:
     """Rows read in batches through a connection of their own, closed when the rows run out or
     the reader stops: a streamed download outlives the request that started it."""
     bind = session.get_bind()
     query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
-    # each response is labelled under the version it was scored with; there are few versions
+    columns = list(query.selected_columns)
+    converted = []
+    if bind.dialect.name == "sqlite":
+        converted = [
+            (index, _SQLITE_TEXT[column.name]) for index, column in enumerate(columns) if column.name in _SQLITE_TEXT
+        ]
+        for index, _convert in converted:
+            columns[index] = sa.type_coerce(columns[index], sa.String).label(columns[index].name)
+        query = query.with_only_columns(*columns)
+    # Each response is labelled under the version it was scored with: few versions and few
+    # bands, so each (version, band) is labelled once, not once a row.
     definitions: dict[str, Instrument] = {}
+    labels: dict[tuple[str, str | None], tuple[str | None, tuple[str, ...]]] = {}
     with bind.connect() as reader:
         for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
+            values = list(row)
+            for index, convert in converted:
+                values[index] = convert(values[index])
             # the query's columns are ResponseRow's fields, then the band's label as scored
-            *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = row
-            version = row.instrument_version
-            if version not in definitions:
-                definitions |= pinned_definitions(session, {version})
-            label = score_label(definitions[version], {"band_label": band})
+            *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = values
+            key = (row.instrument_version, band)
+            if key not in labels:
+                version = key[0]
+                if version not in definitions:
+                    definitions |= pinned_definitions(session, {version})
+                label = score_label(definitions[version], {"band_label": band})
+                labels[key] = (label.band_text, label.remarks)
             stored = ResponseRow(
                 *fields,
-                flags.split(";") if flags else [],
+                flags.split(";") if flags else (),
                 created_at,
                 submitted_at,
                 inputs or {},
-                label.band_text,
-                label.remarks,
+                *labels[key],
             )
-            yield _settled(definitions[version], stored, given, cut_off)
+            yield _settled(definitions[row.instrument_version], stored, given, cut_off)
 
 
 def start_csv_export(

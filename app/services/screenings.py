@@ -117,8 +117,8 @@ def complete_screening(
     # An instrument whose cut-off the clinic chooses is read against the clinic's choice; a
     # screener of a follow-up against the threshold its sitting started with, so its band and
     # whether the follow-up was asked always agree.
-    thresholds = referral_thresholds(session, registry, screening.clinic_id)
-    thresholds |= {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
+    clinic_thresholds = referral_thresholds(session, registry, screening.clinic_id)
+    thresholds = clinic_thresholds | {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
     for section in asked_after_instruments(screening.instrument_ids):
         section.store_unscored(session, screening, answers, submitted_at, clinic_question_set)
     decisions = decide_follow_ups(registry, screening, answers)
@@ -171,7 +171,7 @@ def complete_screening(
     review = worklist_review(session, screening)
     screening.worklist_priority = worklist_priority(
         screening,
-        referral_thresholds(session, registry, screening.clinic_id),
+        clinic_thresholds,
         is_acknowledged=review.urgent_acknowledged_at is not None,
     )
     refresh_patient_totals(session, screening)

@@ -79,3 +79,10 @@ def test_saving_an_item_that_cannot_raise_a_flag_does_not_rescore(start_screenin
     # Item 1: the step's own answer on the page and on the save; item 9: one more, to score.
     assert [len(reads) for reads in page_and_save] == [2, 3]
     assert all("draft_answer.item_id" in read.split("WHERE")[1] for read in page_and_save[0])
+
+
+def test_entering_a_code_writes_its_claim_once(start_screening, tablet, count_queries):  # noqa: F811
+    _id, code = start_screening(packet="Follow-up")
+    with count_queries() as statements:
+        assert tablet.enter_code(code).status_code == 302
+    assert len(touches(statements, "access_code", "UPDATE")) == 1
