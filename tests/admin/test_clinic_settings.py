@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.models.clinic import DEFAULT_CRISIS_TEXT
 from app.models import AuditEvent
-from tests.admin.conftest import demo_clinic, post_form
+from app.models.clinic import DEFAULT_CRISIS_TEXT
 from tests.conftest import csrf_token_from
+from tests.fixtures import demo_clinic_row, post_form
 
 VALID = {
     "name": "Riverside Integrated Care",
@@ -31,7 +31,7 @@ def _image(kind: str, size=(120, 60)) -> bytes:
 
 def _clinic(session):
     session.expire_all()
-    return demo_clinic(session)
+    return demo_clinic_row(session)
 
 
 def test_valid_settings_are_saved_and_destinations_kept_in_order(admin, session):

@@ -20,8 +20,7 @@ def packet(app, name: str, instrument_ids: list[str], follow_ups: dict[str, str]
     """The demo clinic's packet, made once as an admin would."""
     from app.extensions import db, instruments
     from app.models import Clinic, Packet, User
-    from app.services import clinics
-    from app.services import packets
+    from app.services import clinics, packets
 
     with app.app_context():
         if db.session.scalar(sa.select(Packet).where(Packet.name == name)) is None:

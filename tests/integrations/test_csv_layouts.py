@@ -17,7 +17,7 @@ from app.instruments.scoring import score
 from app.models import Response
 from app.services.integrations import PinnedDefinitions
 from tests.conftest import csrf_token_from
-from tests.integration_fixtures import bearer
+from tests.fixtures import bearer
 
 
 def _export(runner, tmp_path, *args, name="responses.csv"):
