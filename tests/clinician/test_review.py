@@ -41,12 +41,16 @@ def test_status_change_records_who_and_when_in_the_page_and_the_audit_trail(logi
     assert "screening.review_status" in _actions(session, page)
 
 
+def _status_refused(client, page: str, status: str, reason: str) -> None:
+    refused = post_form(client, page, {"status": status}, url=f"{page}/status")
+    assert refused.status_code == 400
+    assert reason in refused.text
+
+
 def test_an_urgent_screening_cannot_be_closed_before_its_flag_is_acknowledged(login_as, client, session):
     login_as("clinician")
     page = _page(session, "James Okafor")
-    refused = post_form(client, page, {"status": "reviewed"}, url=f"{page}/status")
-    assert refused.status_code == 400
-    assert "Acknowledge the safety flag first" in refused.text
+    _status_refused(client, page, "reviewed", "Acknowledge the safety flag first")
     unchanged = _review(session, page)  # added, untouched, when the screening reached the worklist
     assert (unchanged.status, unchanged.status_by_id) == ("needs_review", None)
 
@@ -67,9 +71,9 @@ def test_an_urgent_screening_cannot_be_closed_before_its_flag_is_acknowledged(lo
 def test_referred_needs_a_saved_destination(login_as, client, session):
     login_as("clinician")
     page = _page(session, "Maria Alvarez")
-    refused = post_form(client, page, {"status": "referred"}, url=f"{page}/status")
-    assert refused.status_code == 400
-    assert "Save the referral with its destination before marking the screening referred." in refused.text
+    _status_refused(
+        client, page, "referred", "Save the referral with its destination before marking the screening referred."
+    )
 
 
 def test_saving_a_referral_renders_the_summary_again_with_the_note(login_as, client, session, demo):
