@@ -27,6 +27,8 @@ from app.instruments.registry import InstrumentRegistry
 os.environ.setdefault(
     "TALLYFORM_AUDIT_ANCHOR", os.path.join(tempfile.mkdtemp(prefix="tallyform-anchor-"), "audit_anchor")
 )
+# Clinics, staff, screenings and forms for every test: one plugin, no fixture imported across conftests.
+pytest_plugins = ["tests.fixtures"]
 PG_ENV = "TALLYFORM_TEST_DATABASE_URL"
 DEMO_PASSWORD = "demo-clinic-password"
 DEMO_SEEDS = PROJECT_ROOT / "seeds" / "demo_clinic.yaml"

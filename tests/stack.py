@@ -16,8 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.config import PROJECT_ROOT
+from tests.fixtures import Tablet
 from tests.http_client import HttpClient
-from tests.patient.conftest import Tablet
 
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV") or PROJECT_ROOT / ".venv") / "bin"
 # Fast argon2 for the demo sign-ins: the tests measure queueing and rendering, not hashing.

@@ -144,8 +144,8 @@ def test_fifty_tablets_and_a_killed_consumer_lose_and_duplicate_nothing(pg_scrat
     finally:
         processes.stop_all()
 
-    from app.instruments.registry import InstrumentRegistry
     from app.config import PROJECT_ROOT
+    from app.instruments.registry import InstrumentRegistry
 
     registry = InstrumentRegistry.from_directory(PROJECT_ROOT / "questionnaires")
     lost = duplicated = wrong = 0

@@ -14,7 +14,7 @@ import yaml
 from app.config import PROJECT_ROOT
 from app.request_log import JsonFormatter
 from tests.conftest import csrf_token_from
-from tests.patient.conftest import Tablet, start_screening  # noqa: F401
+from tests.fixtures import Tablet
 
 
 def demo_patients_identifiers() -> set[str]:

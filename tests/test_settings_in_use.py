@@ -6,10 +6,9 @@ import sqlalchemy as sa
 from app.models import Packet, User
 from app.patient.flow import build_steps
 from app.services import packets
-from tests.admin.conftest import admin, post_form  # noqa: F401  (admin is a fixture)
 from tests.admin.test_clinic_settings import VALID
 from tests.clinician.test_worklist import rows
-from tests.patient.conftest import Tablet, start_screening  # noqa: F401  (start_screening is a fixture)
+from tests.fixtures import Tablet, post_form
 
 CRISIS = "Please stay with us: Dr Rivera will see you before you leave. Call or text 988 at any time."
 

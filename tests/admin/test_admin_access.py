@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Packet, User
-from tests.admin.conftest import demo_user, post_form
+from tests.fixtures import demo_user, post_form
 
 
 def _demo_ids(session):

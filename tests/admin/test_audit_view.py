@@ -2,21 +2,19 @@
 paginated, exported as CSV (the export itself audited, formula cells neutralised)."""
 
 import csv
-import io
 import html
+import io
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.extensions import db
 from app.models import AuditEvent, Clinic, Screening
-from app.services import staff
 from app.services.audit import PAGE_SIZE, spreadsheet_safe
 from app.services.patients import find_patient
-from tests.admin.conftest import demo_user, post_form
-from tests.conftest import DEMO_PASSWORD, AuthActions
+from tests.conftest import AuthActions
+from tests.fixtures import demo_user, post_form
 
 
 def _event_ids(html):
@@ -99,13 +97,9 @@ def test_csv_export_is_audited_and_keeps_the_filter(admin, session):
     assert export.details == {"action": "staff.create"}
 
 
-def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(admin, app, demo, session):
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(admin, app, demo, make_staff):
     formula = '=HYPERLINK("http://attacker.example","Click")'
-    with app.app_context():
-        clinic = db.session.get(Clinic, demo)
-        staff.create_user(
-            db.session, clinic, email="f@example.com", name=formula, role="frontdesk", password=DEMO_PASSWORD
-        )
+    make_staff(demo, "frontdesk", "f@example.com", name=formula)
     AuthActions(app.test_client()).sign_in("f@example.com")
 
     rows = _csv(_export(admin, action="staff.sign_in"))
@@ -125,8 +119,8 @@ def _audit_rows(html):
 
 def test_a_crisis_text_change_reads_in_plain_words_with_its_old_and_new_wording(admin, session):
     from app.models.clinic import DEFAULT_CRISIS_TEXT
-    from tests.admin.conftest import post_form
     from tests.admin.test_clinic_settings import VALID
+    from tests.fixtures import post_form
 
     clinic = session.get(Clinic, demo_user(session, "admin").clinic_id)
     unchanged = {

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import ClinicQuestionSet
 from app.models.screening import ImmutableRecordError
 from app.services.clinic_questions import CLINIC_QUESTION_LABEL, clinic_questions_definition
-from tests.admin.conftest import post_form
+from tests.fixtures import post_form
 
 PAGE = "/admin/clinic-questions"
 THERAPIST = "Do you currently see a therapist or counsellor?"

@@ -4,8 +4,7 @@ the packet's order for the admin, never a packet on their own."""
 import sqlalchemy as sa
 
 from app.models import Packet
-from tests.admin.conftest import post_form
-from tests.clinician.conftest import page_text
+from tests.fixtures import page_text, post_form
 from tests.patient.clinic_sitting import LABEL, PACKET, add_clinic_questions, make_check_in_packet
 
 

@@ -8,12 +8,12 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app.models.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_CRISIS_TEXTS
 from app.extensions import instruments
 from app.models import AuditEvent
+from app.models.clinic import DEFAULT_CRISIS_TEXT, DEFAULT_CRISIS_TEXTS
 from app.services import languages
-from tests.admin.conftest import demo_clinic, post_form
 from tests.conftest import csrf_token_from
+from tests.fixtures import demo_clinic_row, post_form
 
 VALID = {
     "name": "Riverside Integrated Care",
@@ -38,7 +38,7 @@ def _image(kind: str, size=(120, 60)) -> bytes:
 
 def _clinic(session):
     session.expire_all()
-    return demo_clinic(session)
+    return demo_clinic_row(session)
 
 
 def test_valid_settings_are_saved_and_destinations_kept_in_order(admin, session):
@@ -199,9 +199,9 @@ def test_offering_spanish_without_its_support_text_is_refused_and_nothing_is_los
 def test_the_service_refuses_a_language_offered_without_support_text(admin, session):
     from app.services.clinic_settings import ClinicDetails, save_clinic_details
     from app.services.clinics import ClinicError
-    from tests.admin.conftest import demo_user
+    from tests.fixtures import demo_user
 
-    clinic = demo_clinic(session)
+    clinic = demo_clinic_row(session)
     details = ClinicDetails(
         name=clinic.name,
         address=clinic.address,

@@ -10,7 +10,7 @@ from app.extensions import db, instruments
 from app.models import AuditEvent, Clinic, ClinicInstrument, Packet, Screening, User
 from app.services import clinic_settings, screenings
 from app.services.patients import find_patient
-from tests.admin.conftest import demo_clinic, post_form
+from tests.fixtures import demo_clinic_row, post_form
 
 
 def _packet(session, name):
@@ -167,7 +167,7 @@ def test_packet_page_works_without_script_buttons_carry_the_action(admin, sessio
     assert "<script" not in page
     assert 'value="up:gad7"' in page
     assert 'value="down:gad7"' in page
-    assert demo_clinic(session).name in page
+    assert demo_clinic_row(session).name in page
 
 
 def test_saving_an_existing_packet_in_a_new_order_replaces_its_entries(app, demo, session):

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import AuditEvent, PasswordToken, StaffSession, User
 from app.services import staff
 from app.services.staff import StaffError
-from tests.admin.conftest import demo_user, post_form
 from tests.conftest import DEMO_PASSWORD, AuthActions
+from tests.fixtures import demo_user, post_form
 
 NEW_PASSWORD = "plum orchard by the river"
 LINK = re.compile(r"readonly>http://localhost(/auth/password#token=[^<]+)</textarea>")

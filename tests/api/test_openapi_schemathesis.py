@@ -2,13 +2,13 @@
 no server error, and every response matches the document."""
 
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import schemathesis
-from app.fhir.server import SEARCH_PARAMETERS
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from tests.integration_fixtures import bearer, parse_fhir
+
+from app.fhir.server import SEARCH_PARAMETERS
+from tests.fixtures import bearer, parse_fhir
 
 EXAMPLES_PER_OPERATION = 25
 # Inputs a schema cannot fully describe: a cursor is opaque (only one we gave out is valid),

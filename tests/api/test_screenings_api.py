@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.integration_fixtures import bearer, complete_follow_up, completed_screenings
+from tests.fixtures import bearer, complete_follow_up, completed_screenings
 
 
 def _all_pages(client, token, **params):

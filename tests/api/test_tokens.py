@@ -6,7 +6,7 @@ from app import create_app
 from app.models import ApiToken, AuditEvent
 from app.services.api_tokens import revoke_api_token
 from tests.conftest import csrf_token_from
-from tests.integration_fixtures import bearer
+from tests.fixtures import bearer
 
 CREATE = "/admin/integrations/tokens"
 
@@ -72,9 +72,9 @@ def test_admin_cannot_revoke_another_clinics_token(client, login_as, session, ot
 
 
 def test_another_clinics_token_sees_nothing_of_this_clinic(client, demo, session, other_clinic):
-    theirs = bearer(other_clinic["token"])
+    theirs = bearer(other_clinic.token)
     listed = client.get("/api/screenings", headers=theirs).json["screenings"]
-    assert [s["id"] for s in listed] == [other_clinic["screening_id"]]
+    assert [s["id"] for s in listed] == [other_clinic.screening_id]
     for path in ("/api/screenings/1", "/fhir/screenings/1"):
         response = client.get(path, headers=theirs)
         assert response.status_code == 404

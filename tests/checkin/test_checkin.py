@@ -4,15 +4,10 @@ import re
 
 import sqlalchemy as sa
 
-from app.models import AccessCode, AuditEvent, Patient, Screening
 from app.checkin.qr import kiosk_qr_svg
-from app.services import clinics, staff
+from app.models import AccessCode, AuditEvent, Patient, Screening
 from tests.conftest import csrf_token_from
-
-
-def post_form(client, path, data):
-    page = client.get(path)
-    return client.post(path, data={**data, "csrf_token": csrf_token_from(page.text)})
+from tests.fixtures import post_form
 
 
 def test_front_desk_adds_a_patient_and_lands_on_their_page(login_as, client, session):
@@ -77,13 +72,11 @@ def test_starting_a_screening_shows_a_large_code_and_a_qr_code_for_the_tablet(lo
     assert actions == ["access_code.issue", "screening.create"]
 
 
-def test_staff_of_another_clinic_get_404_for_this_clinics_patients_and_screenings(app, demo, client, auth, session):
-    with app.app_context():
-        other = clinics.create_clinic(session, slug="hillside", name="Hillside Clinic")
-        staff.create_user(
-            session, other, email="desk@hillside.example", name="Pat", role="frontdesk", password="hillside-password-1"
-        )
-    auth.sign_in("desk@hillside.example", "hillside-password-1")
+def test_staff_of_another_clinic_get_404_for_this_clinics_patients_and_screenings(
+    demo, client, auth, session, make_clinic, make_staff
+):
+    make_staff(make_clinic("hillside", "Hillside Clinic"), "frontdesk", "desk@hillside.example", name="Pat")
+    auth.sign_in("desk@hillside.example")
     patient_id = session.scalar(sa.select(Patient.id).where(Patient.mrn == "100234"))
     screening_id = session.scalar(sa.select(Screening.id).where(Screening.patient_id == patient_id))
     assert client.get(f"/check-in/patients/{patient_id}").status_code == 404

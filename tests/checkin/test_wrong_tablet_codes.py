@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.models import AccessAttempt, AuditEvent, Patient, User
 from app.services import access_codes
 from tests.conftest import csrf_token_from
-from tests.patient.conftest import Tablet
+from tests.fixtures import Tablet
 
 WRONG = "ZZZZ-ZZZZ"
 

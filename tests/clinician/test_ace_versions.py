@@ -10,7 +10,7 @@ from app.config import PROJECT_ROOT
 from app.instruments.registry import InstrumentRegistry
 from app.models import Response
 from app.reports.context import referral_context
-from tests.clinician.conftest import at, page_text
+from tests.fixtures import at, page_text
 
 # sha256 of the ace.yaml every clinic ran before the change, as pinned in their databases.
 SHIPPED_ACE_VERSION = "6391e1e2e554b372907946a340b24f715fa78f4d30aa6c364f07a5d211b57fa8"
@@ -19,7 +19,7 @@ SHIPPED_ACE_VERSION = "6391e1e2e554b372907946a340b24f715fa78f4d30aa6c364f07a5d21
 def registry_before_the_change(tmp_path) -> InstrumentRegistry:
     directory = tmp_path / "questionnaires"
     shutil.copytree(PROJECT_ROOT / "questionnaires", directory)
-    shutil.copy(PROJECT_ROOT / "tests" / "fixtures" / "ace_before_2026_11_25" / "ace.yaml", directory / "ace.yaml")
+    shutil.copy(PROJECT_ROOT / "tests" / "data" / "ace_before_2026_11_25" / "ace.yaml", directory / "ace.yaml")
     return InstrumentRegistry.from_directory(directory)
 
 

@@ -11,9 +11,8 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models import ReferralDocument
 from app.reports.render import render_referral
-from tests.admin.conftest import post_form
-from tests.clinician.conftest import page_text
 from tests.conftest import AuthActions
+from tests.fixtures import page_text, post_form
 from tests.patient.clinic_sitting import LABEL, PHARMACY, THERAPIST, TRAVEL, completed_check_in
 
 COFFEE = "Would you like a coffee while you wait?"

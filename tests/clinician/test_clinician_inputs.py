@@ -17,7 +17,7 @@ from app.fhir.codes import FhirUrls
 from app.models import AuditEvent, ClinicianInput, Response, Screening
 from app.reports.render import render_referral
 from app.services.interchange import screening_bundle
-from tests.clinician.conftest import at, page_text, post_form
+from tests.fixtures import at, page_text, post_form
 
 THREE_YES = [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1]  # score 3: the tier waits for the AAHC status
 
@@ -38,7 +38,7 @@ def words(html: str) -> str:
 
 def record(client, screening_id: int, value: str):
     page = f"/clinician/screenings/{screening_id}"
-    return post_form(client, page, f"{page}/inputs/aceaware", {"aceaware-value": value})
+    return post_form(client, page, {"aceaware-value": value}, url=f"{page}/inputs/aceaware")
 
 
 def response_of(session, screening_id: int) -> Response:
@@ -117,7 +117,7 @@ def test_an_instrument_without_a_clinician_input_has_no_such_control(client, log
     login_as("clinician")
     page = f"/clinician/screenings/{screening_id}"
 
-    assert post_form(client, page, f"{page}/inputs/gad7", {"gad7-value": "yes"}).status_code == 404
+    assert post_form(client, page, {"gad7-value": "yes"}, url=f"{page}/inputs/gad7").status_code == 404
     assert "ACE-associated health condition" not in client.get(page).text
 
 

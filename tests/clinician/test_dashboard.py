@@ -12,8 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Clinic, Packet, Patient, Screening, ScreeningReview, User
-from tests.clinician.conftest import ClinicBuilder, at, page_text, post_form
-from tests.conftest import DEMO_PASSWORD
+from tests.fixtures import ClinicBuilder, at, page_text, post_form
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
@@ -38,7 +37,7 @@ def gad7(total: int) -> list[int]:
 
 
 @pytest.fixture
-def fixture_clinic(app, demo):
+def fixture_clinic(app, demo, make_clinic, make_staff):
     """A clinic of its own (New York time) with a clinician, and the March worked out by hand.
 
     In March (whole days, New York): 8 screenings begun, 7 completed, 1 abandoned.
@@ -51,16 +50,12 @@ def fixture_clinic(app, demo):
       P7 9 Mar: code issued, never completed
     """
     from app.extensions import db, instruments
-    from app.services import clinics, packets, reviews, screenings, staff
+    from app.services import packets, reviews, screenings
 
-    with app.app_context():
-        clinic = clinics.create_clinic(db.session, slug="lakeside", name="Lakeside", timezone="America/New_York")
-        clinic.referral_destinations = ["Counselling", "Psychiatry"]
-        clinician = staff.create_user(
-            db.session, clinic, email="dr@lakeside.example", name="Dr Lake", role="clinician", password=DEMO_PASSWORD
-        )
-        db.session.commit()
-        clinic_id, clinician_id = clinic.id, clinician.id
+    clinic_id = make_clinic(
+        "lakeside", "Lakeside", timezone="America/New_York", referral_destinations=["Counselling", "Psychiatry"]
+    )
+    clinician_id = make_staff(clinic_id, "clinician", "dr@lakeside.example", name="Dr Lake")
     build = ClinicBuilder(app, clinic_id)
     people = {n: build.patient(f"Patient {n}", f"90{n}") for n in range(1, 8)}
     follow_up = {"phq9": None, "gad7": None}
@@ -182,8 +177,8 @@ def test_dashboard_csv_is_posted_with_csrf_has_the_figures_and_no_patient(app, c
     response = post_form(
         client,
         "/clinician/dashboard?date_from=2026-03-01&date_to=2026-03-31",
-        "/clinician/dashboard.csv",
         {"date_from": "2026-03-01", "date_to": "2026-03-31"},
+        url="/clinician/dashboard.csv",
     )
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))

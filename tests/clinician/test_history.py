@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from app.models import AuditEvent
-from tests.clinician.conftest import at, page_text, patient_id
+from tests.fixtures import at, page_text, patient_id
 
 
 def test_history_shows_each_instrument_with_trend_change_and_reliable_change(login_as, client, session):

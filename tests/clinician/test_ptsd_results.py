@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.models import Response, User
-from tests.clinician.conftest import at, page_text
+from tests.fixtures import at, page_text
 
 
 def set_cut_off(app, instrument_id: str, value: int) -> None:

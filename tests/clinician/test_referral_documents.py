@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.models import AuditEvent, ReferralDocument, Screening
-from tests.clinician.conftest import at, latest_screening_id, page_text
+from tests.fixtures import at, latest_screening_id, page_text
 
 
 def _document(session, screening_id: int) -> ReferralDocument:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.models import Clinic
-from tests.clinician.conftest import latest_screening_id, page_text, post_form
+from tests.fixtures import latest_screening_id, page_text, post_form
 
 DESTINATION = "Behavioral Health – Dr Rivera"
 FIRST = {
@@ -61,7 +61,7 @@ def test_demo_clinic_offers_referral_destinations(demo, session):
 def test_saving_a_referral_twice_keeps_both_versions_and_loses_no_field(login_as, client, session):
     login_as("clinician")
     page = _page(session)
-    assert post_form(client, page, f"{page}/referral", {**FIRST, "based_on": "0"}).status_code == 302
+    assert post_form(client, page, {**FIRST, "based_on": "0"}, url=f"{page}/referral").status_code == 302
 
     shown = client.get(page).text
     # the saved referral is on the page and fills the form
@@ -75,7 +75,7 @@ def test_saving_a_referral_twice_keeps_both_versions_and_loses_no_field(login_as
 
     # the clinician changes only the reason, as the pre-filled form is sent
     second_reason = "Moderate depressive symptoms and panic attacks; wants talking therapy"
-    saved = post_form(client, page, f"{page}/referral", {**values, "reason": second_reason})
+    saved = post_form(client, page, {**values, "reason": second_reason}, url=f"{page}/referral")
     assert saved.status_code == 302
 
     first, second = _versions(session, page)
@@ -104,12 +104,12 @@ def test_saving_a_referral_twice_keeps_both_versions_and_loses_no_field(login_as
 def test_the_pdf_shows_the_current_referral(login_as, client, session):
     login_as("clinician")
     page = _page(session)
-    post_form(client, page, f"{page}/referral", {**FIRST, "based_on": "0"})
+    post_form(client, page, {**FIRST, "based_on": "0"}, url=f"{page}/referral")
     post_form(
         client,
         page,
-        f"{page}/referral",
         {**FIRST, "note": "Interpreter booked for Thursday.", "based_on": "1"},
+        url=f"{page}/referral",
     )
     pdf = client.get(f"{page}/referral-summary.pdf")
     assert pdf.status_code == 200
@@ -122,9 +122,9 @@ def test_the_pdf_shows_the_current_referral(login_as, client, session):
 def test_a_save_based_on_an_older_version_is_refused_and_keeps_the_text_typed(login_as, client, session):
     login_as("clinician")
     page = _page(session)
-    post_form(client, page, f"{page}/referral", {**FIRST, "based_on": "0"})
+    post_form(client, page, {**FIRST, "based_on": "0"}, url=f"{page}/referral")
     typed = {**FIRST, "note": "Written while a colleague saved theirs.", "based_on": "0"}
-    refused = post_form(client, page, f"{page}/referral", typed)
+    refused = post_form(client, page, typed, url=f"{page}/referral")
     assert refused.status_code == 400
     assert "newer version" in page_text(refused.text)
     assert "Written while a colleague saved theirs." in refused.text
@@ -134,8 +134,8 @@ def test_a_save_based_on_an_older_version_is_refused_and_keeps_the_text_typed(lo
 def test_saving_an_unchanged_referral_adds_no_version(login_as, client, session):
     login_as("clinician")
     page = _page(session)
-    post_form(client, page, f"{page}/referral", {**FIRST, "based_on": "0"})
-    again = post_form(client, page, f"{page}/referral", {**FIRST, "based_on": "1"})
+    post_form(client, page, {**FIRST, "based_on": "0"}, url=f"{page}/referral")
+    again = post_form(client, page, {**FIRST, "based_on": "1"}, url=f"{page}/referral")
     assert again.status_code == 400
     assert "Nothing changed" in page_text(again.text)
     assert len(_versions(session, page)) == 1
@@ -152,7 +152,7 @@ def test_referral_versions_cannot_be_changed(login_as, client, session):
 
     login_as("clinician")
     page = _page(session)
-    post_form(client, page, f"{page}/referral", {**FIRST, "based_on": "0"})
+    post_form(client, page, {**FIRST, "based_on": "0"}, url=f"{page}/referral")
     (version,) = _versions(session, page)
     version.note = "rewritten"
     with pytest.raises(ImmutableRecordError):

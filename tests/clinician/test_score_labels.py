@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.instruments.labels import band_text, score_label
-from tests.clinician.conftest import latest_screening_id, page_text, patient_id
+from tests.fixtures import latest_screening_id, page_text, patient_id
 
 # Aisha Rahman's first visit (seeds/): PSS-10 total 35, ACE 6 "Yes" answers
 PSS10_BAND = "High (not validated)"
@@ -115,7 +115,7 @@ def test_the_screening_page_shows_each_instruments_answers_as_worded(login_as, c
 
 def test_the_tablet_asks_phq9_item_10_without_the_frequency_stem(start_screening, client, registry):
     from app.patient.flow import build_steps
-    from tests.patient.conftest import Tablet
+    from tests.fixtures import Tablet
 
     _screening_id, code = start_screening(packet="Follow-up")
     tablet = Tablet(client)

@@ -7,7 +7,7 @@ import html
 
 import sqlalchemy as sa
 
-from tests.clinician.conftest import at, page_text
+from tests.fixtures import at, page_text
 
 ES_ITEM9 = "Pensamientos de que estaría mejor muerto(a) o de lastimarse de alguna manera"
 EN_ITEM9 = "Thoughts that you would be better off dead or of hurting yourself in some way"

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.models import AuditEvent, KioskSession, Screening
 from app.services import kiosk
-from tests.clinician.conftest import page_text, post_form
 from tests.clinician.test_worklist import rows
 from tests.conftest import DEMO_PASSWORD, AuthActions
+from tests.fixtures import page_text, post_form
 
 ITEM9_STEP = 8  # Follow-up packet: PHQ-9 item 9
 ALERT = "Ask a clinician to see this patient before they leave"
@@ -47,7 +47,10 @@ def walk_away(_app, _session, _tablet, _frontdesk, _screening_id):
 
 def new_code(_app, _session, _tablet, frontdesk, screening_id):
     response = post_form(
-        frontdesk, f"/check-in/screenings/{screening_id}/code", f"/check-in/screenings/{screening_id}/code", {}
+        frontdesk,
+        f"/check-in/screenings/{screening_id}/code",
+        {},
+        url=f"/check-in/screenings/{screening_id}/code",
     )
     assert response.status_code == 200  # the new code is shown in this response only
     assert 'class="access-code"' in response.text
@@ -56,7 +59,7 @@ def new_code(_app, _session, _tablet, frontdesk, screening_id):
 def cancel(_app, _session, _tablet, frontdesk, screening_id):
     page = f"/check-in/screenings/{screening_id}/cancel"
     assert "Cancel this screening?" in page_text(frontdesk.get(page).text)
-    assert post_form(frontdesk, page, page, {}).status_code == 302
+    assert post_form(frontdesk, page, {}, url=page).status_code == 302
 
 
 def submit(_app, _session, tablet, _frontdesk, _screening_id):
@@ -102,7 +105,7 @@ def test_item9_endorsed_is_pinned_openable_acknowledgeable_and_shown_to_the_fron
         assert hidden not in desk
 
     page = f"/clinician/screenings/{screening_id}"
-    assert post_form(clinician, page, f"{page}/acknowledge", {"confirm": "y"}).status_code == 302
+    assert post_form(clinician, page, {"confirm": "y"}, url=f"{page}/acknowledge").status_code == 302
     listed = rows(clinician.get("/clinician/").text)
     assert not any("URGENT" in row and "Daniel Weiss" in row for row in listed)
     assert "Daniel Weiss" not in alert_box(frontdesk.get("/check-in/").text)
@@ -137,7 +140,7 @@ def test_time_from_endorsement_to_acknowledgement_is_stored_and_in_the_audit_tra
     session.commit()
     clinician = staff_client(app, "clinician")
     page = f"/clinician/screenings/{screening_id}"
-    post_form(clinician, page, f"{page}/acknowledge", {"confirm": "y"})
+    post_form(clinician, page, {"confirm": "y"}, url=f"{page}/acknowledge")
     assert "7 minutes after the item was endorsed" in page_text(clinician.get(page).text)
     event = session.scalar(
         sa.select(AuditEvent).where(
@@ -162,12 +165,12 @@ def test_a_retracted_item9_answer_keeps_the_flag_once_sent(app, demo, session, s
 
 
 def test_cancel_is_refused_for_a_completed_screening(app, demo, session):
-    from tests.clinician.conftest import latest_screening_id
+    from tests.fixtures import latest_screening_id
 
     frontdesk = staff_client(app, "frontdesk")
     screening_id = latest_screening_id(session, "James Okafor")
     page = f"/check-in/screenings/{screening_id}/cancel"
-    response = post_form(frontdesk, f"/check-in/screenings/{screening_id}/code", page, {})
+    response = post_form(frontdesk, f"/check-in/screenings/{screening_id}/code", {}, url=page)
     assert response.status_code == 400
     assert "already finished" in page_text(response.text)
     session.expire_all()

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Screening
-from tests.clinician.conftest import at, latest_screening_id, page_text, patient_id, post_form
+from tests.fixtures import at, latest_screening_id, page_text, patient_id, post_form
 
 QUIET_PHQ9 = [0, 0, 0, 0, 0, 0, 0, 0, 0, None]  # total 0, no flag
 ITEM9_ONLY = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0]  # total 1, safety item endorsed
@@ -22,7 +22,7 @@ def rows(html: str) -> list[str]:
 
 def acknowledge(client, screening_id: int):
     page = f"/clinician/screenings/{screening_id}"
-    return post_form(client, page, f"{page}/acknowledge", {"confirm": "y"})
+    return post_form(client, page, {"confirm": "y"}, url=f"{page}/acknowledge")
 
 
 def test_urgent_screening_stays_first_until_someone_acknowledges_it(login_as, client, demo_clinic):
@@ -74,7 +74,7 @@ def test_worklist_filters_by_status_result_and_dates(login_as, client, session):
     assert [row for row in august if "James Okafor" in row]
 
     page = f"/clinician/screenings/{latest_screening_id(session, 'Maria Alvarez')}"
-    post_form(client, page, f"{page}/status", {"status": "reviewed"})
+    post_form(client, page, {"status": "reviewed"}, url=f"{page}/status")
     day = "date_from=2026-11-10&date_to=2026-11-10"
     reviewed = [row for row in rows(client.get(f"/clinician/?status=reviewed&{day}").text) if "Maria Alvarez" in row]
     assert len(reviewed) == 1
@@ -152,9 +152,8 @@ def test_worklist_query_count_stays_flat_from_10_to_100_screenings(login_as, cli
 
 
 def test_clinician_of_another_clinic_gets_404_for_our_screening_history_and_pdf(client, auth, session, other_clinic):
-    _builder, email = other_clinic
     screening_id = latest_screening_id(session, "James Okafor")
-    auth.sign_in(email)
+    auth.sign_in(other_clinic.clinician_email)
     for path in (
         f"/clinician/screenings/{screening_id}",
         f"/clinician/screenings/{screening_id}/referral-summary.pdf",
@@ -162,7 +161,12 @@ def test_clinician_of_another_clinic_gets_404_for_our_screening_history_and_pdf(
     ):
         assert client.get(path).status_code == 404, path
     assert "James Okafor" not in client.get("/clinician/").text
-    response = post_form(client, "/clinician/", f"/clinician/screenings/{screening_id}/status", {"status": "reviewed"})
+    response = post_form(
+        client,
+        "/clinician/",
+        {"status": "reviewed"},
+        url=f"/clinician/screenings/{screening_id}/status",
+    )
     assert response.status_code == 404
     assert session.scalar(sa.select(Screening.is_urgent).where(Screening.id == screening_id))
 
@@ -189,12 +193,18 @@ def test_a_new_referral_threshold_reorders_the_worklist_at_once(login_as, client
 
     assert position("Olga Twelve") < position("Ben Newest")
     post_form(
-        client, "/admin/instruments/phq9", "/admin/instruments/phq9", {"is_enabled": "y", "referral_threshold": "15"}
+        client,
+        "/admin/instruments/phq9",
+        {"is_enabled": "y", "referral_threshold": "15"},
+        url="/admin/instruments/phq9",
     )
     assert position("Olga Twelve") > position("Ben Newest")
     assert "Over referral threshold" not in rows(client.get(january).text)[position("Olga Twelve")]
     post_form(
-        client, "/admin/instruments/phq9", "/admin/instruments/phq9", {"is_enabled": "y", "referral_threshold": "12"}
+        client,
+        "/admin/instruments/phq9",
+        {"is_enabled": "y", "referral_threshold": "12"},
+        url="/admin/instruments/phq9",
     )
     assert position("Olga Twelve") < position("Ben Newest")
 

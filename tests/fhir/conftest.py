@@ -11,7 +11,6 @@ from app.instruments.loader import load_instrument
 from app.models import Screening
 from app.services.referral_pdf import request_referral_document
 from app.services.screenings import pin_instrument_version
-from tests.integration_fixtures import demo_patient, incomplete_screening, new_patient_packet, other_clinic, token  # noqa: F401
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from fhirpy.base.exceptions import ResourceNotFound
 
 from app.models import Response, Screening
 from tests.browser.conftest import serving
-from tests.integration_fixtures import parse_fhir
+from tests.fixtures import parse_fhir
 
 TYPES = ["Patient", "Questionnaire", "QuestionnaireResponse", "Observation", "CodeSystem", "DocumentReference"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration_fixtures import bearer, parse_fhir
+from tests.fixtures import bearer, parse_fhir
 
 TOO_LARGE = b"{" + b" " * (3 * 1024 * 1024) + b"}"
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.fhir.codes import LOCAL_CODE_SYSTEM
 from app.models import Patient, ReferralDocument, Response, Screening
-from tests.integration_fixtures import bearer, complete_follow_up, parse_fhir
+from tests.fixtures import bearer, complete_follow_up, parse_fhir
 
 FHIR_JSON = "application/fhir+json"
 
@@ -158,12 +158,12 @@ def test_id_status_and_last_updated_narrow_a_search(client, demo, session, token
 
 
 def test_another_clinics_token_sees_none_of_this_clinics_records(client, demo, session, other_clinic, demo_patient):
-    theirs = other_clinic["token"]
+    theirs = other_clinic.token
     response = client.get(f"/fhir/Patient/patient-{demo_patient.id}", headers=bearer(theirs))
     assert response.status_code == 404
     assert response.json["resourceType"] == "OperationOutcome"
     patients = _all_pages(client, theirs, "/fhir/Patient")[1]
-    own = session.scalars(sa.select(Patient.id).where(Patient.clinic_id == other_clinic["clinic_id"])).all()
+    own = session.scalars(sa.select(Patient.id).where(Patient.clinic_id == other_clinic.clinic_id)).all()
     assert patients == [f"patient-{i}" for i in own]
     assert _all_pages(client, theirs, "/fhir/QuestionnaireResponse", patient=f"patient-{demo_patient.id}")[0] == 0
 

@@ -5,7 +5,7 @@ import pytest
 from app.config import PROJECT_ROOT
 from app.fhir.codes import LOINC, ORDINAL_VALUE, FhirUrls
 from app.fhir.questionnaire import build_questionnaire, build_questionnaire_bundle
-from tests.integration_fixtures import parse_fhir
+from tests.fixtures import parse_fhir
 
 URLS = FhirUrls("https://fhir.example.org/tallyform")
 INSTRUMENTS = sorted(path.stem for path in (PROJECT_ROOT / "questionnaires").glob("*.yaml"))

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Response, Screening
-from tests.integration_fixtures import bearer, complete_follow_up, completed_screenings, parse_fhir
+from tests.fixtures import bearer, complete_follow_up, completed_screenings, parse_fhir
 
 SCORE = "/fhir/QuestionnaireResponse/$score"
 LOINC = "http://loinc.org"

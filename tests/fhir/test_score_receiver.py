@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration_fixtures import bearer, parse_fhir
+from tests.fixtures import bearer, parse_fhir
 
 SCORE = "/fhir/QuestionnaireResponse/$score"
 LFORMS_PHQ9 = json.loads((Path(__file__).parent / "data" / "lforms-phq9-response.json").read_text())

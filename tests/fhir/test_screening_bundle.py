@@ -11,9 +11,9 @@ from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.fhir.codes import FhirUrls
 from app.models import Clinic, Response, Screening
-from app.services.interchange import screening_bundle
 from app.services import packets
-from tests.integration_fixtures import complete_new_screening, completed_screenings, parse_fhir
+from app.services.interchange import screening_bundle
+from tests.fixtures import complete_new_screening, completed_screenings, parse_fhir
 
 BASE = "https://tallyform.org/fhir"
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.models import Packet
 from app.services import screenings
-from tests.integration_fixtures import bearer, by_position, parse_fhir
+from tests.fixtures import bearer, by_position, parse_fhir
 
 SCORE = "/fhir/QuestionnaireResponse/$score"
 BASE = "https://tallyform.org/fhir/Questionnaire"

@@ -24,7 +24,7 @@ from wtforms.fields.core import UnboundField
 from app.db import Base
 from app.services.audit import verify_audit_chain
 from tests.conftest import AuthActions, csrf_token_from
-from tests.patient.conftest import Tablet
+from tests.fixtures import Tablet
 
 # Requests per probe kind, per database: about 1,100 on each (some 2,200 in a CI run).
 ROUTE_EXAMPLES, FORM_EXAMPLES = 300, 500

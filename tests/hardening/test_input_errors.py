@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Packet, Patient
-from tests.admin.conftest import demo_clinic, post_form
 from tests.conftest import csrf_token_from
+from tests.fixtures import demo_clinic_row, post_form
 
 NUL = "\x00"
 
@@ -48,7 +48,7 @@ def test_control_characters_other_than_line_breaks_are_refused_in_text_areas(adm
     )
     assert response.status_code == 200
     assert "control character" in response.text
-    assert "Call us" not in demo_clinic(session).crisis_text
+    assert "Call us" not in demo_clinic_row(session).crisis_text
 
 
 def test_settings_posted_without_referral_destinations_is_a_form_error(admin, session):
@@ -59,13 +59,13 @@ def test_settings_posted_without_referral_destinations_is_a_form_error(admin, se
         "crisis_text": "Call 988.",
     }
     post_form(admin, "/admin/settings", {**settings, "referral_destinations": "Behavioral health\nCounselling"})
-    assert demo_clinic(session).referral_destinations == ["Behavioral health", "Counselling"]
+    assert demo_clinic_row(session).referral_destinations == ["Behavioral health", "Counselling"]
     response = post_form(admin, "/admin/settings", {**settings, "name": "Riverside Again"})
     assert response.status_code == 200
     assert "The list of destinations was missing" in response.text
     session.expire_all()
-    assert demo_clinic(session).name == "Riverside Renamed"
-    assert demo_clinic(session).referral_destinations == ["Behavioral health", "Counselling"]
+    assert demo_clinic_row(session).name == "Riverside Renamed"
+    assert demo_clinic_row(session).referral_destinations == ["Behavioral health", "Counselling"]
 
 
 def test_packet_posted_without_instrument_is_a_form_error(admin, session):

@@ -19,8 +19,8 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app.request_log import JsonFormatter
 from app.models import Patient
+from app.request_log import JsonFormatter
 from tests.conftest import DEMO_PASSWORD, csrf_token_from
 
 NEW_PATIENT = {"mrn": "771203", "name": "Theodora Quill", "date_of_birth": "1961-07-23"}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-
 FURTHER_EVALUATION = "further_evaluation"
 
 # (items 1–7, total, band); the flag follows from the total (≥ 10)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-
 # (items 1–2, total, band)
 VECTORS = [
     ("0 0", 0, "negative"),  # minimum

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-
 FLAG9 = "suicidal_ideation"
 
 # (reference id, items 1–9, total, band, item-9 flag raised, provisional syndrome)

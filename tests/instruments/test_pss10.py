@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-
 # (raw answers as ticked, items 1–10; total; band)
 VECTORS = [
     pytest.param("0 0 0 0 0 0 0 0 0 0", 16, "moderate", id="all-never"),  # 0 + 4×4 = 16

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.conftest import AuthActions
-from tests.integration_fixtures import bearer, parse_fhir
+from tests.fixtures import bearer, parse_fhir
 from tests.patient.clinic_sitting import PHARMACY, completed_check_in
 
 

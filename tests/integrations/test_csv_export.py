@@ -12,7 +12,7 @@ from app.exports.csv_rows import ResponseRow, csv_lines
 from app.models import AuditEvent, Packet, Patient, Response
 from app.services import patients
 from tests.conftest import csrf_token_from
-from tests.integration_fixtures import by_position, complete_new_screening
+from tests.fixtures import by_position, complete_new_screening
 
 DOWNLOAD = "/admin/integrations/responses.csv"
 
@@ -120,7 +120,7 @@ def test_admin_download_streams_is_scoped_to_the_clinic_and_is_audited(client, l
     rows = _rows(first + rest)
     demo_responses = session.scalar(
         sa.select(sa.func.count(Response.id)).where(
-            Response.screening_id != other_clinic["screening_id"],
+            Response.screening_id != other_clinic.screening_id,
             Response.submitted_at >= datetime(2026, 1, 1, tzinfo=UTC),
         )
     )

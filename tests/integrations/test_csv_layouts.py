@@ -18,7 +18,7 @@ from app.models import Response, User
 from app.services.clinician_inputs import record_clinician_input
 from app.services.interchange import PinnedDefinitions
 from tests.conftest import csrf_token_from
-from tests.integration_fixtures import bearer, by_position, complete_new_screening
+from tests.fixtures import bearer, by_position, complete_new_screening
 
 
 def _export(runner, tmp_path, *args, name="responses.csv"):

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.integration_fixtures import completed_screenings, parse_fhir
+from tests.fixtures import completed_screenings, parse_fhir
 
 
 def test_export_fhir_prints_the_screening_bundle(runner, client, session, demo, token):

@@ -6,8 +6,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.patient.flow import build_steps
 from app.services.clinic_questions import clinic_questions_definition
-from tests.admin.conftest import post_form
-from tests.patient.conftest import Tablet
+from tests.fixtures import Tablet, post_form
 
 THERAPIST = "Do you currently see a therapist or counsellor?"
 TRAVEL = "How did you get here today?"

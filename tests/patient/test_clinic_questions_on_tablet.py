@@ -7,8 +7,8 @@ from sqlalchemy.exc import DatabaseError
 
 from app.models import ClinicQuestionResponse, ClinicQuestionSet, DraftAnswer, Response
 from app.models.screening import ImmutableRecordError
-from tests.clinician.conftest import page_text
 from tests.conftest import csrf_token_from
+from tests.fixtures import Tablet, page_text
 from tests.patient.clinic_sitting import (
     LABEL,
     PACKET,
@@ -20,7 +20,6 @@ from tests.patient.clinic_sitting import (
     complete_check_in,
     make_check_in_packet,
 )
-from tests.patient.conftest import Tablet
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from app.db import utcnow
 from app.models import AccessAttempt, DraftAnswer, KioskSession, Screening
 from app.services import access_codes, kiosk
 from app.services.access_codes import AccessCodeError
-from tests.patient.conftest import Tablet
+from tests.fixtures import Tablet
 
 TABLET = "10.0.0.5"
 WRONG = "ZZZZ-ZZZZ"

@@ -3,6 +3,7 @@ from the catalogue, with no English left on a Spanish page."""
 
 import html
 import re
+
 import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
@@ -10,7 +11,6 @@ from babel.messages.pofile import read_po
 from app.config import PROJECT_ROOT
 from app.models import Clinic, Screening
 from tests.conftest import csrf_token_from
-from tests.patient.test_language_on_tablet import start_in  # noqa: F401  (fixture)
 from tests.patient.test_tablet_flow import answers_for, steps_of
 
 SPANISH_PO = PROJECT_ROOT / "app" / "translations" / "es" / "LC_MESSAGES" / "messages.po"

@@ -3,46 +3,15 @@ language on the welcome screen, and each response keeps the language and wording
 
 import html
 import re
-from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
-from app.models import InstrumentVersion, Packet, Patient, Response, Screening
-from app.services import access_codes, languages
+from app.models import InstrumentVersion, Response, Screening
+from app.services import languages
 from tests.conftest import csrf_token_from
 from tests.patient.test_tablet_flow import answers_for, steps_of
 
 ES_STEM = "Durante las últimas 2 semanas, ¿qué tan seguido ha tenido molestias debido a los siguientes problemas?"
-
-
-@pytest.fixture
-def start_in(app, demo, session):
-    """start_in(language, packet, gap_choice) -> (screening_id, code), as the front desk would."""
-
-    def start(language: str, packet: str = "Follow-up", gap_choice: str | None = None):
-        patient = session.scalar(sa.select(Patient).where(Patient.mrn == "103377"))
-        chosen = session.scalar(sa.select(Packet).where(Packet.name == packet))
-        with app.app_context():
-            screening = languages.start_screening(
-                session,
-                app.extensions["tallyform.instruments"],
-                patient,
-                chosen,
-                language=language,
-                gap_choice=gap_choice,
-                created_by_id=None,
-            )
-            code = access_codes.issue_access_code(
-                session,
-                screening,
-                secret_key=app.config["SECRET_KEY"],
-                lifetime=timedelta(minutes=30),
-                created_by_id=None,
-            )
-        return screening.id, code
-
-    return start
 
 
 def test_spanish_sitting_shows_the_spanish_stem_item_and_options(start_in, tablet):

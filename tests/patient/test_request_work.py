@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.models import KioskSession
 from app.services import kiosk
-from tests.clinician.conftest import count_queries  # noqa: F401  (the fixture)
 
 
 def touches(statements, table: str, verb: str) -> list[str]:

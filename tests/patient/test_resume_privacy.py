@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.models import DraftAnswer, KioskSession, Response, Screening
 from tests.conftest import csrf_token_from
-from tests.patient.conftest import Tablet
+from tests.fixtures import Tablet
 
 FOLLOW_UP_STEPS = 17  # PHQ-9 (10 items) and GAD-7 (7), no instructions screens
 NEARLY_EVERY_DAY = "Nearly every day"

@@ -9,7 +9,7 @@ from app.models import AccessCode, DraftAnswer, KioskSession, Response, Screenin
 from app.patient.flow import build_steps
 from app.services import access_codes
 from tests.conftest import csrf_token_from
-from tests.patient.conftest import Tablet
+from tests.fixtures import Tablet
 
 NEW_PATIENT = ["phq9", "gad7", "pss10", "aceaware"]
 

@@ -12,16 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from pypdf import PdfReader
 
 from app.db import utcnow
 from app.extensions import db
-from app.reports.render import render_referral
 from app.models import Clinic, Patient, Response, Screening, User
-from app.services import access_codes, clinics, packets, screenings
-from app.services.kiosk import draft_answers
 from app.patient.flow import build_steps
+from app.reports.render import render_referral
+from app.services import clinics, packets, screenings
+from app.services.kiosk import draft_answers
+from tests.fixtures import issue_code
 
 PACKET = ["phq2", "phq9", "pcptsd5", "pcl5"]
 PROGRESS = re.compile(r"Question (\d+) of (\d+)")
@@ -41,13 +41,7 @@ def two_step(app, demo, session, registry):
         patient = session.scalar(sa.select(Patient).where(Patient.mrn == "103377"))
         with app.app_context():
             screening = screenings.create_screening(session, patient, packet, created_by_id=None, registry=registry)
-            code = access_codes.issue_access_code(
-                session,
-                screening,
-                secret_key=app.config["SECRET_KEY"],
-                lifetime=timedelta(minutes=30),
-                created_by_id=None,
-            )
+            code = issue_code(app, session, screening)
         return screening.id, code
 
     return start

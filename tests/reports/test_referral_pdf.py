@@ -21,7 +21,7 @@ from app.instruments.registry import InstrumentRegistry
 from app.models import Clinic
 from app.reports.fetcher import FONTS_DIR, PackagedAssetFetcher, RefusedResourceError
 from app.reports.render import render_pdf, render_referral
-from tests.clinician.conftest import at, latest_screening_id
+from tests.fixtures import at, latest_screening_id
 
 ITEM9 = "Thoughts that you would be better off dead or of hurting yourself in some way"
 

@@ -1,1 +1,0 @@
-from tests.integration_fixtures import demo_patient, incomplete_screening, new_patient_packet, other_clinic, token  # noqa: F401

@@ -1,1 +1,0 @@
-from tests.clinician.conftest import demo_clinic  # noqa: F401 - shared fixture
