@@ -1,93 +1,131 @@
-"""Every instrument in questionnaires/, in English and in each verified translation, is given
-on the tablet step by step, served as a valid FHIR Questionnaire, and printed in the referral
-summary. A new instrument file joins this loop by itself, and fails it if any of the three is
-missing."""
+"""The contract every questionnaires/*.yaml file keeps, checked for each file found on disk.
+
+A new instrument gets these checks by being added to the directory: it loads; the lowest and
+highest possible answers score to the ends of its own total_range; every band's bounds are
+classified into that band; options have distinct values; no item text is empty.
+"""
 
 from __future__ import annotations
-
-import html
-import re
 
 import pytest
 
 from app.config import PROJECT_ROOT
-from app.instruments.registry import InstrumentRegistry
-from tests.fixtures import Tablet, bearer, csrf_token_from, parse_fhir, referral_html_of
+from app.instruments.loader import load_instrument
+from app.instruments.scoring import score
 
-REGISTRY = InstrumentRegistry.from_directory(PROJECT_ROOT / "questionnaires")
-SITTINGS = sorted(
-    (instrument_id, language) for instrument_id in REGISTRY for language in REGISTRY.languages(instrument_id)
-)
-FIELD = re.compile(r'name="(item_[a-z0-9_]+)"')
-OPTION = re.compile(r'<input[^>]*type="radio"[^>]*value="(-?\d+)"')
+FILES = sorted((PROJECT_ROOT / "questionnaires").glob("*.yaml"))
+CUT_OFF_FILES = [path for path in FILES if load_instrument(path).definition.scoring.cut_off]
 
 
-def _plain(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+@pytest.fixture(params=FILES, ids=lambda path: path.name)
+def loaded(request):
+    return load_instrument(request.param)
 
 
-def _texts(node) -> list[str]:
-    """Every `text` in a FHIR resource, however deep."""
-    if isinstance(node, list):
-        return [text for child in node for text in _texts(child)]
-    if isinstance(node, dict):
-        own = [node["text"]] if isinstance(node.get("text"), str) else []
-        return own + [text for key, child in node.items() if key != "text" for text in _texts(child)]
-    return []
+def points(definition, item, value: int) -> int:
+    """What one answer adds to the total under the file's own rule (sum with reversed items, or count)."""
+    rule = definition.scoring.total
+    if rule.method == "count_at_least":
+        return int(value >= rule.count_value)
+    return rule.reverse_from - value if item.id in rule.reverse_items else value
 
 
-def _sit(tablet: Tablet) -> list[str]:
-    """Every screen of the sitting, each answered with its highest option (so that a gate
-    question leads on to its items), then submitted; the screens' words."""
-    screens, location = [], "/kiosk/step/0"
-    while location.startswith("/kiosk/step/"):
-        page = tablet.client.get(location)
-        assert page.status_code == 200, location
-        screens.append(_plain(page.text))
-        data = {"csrf_token": csrf_token_from(page.text), "nav": "next"}
-        field = FIELD.search(page.text)
-        if field:
-            data[field.group(1)] = str(max(int(value) for value in OPTION.findall(page.text)))
-        answered = tablet.client.post(location, data=data)
-        assert answered.status_code == 302, location
-        location = answered.headers["Location"]
-        assert len(screens) < 100, "the sitting never reached its review"
-    assert location == "/kiosk/review"
-    assert tablet.submit().status_code == 302
-    return screens
+def values_by_points(definition, item) -> list[int]:
+    """The item's option values, the one scoring fewest points first."""
+    values = [option.value for option in definition.options_for(item)]
+    return sorted(values, key=lambda value: points(definition, item, value))
 
 
-def test_every_instrument_file_is_in_the_loop(registry):
-    files = {path.stem for path in (PROJECT_ROOT / "questionnaires").glob("*.yaml")}
-    assert files == set(registry) == {instrument_id for instrument_id, _ in SITTINGS}
-    assert {(t.translates, t.language) for t in registry.translations()} <= set(SITTINGS)
+def opened_gate(definition) -> dict[str, int]:
+    """The gate question (if the file has one) answered so that its items are asked."""
+    gate = definition.scoring.gate
+    if gate is None:
+        return {}
+    values = [option.value for option in definition.options_for(definition.item(gate.item))]
+    return {gate.item: next(value for value in values if value != gate.stop_value)}
 
 
-@pytest.mark.parametrize(("instrument_id", "language"), SITTINGS)
-def test_instrument_is_given_on_the_tablet_served_as_fhir_and_printed(
-    instrument_id, language, app, demo, registry, client, token, make_packet, start_in
-):
-    wording = registry.wording(instrument_id, language).definition
-    english = registry[instrument_id].definition
-    packet = make_packet(demo, f"Only {instrument_id}", [instrument_id])
-    screening_id, code = start_in(language, packet)
-    tablet = Tablet(client)
-    assert tablet.enter_code(code).status_code == 302
+def answers_adding_up_to(definition, target: int) -> dict[str, int]:
+    """A complete response whose total is `target`: each item takes the most points still needed."""
+    answers, needed = opened_gate(definition), target
+    for item in definition.scored_items:
+        values = values_by_points(definition, item)
+        fitting = [value for value in values if points(definition, item, value) <= needed] or values[:1]
+        answers[item.id] = fitting[-1]
+        needed -= points(definition, item, fitting[-1])
+    assert needed == 0, f"no response adds up to {target}"
+    return answers
 
-    # the tablet: every item on a screen of its own, in the sitting's language
-    screens = _sit(tablet)
-    for item in wording.items:
-        assert sum(_plain(html.escape(item.text)) in screen for screen in screens) == 1, item.id
 
-    # FHIR: a valid Questionnaire carrying every item's published wording
-    response = client.get(f"/fhir/Questionnaire/{instrument_id}", headers=bearer(token))
-    assert response.status_code == 200
-    questionnaire = parse_fhir(response.json)
-    assert questionnaire.id == instrument_id
-    assert {item.text for item in english.items} <= set(_texts(response.json))
+def extreme_answers(definition, position: int) -> dict[str, int]:
+    """Every scored item answered with its lowest-scoring (position 0) or highest-scoring (-1) option."""
+    return opened_gate(definition) | {
+        item.id: values_by_points(definition, item)[position] for item in definition.scored_items
+    }
 
-    # the referral summary: a section for the instrument, every answered item worded as published
-    printed = _plain(referral_html_of(app, screening_id))
-    assert english.title in printed or wording.title in printed
-    for item in english.items:
-        assert item.text in printed, item.id
+
+def clinician_inputs_for(definition):
+    """Every way the band can be settled: no input, or each value of the file's clinician input."""
+    wanted = definition.scoring.clinician_input
+    return [None] + ([{wanted.key: value} for value in wanted.values] if wanted else [])
+
+
+def test_loads_with_id_matching_file_name(loaded):
+    assert loaded.id == loaded.path.stem
+    assert len(loaded.version) == 64
+
+
+@pytest.mark.parametrize(("position", "end"), [(0, 0), (-1, 1)], ids=["lowest", "highest"])
+def test_extreme_answers_score_to_the_ends_of_total_range(loaded, position, end):
+    definition = loaded.definition
+
+    result = score(definition, loaded.version, extreme_answers(definition, position))
+
+    assert result.total == definition.total_range[end]
+    assert (result.total_min, result.total_max) == definition.total_range
+
+
+def test_every_band_boundary_is_classified_into_its_band(loaded):
+    definition = loaded.definition
+    for band in definition.scoring.bands:
+        for boundary in (band.min, band.max):
+            answers = answers_adding_up_to(definition, boundary)
+            for inputs in clinician_inputs_for(definition):
+                result = score(definition, loaded.version, answers, inputs)
+                assert result.total == boundary
+                if band.by_input is None:
+                    expected = band.key
+                else:
+                    # No input at all is read as "unknown": the band waits for it.
+                    input_value = (inputs or {}).get(definition.scoring.clinician_input.key, "unknown")
+                    expected = band.by_input.get(input_value)
+                assert result.band == expected, f"{band.key} at {boundary} with {inputs}"
+
+
+@pytest.mark.parametrize("path", CUT_OFF_FILES, ids=lambda path: path.name)
+def test_a_clinic_chosen_cut_off_puts_each_choice_in_the_band_at_or_above_it(path):
+    loaded = load_instrument(path)
+    definition = loaded.definition
+    cut_off = definition.scoring.cut_off
+    for choice in cut_off.values:
+        at = score(definition, loaded.version, answers_adding_up_to(definition, choice), cut_off=choice)
+        below = score(definition, loaded.version, answers_adding_up_to(definition, choice - 1), cut_off=choice)
+        assert (at.band, below.band) == (cut_off.at_or_above.key, cut_off.below.key), choice
+
+
+def test_every_item_offers_options_with_distinct_values(loaded):
+    definition = loaded.definition
+    for item in definition.items:
+        values = [option.value for option in definition.options_for(item)]
+        assert values, f"item {item.id} has no options"
+        assert len(set(values)) == len(values), f"item {item.id}"
+
+
+def test_every_item_text_is_non_empty(loaded):
+    for item in loaded.definition.items:
+        assert item.text.strip(), f"item {item.id}"
+
+
+def test_every_option_label_is_non_empty(loaded):
+    for key, options in loaded.definition.option_sets.items():
+        assert all(option.label.strip() for option in options), key

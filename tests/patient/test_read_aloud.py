@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from app.models import Clinic
-from tests.patient.test_language_on_tablet import ES_STEM, start_in  # noqa: F401  (fixture)
+from tests.patient.test_language_on_tablet import ES_STEM
 
 LISTEN = re.compile(
     r'<button type="button" class="button small listen" hidden data-listen-lang="([a-z]+)" '
