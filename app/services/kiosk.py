@@ -56,15 +56,19 @@ def current_kiosk_session(
     return kiosk
 
 
+# Every tablet request needs the screening too: one query, not two. Built once: building it
+# (the joinedload option above all) cost twice what running it does, on every tablet request.
+_LIVE_KIOSK_SESSION = (
+    sa.select(KioskSession)
+    .options(joinedload(KioskSession.screening))
+    .where(KioskSession.token_hash == sa.bindparam("token_hash"), KioskSession.ended_at.is_(None))
+)
+
+
 def _live_kiosk_session(session: Session, token: str | None) -> KioskSession | None:
     if not token:
         return None
-    # Every tablet request needs the screening too: one query, not two.
-    return session.scalar(
-        sa.select(KioskSession)
-        .options(joinedload(KioskSession.screening))
-        .where(KioskSession.token_hash == token_hash(token), KioskSession.ended_at.is_(None))
-    )
+    return session.scalar(_LIVE_KIOSK_SESSION, {"token_hash": token_hash(token)})
 
 
 def _end(session: Session, kiosk: KioskSession, reason: str, now: datetime) -> None:
