@@ -143,19 +143,30 @@ def _upsert_draft(
     """One statement, so two taps at once never both insert (the database settles it).
     A blank answer does not replace one saved before `keep_before`: the screen showed it blank
     only because it hides earlier answers."""
-    dialect = session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DraftAnswer)
-    statement = insert.values(screening_id=screening.id, instrument_id=instrument_id, item_id=item_id, **values)
-    replaces = None
-    if keep_before is not None and values["value"] is None and values["text_value"] is None:
-        replaces = DraftAnswer.updated_at >= keep_before
-    session.execute(
-        statement.on_conflict_do_update(
+    keeps = keep_before is not None and values["value"] is None and values["text_value"] is None
+    params = {"screening_id": screening.id, "instrument_id": instrument_id, "item_id": item_id, **values}
+    if keeps:
+        params["keep_before"] = keep_before
+    session.execute(_draft_upsert(session.get_bind().dialect.name, keeps), params)
+
+
+_DRAFT_VALUES = ("value", "text_value", "instrument_version", "updated_at")
+_DRAFT_UPSERTS: dict[tuple[str, bool], sa.Insert] = {}
+
+
+def _draft_upsert(dialect: str, keeps: bool) -> sa.Insert:
+    """The upsert for the dialect, its values given when it runs; `keeps` adds the condition
+    that a blank answer replaces only one saved since :keep_before. Built once each: building
+    it cost a fifth of a tablet's answer."""
+    key = (dialect, keeps)
+    if key not in _DRAFT_UPSERTS:
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(DraftAnswer)
+        _DRAFT_UPSERTS[key] = insert.on_conflict_do_update(
             index_elements=[DraftAnswer.screening_id, DraftAnswer.instrument_id, DraftAnswer.item_id],
-            set_={name: statement.excluded[name] for name in values},
-            where=replaces,
+            set_={name: insert.excluded[name] for name in _DRAFT_VALUES},
+            where=DraftAnswer.updated_at >= sa.bindparam("keep_before") if keeps else None,
         )
-    )
+    return _DRAFT_UPSERTS[key]
 
 
 def save_answer(
