@@ -114,22 +114,29 @@ class TabletAnswers:
         return shown | self.earlier
 
 
+# Built once, the values bound when they run: every step's GET and POST reads its screen's row.
+_SCREENING_DRAFTS = sa.select(
+    DraftAnswer.instrument_id,
+    DraftAnswer.item_id,
+    DraftAnswer.value,
+    DraftAnswer.text_value,
+    DraftAnswer.updated_at,
+).where(DraftAnswer.screening_id == sa.bindparam("screening_id"))
+_SCREEN_DRAFT = _SCREENING_DRAFTS.where(
+    DraftAnswer.instrument_id == sa.bindparam("instrument_id"), DraftAnswer.item_id == sa.bindparam("item_id")
+)
+
+
 def tablet_answers(
     session: Session, kiosk: KioskSession, instrument_id: str | None = None, item_id: str | None = None
 ) -> TabletAnswers:
     """The answers this tablet may show: all of them, or one screen's (a step loads one row)."""
-    query = sa.select(
-        DraftAnswer.instrument_id,
-        DraftAnswer.item_id,
-        DraftAnswer.value,
-        DraftAnswer.text_value,
-        DraftAnswer.updated_at,
-    ).where(DraftAnswer.screening_id == kiosk.screening_id)
+    params = {"screening_id": kiosk.screening_id}
     if instrument_id is not None:
-        query = query.where(DraftAnswer.instrument_id == instrument_id, DraftAnswer.item_id == item_id)
+        params |= {"instrument_id": instrument_id, "item_id": item_id}
     shown: dict[str, dict[str, int | str | None]] = {}
     earlier = set()
-    for row in session.execute(query):
+    for row in session.execute(_SCREENING_DRAFTS if instrument_id is None else _SCREEN_DRAFT, params):
         if row.updated_at < kiosk.created_at:
             earlier.add((row.instrument_id, row.item_id))
         else:
