@@ -129,7 +129,10 @@ def _utc_from_text(text: str) -> datetime:
 
 
 def _json_from_text(text: str | None) -> dict:
-    return json.loads(text) if text else {}
+    # most rows carry no clinician input ("{}"): not worth a decoder's call
+    if not text or text == "{}":
+        return {}
+    return json.loads(text)
 
 
 # SQLite hands back dates, times and JSON as text, which SQLAlchemy converts in Python (a
@@ -164,27 +167,29 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     labels: dict[tuple[str, str | None], tuple[str | None, tuple[str, ...]]] = {}
     with bind.connect() as reader:
         for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
-            values = list(row)
-            for index, convert in converted:
-                values[index] = convert(values[index])
+            if converted:
+                row = list(row)
+                for index, convert in converted:
+                    row[index] = convert(row[index])
             # the query's columns are ResponseRow's fields, then the band's label as scored
-            *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = values
-            key = (row.instrument_version, band)
-            if key not in labels:
-                version = key[0]
+            *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = row
+            version = fields[8]  # instrument_version
+            label = labels.get((version, band))
+            if label is None:
                 if version not in definitions:
                     definitions |= pinned_definitions(session, {version})
-                label = score_label(definitions[version], {"band_label": band})
-                labels[key] = (label.band_text, label.remarks)
+                scored = score_label(definitions[version], {"band_label": band})
+                label = labels[version, band] = (scored.band_text, scored.remarks)
             stored = ResponseRow(
                 *fields,
                 flags.split(";") if flags else (),
                 created_at,
                 submitted_at,
                 inputs or {},
-                *labels[key],
+                *label,
             )
-            yield _settled(definitions[row.instrument_version], stored, given, cut_off)
+            # few rows have a later input: the others need no call to settle them
+            yield stored if given is None else _settled(definitions[version], stored, given, cut_off)
 
 
 def start_csv_export(
