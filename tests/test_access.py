@@ -54,6 +54,7 @@ OURS = 404  # a record of the demo clinic, asked for by the other clinic's admin
 # (endpoint, method) -> (path, {role: outcome}); {names} are the demo clinic's records (access_ids).
 ACCESS: dict[tuple[str, str], tuple[str, dict]] = {
     ("index", "GET"): ("/", same("/staff/")),
+    ("favicon", "GET"): ("/favicon.ico", same(200)),
     ("health.healthz", "GET"): ("/healthz", same(200)),
     # no queue worker runs in these tests: readiness is refused for want of its heartbeat
     ("health.readyz", "GET"): ("/readyz", same(503)),
@@ -162,7 +163,7 @@ ACCESS: dict[tuple[str, str], tuple[str, dict]] = {
     ("api.screenings", "GET"): ("/api/screenings", TOKEN_ONLY),
     ("api.screening", "GET"): ("/api/screenings/{screening}", TOKEN_ONLY),
 }
-ROWS = 96  # route and method pairs: a new route adds a row here and in the table
+ROWS = 97  # route and method pairs: a new route adds a row here and in the table
 NOT_PAGES = {"static"}
 
 

@@ -92,7 +92,7 @@ def test_audit_trail_reads_in_words_and_its_details_wrap(settings_server, new_pa
     page = new_page(viewport)
     staff_sign_in(page, settings_server, "admin")
     page.goto(f"{settings_server}/admin/settings")
-    page.get_by_label("Crisis and support message").fill(NEW_CRISIS_TEXT + " " + viewport)
+    page.get_by_label("Crisis and support message", exact=True).fill(NEW_CRISIS_TEXT + " " + viewport)
     page.get_by_role("button", name="Save settings").click()
     page.goto(f"{settings_server}/admin/audit")
     body = page.locator("tbody").inner_text()
