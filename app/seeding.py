@@ -41,6 +41,7 @@ def load_demo_clinic(session: Session, registry: InstrumentRegistry, path: Path)
         spec = {"referral_destinations": clinic.referral_destinations, **data["generated_history"]}
         for record in generated_patients(registry, spec):
             _load_patient(session, registry, clinic, record)
+    session.commit()  # the last patient's review; every screening before it was committed with its submit
     return clinic
 
 
@@ -100,7 +101,7 @@ def _load_review(
         row.referral_destination, row.referral_reason = review["destination"], "Ongoing symptoms at follow-up."
         row.referral_by_id, row.referral_at = clinician.id, screening.completed_at + timedelta(hours=3)
     session.add(row)
-    session.commit()
+    session.flush()
 
 
 def _answers(rng: random.Random, level: float, count: int, top: int = 3) -> list[int]:

@@ -380,7 +380,6 @@ def build_dashboard(
 def _audited(session: Session, registry: InstrumentRegistry, user: User, action: str, dates: tuple[date, date]):
     dashboard = build_dashboard(session, registry, user.clinic, *dates)
     record_staff_event(session, action, user, "clinic", user.clinic_id, {"from": str(dates[0]), "to": str(dates[1])})
-    session.commit()
     return dashboard
 
 
@@ -388,7 +387,9 @@ def view_dashboard(
     session: Session, registry: InstrumentRegistry, user: User, date_from: date, date_to: date
 ) -> Dashboard:
     """The dashboard, recorded in the audit trail: its re-screening list names patients."""
-    return _audited(session, registry, user, "dashboard.view", (date_from, date_to))
+    dashboard = _audited(session, registry, user, "dashboard.view", (date_from, date_to))
+    session.commit()
+    return dashboard
 
 
 def dashboard_charts(board: Dashboard) -> dict:
@@ -455,6 +456,7 @@ def export_dashboard_csv(
     session: Session, registry: InstrumentRegistry, user: User, date_from: date, date_to: date
 ) -> str:
     dashboard = _audited(session, registry, user, "dashboard.export", (date_from, date_to))
+    session.commit()
     buffer = io.StringIO()
     csv.writer(buffer).writerows([[spreadsheet_safe(cell) for cell in row] for row in dashboard_rows(dashboard)])
     return buffer.getvalue()
