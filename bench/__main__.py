@@ -35,6 +35,7 @@ BIG, SMALL, CSV_SCREENINGS = 100_000, 1_000, 5_000  # the CSV clinic: 2 response
 TABLETS = 50
 QUICK_PACKET = ("Quick check", ["phq2"])
 FIGURES = ("worklist", "tablet", "pdf", "csv", "startup")
+SEEDED_CLINICS = {"worklist": ("small", "big"), "csv": ("csv",)}  # the seeded clinics each figure reads
 EXTRAS = ("dashboard",)  # printed as figures of their own, with no baseline to compare against
 
 
@@ -67,8 +68,9 @@ def bench_app(url: str):
     return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "QUEUE_IMMEDIATE": True, **FAST_HASHING})
 
 
-def prepare(url: str) -> dict:
-    """Migrate, load the demo clinic, and seed the benchmark clinics; returns their ids."""
+def prepare(url: str, clinics: set[str]) -> dict:
+    """Migrate, load the demo clinic and seed the benchmark `clinics` ("small", "csv", "big");
+    returns their ids. The tablet and PDF figures need only the demo clinic."""
     from alembic import command
 
     from app.cli import alembic_config
@@ -91,6 +93,8 @@ def prepare(url: str) -> dict:
         reviewer = db.session.scalar(sa.select(User.id).where(User.clinic_id == demo.id, User.role == "clinician"))
         metadata.create_all(db.engine)
         for key, count in (("small", SMALL), ("csv", CSV_SCREENINGS), ("big", BIG)):
+            if key not in clinics:
+                continue
             took = seconds(
                 lambda k=key, c=count: ids.__setitem__(
                     k, seed_clinic_history(db.session, instruments(), f"bench-{k}", c, reviewer)
@@ -489,7 +493,8 @@ def main() -> None:
             if "dashboard" in wanted:
                 # first, on the empty database: it loads its rows at an earlier revision
                 bench_dashboard(url, label)
-            ids = prepare(url) if wanted & {"worklist", "tablet", "pdf", "csv"} else {}
+            needed = {clinic for name in wanted for clinic in SEEDED_CLINICS.get(name, ())}
+            ids = prepare(url, needed) if wanted & {"worklist", "tablet", "pdf", "csv"} else {}
             for name in FIGURES:
                 if name in wanted:
                     outcomes.append((label, run_figure(name, url, ids, workdir)))
