@@ -78,6 +78,7 @@ class SignInChallenge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+
 PASSWORD_TOKEN_PURPOSES = ("set", "reset")
 
 

@@ -108,11 +108,10 @@ def record_event(
     target_id: int | str | None = None,
     details: dict | None = None,
 ) -> AuditEvent:
-    """Add an event to the caller's transaction (the caller commits)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise writers so two transactions never chain onto the same previous event.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(7317001)"))
-    prev_hash = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    """Add an event to the caller's transaction (the caller commits). It is linked into the
+    chain when the transaction next flushes (`_link_pending_events`), not here: the link
+    needs the chain's head, which on PostgreSQL means a lock held until the commit, so the
+    later the link, the less one transaction's work holds up every other writer's."""
     event = AuditEvent(
         at=utcnow().replace(microsecond=0),
         clinic_id=clinic_id,
@@ -122,17 +121,51 @@ def record_event(
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
         details=details or {},
-        prev_hash=prev_hash or GENESIS,
     )
-    event.hash = event_digest(audit_key(), event.prev_hash, event_fields(event))
+    key, anchor = _configured()
+    session.info.setdefault(PENDING, []).append((event, key, anchor))
     session.add(event)
-    session.flush()
-    session.info[HEADS] = (event.id, event.hash, anchor_path())
     return event
+
+
+# Events added but not yet linked, in the order they were recorded; and the head this
+# transaction has linked onto so far (its hash), so a second event reads no row and takes no lock.
+PENDING = "tallyform.audit_pending"
+TRANSACTION_HEAD = "tallyform.audit_transaction_head"
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _link_pending_events(session: Session, _flush_context, _instances) -> None:
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    prev_hash = session.info.get(TRANSACTION_HEAD)
+    if prev_hash is None:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            # Serialise writers so two transactions never chain onto the same previous event;
+            # held until this transaction ends.
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(7317001)"))
+        prev_hash = connection.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    for event, key, _anchor in pending:
+        event.prev_hash = prev_hash
+        event.hash = prev_hash = event_digest(key, prev_hash, event_fields(event))
+    session.info[TRANSACTION_HEAD] = prev_hash
+    session.info[HEADS] = pending[-1]
+
+
+@sa.event.listens_for(Session, "after_flush_postexec")
+def _note_head_id(session: Session, _flush_context) -> None:
+    """The anchor line needs the head's id, which its insert has just given it."""
+    head = session.info.get(HEADS)
+    if isinstance(head, tuple) and len(head) == 3 and isinstance(head[0], AuditEvent):
+        event, _key, anchor = head
+        session.info[HEADS] = (event.id, event.hash, anchor)
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _anchor_head(session: Session) -> None:
+    session.info.pop(TRANSACTION_HEAD, None)
     head = session.info.pop(HEADS, None)
     if head is None:
         return
@@ -147,8 +180,11 @@ def _anchor_head(session: Session) -> None:
 
 
 @sa.event.listens_for(Session, "after_rollback")
-def _forget_head(session: Session) -> None:
-    session.info.pop(HEADS, None)
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_head(session: Session, *_previous_transaction) -> None:
+    # A savepoint rolled back may have taken linked events with it: the next link reads the head.
+    for key in (HEADS, PENDING, TRANSACTION_HEAD):
+        session.info.pop(key, None)
 
 
 def verify_audit_chain(session: Session, key: bytes | None = None) -> int | None:

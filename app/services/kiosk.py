@@ -21,7 +21,7 @@ from app.models import DraftAnswer, KioskSession, Screening
 from app.security.tokens import token_hash
 from app.services.audit import record_screening_event
 from app.services.clinic_answers import pinned_question_set
-from app.services.screenings import ScreeningError, complete_screening, raise_safety_flag
+from app.services.screenings import ScreeningError, add_completion, raise_safety_flag
 from app.services.sections import section
 
 
@@ -89,11 +89,13 @@ def draft_answers(
 ) -> dict[str, dict[str, int | str | None]]:
     """Every saved answer (or one instrument's), for scoring and submitting; never for display."""
     drafts: dict[str, dict[str, int | str | None]] = {}
-    query = sa.select(DraftAnswer).where(DraftAnswer.screening_id == screening_id)
+    # Columns, not DraftAnswer objects: a submit reads every draft and needs no identity map.
+    query = sa.select(DraftAnswer.instrument_id, DraftAnswer.item_id, DraftAnswer.value, DraftAnswer.text_value)
+    query = query.where(DraftAnswer.screening_id == screening_id)
     if instrument_id is not None:
         query = query.where(DraftAnswer.instrument_id == instrument_id)
-    for draft in session.scalars(query):
-        drafts.setdefault(draft.instrument_id, {})[draft.item_id] = _value(draft.value, draft.text_value)
+    for row in session.execute(query):
+        drafts.setdefault(row.instrument_id, {})[row.item_id] = _value(row.value, row.text_value)
     return drafts
 
 
@@ -218,9 +220,7 @@ def submit_from_tablet(session: Session, registry: InstrumentRegistry, kiosk: Ki
     now = utcnow()
     answers = draft_answers(session, screening.id)
     question_set = pinned_question_set(session, screening)  # read before the drafts that pin it go
-    session.execute(sa.delete(DraftAnswer).where(DraftAnswer.screening_id == screening.id))
-    _end(session, kiosk, "submitted", now)
-    complete_screening(
+    add_completion(
         session,
         registry,
         screening,
@@ -229,6 +229,10 @@ def submit_from_tablet(session: Session, registry: InstrumentRegistry, kiosk: Ki
         actor_kind="kiosk",
         clinic_question_set=question_set,
     )
+    session.execute(sa.delete(DraftAnswer).where(DraftAnswer.screening_id == screening.id))
+    _end(session, kiosk, "submitted", now)
+    # The one commit of a submit; the summary is queued after it (services/after_commit.py).
+    session.commit()
     return screening
 
 

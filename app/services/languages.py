@@ -76,9 +76,7 @@ def not_available_in(registry: InstrumentRegistry, instrument_ids: list[str], la
     if language == ENGLISH:
         return []
     return [
-        instrument_id
-        for instrument_id in instrument_ids
-        if not section(instrument_id).is_worded_in(registry, language)
+        instrument_id for instrument_id in instrument_ids if not section(instrument_id).is_worded_in(registry, language)
     ]
 
 

@@ -77,11 +77,13 @@ def _intervals(session: Session, packet_ids: Iterable[int | None]) -> dict[tuple
     return {(packet_id, instrument_id): weeks for packet_id, instrument_id, weeks in rows}
 
 
-def refresh_patient_totals(session: Session, screening: Screening) -> None:
+def refresh_patient_totals(session: Session, screening: Screening, responses: Iterable[Response] | None = None) -> None:
     """Rewrite the patient's course on each instrument the screening has a total for. A
     course is a handful of rows read by the patient's index, so it is rebuilt whole: a
-    screening completed out of time order (a late sync, a seeded history) places itself."""
-    instrument_ids = {response.instrument_id for response in screening.responses if response.total is not None}
+    screening completed out of time order (a late sync, a seeded history) places itself.
+    `responses`: the screening's, when the caller holds them (else they are loaded)."""
+    given = screening.responses if responses is None else responses
+    instrument_ids = {response.instrument_id for response in given if response.total is not None}
     if screening.status != "completed" or not instrument_ids:
         return
     session.flush()

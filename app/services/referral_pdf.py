@@ -27,7 +27,6 @@ LOST_AFTER = timedelta(minutes=10)
 RENDER_TIMEOUT = timedelta(minutes=2)
 
 
-
 def document_for(session: Session, screening_id: int) -> ReferralDocument | None:
     return session.scalar(sa.select(ReferralDocument).where(ReferralDocument.screening_id == screening_id))
 

@@ -82,7 +82,9 @@ def create_screening(
 
 def pin_instrument_version(session: Session, loaded: LoadedInstrument | LoadedTranslation) -> str:
     """Keep the full definition of the version a patient is answering, once."""
-    if session.get(InstrumentVersion, loaded.version) is None:
+    # The key only: loading the stored definition to learn that it exists would decode it.
+    # (The select's autoflush makes one pinned earlier in this transaction visible to it.)
+    if session.scalar(sa.select(InstrumentVersion.version).where(InstrumentVersion.version == loaded.version)) is None:
         session.add(
             InstrumentVersion(
                 version=loaded.version,
@@ -99,6 +101,21 @@ def complete_screening(
     registry: InstrumentRegistry,
     screening: Screening,
     answers: Mapping[str, Mapping[str, int | str | None]],
+    **options,
+) -> list[Response]:
+    """Store one scored response per instrument of the screening and mark it completed,
+    in one transaction (`add_completion`, then the one commit); the summary is queued after it
+    (services/after_commit.py)."""
+    responses = add_completion(session, registry, screening, answers, **options)
+    session.commit()
+    return responses
+
+
+def add_completion(
+    session: Session,
+    registry: InstrumentRegistry,
+    screening: Screening,
+    answers: Mapping[str, Mapping[str, int | str | None]],
     *,
     clinic_question_set: ClinicQuestionSet | None = None,
     clinician_inputs: Mapping[str, Mapping[str, str]] | None = None,
@@ -106,10 +123,15 @@ def complete_screening(
     actor_kind: str = "kiosk",
     queue_referral: bool = True,
 ) -> list[Response]:
-    """Store one scored response per instrument of the screening and mark it completed,
-    in one transaction. A completed screening is refused, so a repeated submit never
-    creates a second response. The clinic's own questions, if the packet has them, are
-    stored unscored against `clinic_question_set` (default: the version pinned so far)."""
+    """Add a completion to the caller's transaction (the caller commits): one scored response
+    per instrument, the screening marked completed. A completed screening is refused, so a
+    repeated submit never creates a second response. The clinic's own questions, if the packet
+    has them, are stored unscored against `clinic_question_set` (default: the version pinned
+    so far).
+
+    What it reads comes first, what it writes after: the writes then reach the database
+    together at the end, and the write lock they take (SQLite's, and the audit chain's on
+    PostgreSQL) is held for as short a time as the transaction allows."""
     if screening.status == "completed":
         raise ScreeningError("This screening has already been submitted.")
     submitted_at = submitted_at or utcnow()
@@ -119,6 +141,7 @@ def complete_screening(
     # whether the follow-up was asked always agree.
     clinic_thresholds = referral_thresholds(session, registry, screening.clinic_id)
     thresholds = clinic_thresholds | {rule["after"]: rule["at_least"] for rule in (screening.follow_ups or {}).values()}
+    review = worklist_review(session, screening)
     for section in asked_after_instruments(screening.instrument_ids):
         section.store_unscored(session, screening, answers, submitted_at, clinic_question_set)
     decisions = decide_follow_ups(registry, screening, answers)
@@ -168,21 +191,19 @@ def complete_screening(
     # the front desk was already told; a clinician closes it by acknowledging.
     if not screening.is_urgent and any(response.is_urgent for response in responses):
         screening.is_urgent, screening.urgent_at = True, submitted_at
-    review = worklist_review(session, screening)
     screening.worklist_priority = worklist_priority(
         screening,
         clinic_thresholds,
         is_acknowledged=review.urgent_acknowledged_at is not None,
+        responses=responses,  # every response it has: a screening gets its responses only here
     )
-    refresh_patient_totals(session, screening)
+    refresh_patient_totals(session, screening, responses)
     session.flush()
     record_screening_event(
         session, "screening.complete", screening, actor_kind=actor_kind, details={"urgent": screening.is_urgent}
     )
     if queue_referral:  # bulk loads (seeds) leave the summary to be rendered when first opened
         request_referral_document(session, screening)
-    # The one commit of a submit; the summary is queued after it (services/after_commit.py).
-    session.commit()
     return responses
 
 

@@ -27,12 +27,21 @@ def is_over_threshold(responses: Iterable[Response], thresholds: Thresholds) -> 
     )
 
 
-def worklist_priority(screening: Screening, thresholds: Thresholds, *, is_acknowledged: bool) -> int | None:
+def worklist_priority(
+    screening: Screening,
+    thresholds: Thresholds,
+    *,
+    is_acknowledged: bool,
+    responses: Iterable[Response] | None = None,
+) -> int | None:
     """An urgent screening is on the worklist in every state, pinned until acknowledged; any
-    other is listed once completed."""
+    other is listed once completed. `responses`: the screening's, when the caller holds them
+    (else they are loaded)."""
     if screening.is_urgent and not is_acknowledged:
         return PINNED
-    if screening.status == "completed" and is_over_threshold(screening.responses, thresholds):
+    if screening.status == "completed" and is_over_threshold(
+        screening.responses if responses is None else responses, thresholds
+    ):
         return OVER_THRESHOLD
     if screening.status == "completed" or screening.is_urgent:
         return ROUTINE
