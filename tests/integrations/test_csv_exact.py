@@ -119,14 +119,14 @@ def test_each_file_is_exactly_as_expected(app, session, registry, make_clinic, m
 
 
 def _row(number: int, answers: dict, **fields) -> ResponseRow:
-    at = datetime(2026, 5, number, 8, 30, 59, 500000, tzinfo=UTC)
+    at = datetime(2026, 5, number, 8, 30, 59, 500000, tzinfo=UTC)  # printed to the second, UTC
     stored = ResponseRow(
         1,
         10 + number,
         100 + number,
         f"M{number}",
         "Name",
-        date(2000, 1, number),
+        date(2000, 1, number).isoformat(),
         "P",
         "phq9",
         "v1",
@@ -135,8 +135,8 @@ def _row(number: int, answers: dict, **fields) -> ResponseRow:
         "band",
         True,
         (),
-        at,
-        at + timedelta(minutes=number),
+        at.isoformat(timespec="seconds"),
+        (at + timedelta(minutes=number)).isoformat(timespec="seconds"),
     )
     return stored._replace(**fields)
 
