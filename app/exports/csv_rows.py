@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
@@ -160,27 +161,61 @@ def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
     ]
 
 
+_INTS_ONLY = frozenset({int})
+#: at most this many answer layouts kept (responses with items left out each have their own)
+MAX_LAYOUTS = 1024
+
+
 class WideCells:
     """A response's cells in the wide layout, neutralised. Called for every row: the item
-    columns are laid out once, and a row fills (and neutralises) only the items it answered;
-    most of a row's item columns are blank."""
+    columns are laid out once, and each set of answered items (nearly always the same few, in
+    the same order) once, as a getter that picks every item column's cell from the answers'
+    values in one call; most of a row's item columns are blank."""
 
     def __init__(self, item_ids: Sequence[str], identity: Identity):
         self.identity = identity
+        self.item_ids = list(item_ids)
         self.position = {item_id: index for index, item_id in enumerate(item_ids)}
         self.blank = [""] * len(item_ids)
+        self.layouts: dict[tuple[str, ...], Callable[[list], tuple] | None] = {}
 
-    def __call__(self, row: ResponseRow) -> list:
+    def _layout(self, answered: tuple[str, ...]) -> Callable[[list], tuple] | None:
+        """A getter of the item columns from the answers' values followed by a blank, or None
+        where the row must be laid out item by item (an item without a column of its own)."""
+        if len(self.item_ids) < 2 or not answered or not all(item in self.position for item in answered):
+            return None  # (itemgetter of one index gives no tuple)
+        where = {item: index for index, item in enumerate(answered)}
+        return operator.itemgetter(*(where.get(item_id, len(answered)) for item_id in self.item_ids))
+
+    def _items(self, answers: Mapping) -> tuple[list, str | None]:
+        """Item columns and the other answers' cell, neutralised, one answer at a time."""
         items = self.blank.copy()
         other = []
         position = self.position
-        for item, value in row.answers.items():
+        for item, value in answers.items():
             index = position.get(item)
             if index is None:
                 other.append(f"{item}={value}")
             else:
                 # an answer is nearly always a small int, written as it is (csv writes str(value))
                 items[index] = value if value.__class__ is int and value >= 0 else neutralise(value)
+        return items, _safe_text(";".join(other))
+
+    def __call__(self, row: ResponseRow) -> list:
+        answers = row.answers
+        answered = tuple(answers)
+        layout = self.layouts.get(answered, False)
+        if layout is False:
+            layout = self._layout(answered)
+            if len(self.layouts) < MAX_LAYOUTS:
+                self.layouts[answered] = layout
+        values = [*answers.values()]
+        # small non-negative ints, as nearly every answer is, are written as they are
+        if layout is not None and set(map(type, values)) == _INTS_ONLY and min(values) >= 0:
+            values.append("")
+            items, other = layout(values), ""
+        else:
+            items, other = self._items(answers)
         identity = self.identity
         total = row.total
         # Only the cells that can hold text are scanned for a formula's start: the dates and
@@ -199,7 +234,7 @@ class WideCells:
             _safe_text(";".join(row.flags)),
             _safe_text(_inputs(row)) if row.clinician_inputs else "",
             *items,
-            _safe_text(";".join(other)),
+            other,
         ]
 
 

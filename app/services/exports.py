@@ -3,6 +3,7 @@ its lines are then produced while the rows are read, never held whole in memory.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -169,7 +170,9 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     definitions: dict[str, Instrument] = {}
     labels: dict[tuple[str, str | None], tuple[str | None, tuple[str, ...]]] = {}
     with bind.connect() as reader:
-        for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
+        result = reader.execution_options(yield_per=BATCH_SIZE).execute(query)
+        # batch by batch: a row at a time through the result costs more than the row's own work
+        for row in itertools.chain.from_iterable(result.partitions()):
             # the query's columns are ResponseRow's fields, then the band's label as scored
             *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = row
             if decode:
