@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
@@ -164,28 +163,33 @@ def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
 _INTS_ONLY = frozenset({int})
 #: at most this many answer layouts kept (responses with items left out each have their own)
 MAX_LAYOUTS = 1024
+LINE_END = "\r\n"  # csv.writer's, as RFC 4180 has it
 
 
-class WideCells:
-    """A response's cells in the wide layout, neutralised. Called for every row: the item
+class WideLines:
+    """A response's line in the wide layout, neutralised. Called for every row: the item
     columns are laid out once, and each set of answered items (nearly always the same few, in
-    the same order) once, as a getter that picks every item column's cell from the answers'
-    values in one call; most of a row's item columns are blank."""
+    the same order) once, as a format of the line's end that takes the answers' values as they
+    come: plain numbers, as nearly every answer is, need no quoting and no scan, so only the
+    cells before the items go through csv.writer. Most of a row's item columns are blank."""
 
-    def __init__(self, item_ids: Sequence[str], identity: Identity):
+    def __init__(self, item_ids: Sequence[str], identity: Identity, written: Callable[[list], str]):
         self.identity = identity
+        self.written = written  # cells -> a line, ended with LINE_END
         self.item_ids = list(item_ids)
         self.position = {item_id: index for index, item_id in enumerate(item_ids)}
         self.blank = [""] * len(item_ids)
-        self.layouts: dict[tuple[str, ...], Callable[[list], tuple] | None] = {}
+        self.layouts: dict[tuple[str, ...], str | None] = {}
 
-    def _layout(self, answered: tuple[str, ...]) -> Callable[[list], tuple] | None:
-        """A getter of the item columns from the answers' values followed by a blank, or None
-        where the row must be laid out item by item (an item without a column of its own)."""
-        if len(self.item_ids) < 2 or not answered or not all(item in self.position for item in answered):
-            return None  # (itemgetter of one index gives no tuple)
+    def _layout(self, answered: tuple[str, ...]) -> str | None:
+        """The line's end after the cells before the items: each item column (a {n} for the
+        n-th answer given), an empty other answers' cell and the line's end; None where the
+        row must be laid out item by item (an item without a column of its own)."""
+        if not answered or not all(item in self.position for item in answered):
+            return None
         where = {item: index for index, item in enumerate(answered)}
-        return operator.itemgetter(*(where.get(item_id, len(answered)) for item_id in self.item_ids))
+        cells = ("{" + str(where[item_id]) + "}" if item_id in where else "" for item_id in self.item_ids)
+        return "".join("," + cell for cell in cells) + "," + LINE_END
 
     def _items(self, answers: Mapping) -> tuple[list, str | None]:
         """Item columns and the other answers' cell, neutralised, one answer at a time."""
@@ -201,25 +205,11 @@ class WideCells:
                 items[index] = value if value.__class__ is int and value >= 0 else neutralise(value)
         return items, _safe_text(";".join(other))
 
-    def __call__(self, row: ResponseRow) -> list:
-        answers = row.answers
-        answered = tuple(answers)
-        layout = self.layouts.get(answered, False)
-        if layout is False:
-            layout = self._layout(answered)
-            if len(self.layouts) < MAX_LAYOUTS:
-                self.layouts[answered] = layout
-        values = [*answers.values()]
-        # small non-negative ints, as nearly every answer is, are written as they are
-        if layout is not None and set(map(type, values)) == _INTS_ONLY and min(values) >= 0:
-            values.append("")
-            items, other = layout(values), ""
-        else:
-            items, other = self._items(answers)
+    def _head(self, row: ResponseRow) -> list:
+        """The cells before the items. Only those that can hold text are scanned for a
+        formula's start: the dates and "yes"/"no" cannot start one, an int only when negative."""
         identity = self.identity
         total = row.total
-        # Only the cells that can hold text are scanned for a formula's start: the dates and
-        # "yes"/"no" cannot start one, an int can only when negative.
         return [
             *identity.cells(row),
             _safe_text(row.packet),
@@ -233,9 +223,21 @@ class WideCells:
             _safe_text(" ".join(row.caveats)),
             _safe_text(";".join(row.flags)),
             _safe_text(_inputs(row)) if row.clinician_inputs else "",
-            *items,
-            other,
         ]
+
+    def __call__(self, row: ResponseRow) -> str:
+        answers = row.answers
+        answered = tuple(answers)
+        layout = self.layouts.get(answered, False)
+        if layout is False:
+            layout = self._layout(answered)
+            if len(self.layouts) < MAX_LAYOUTS:
+                self.layouts[answered] = layout
+        values = [*answers.values()]
+        if layout is not None and set(map(type, values)) == _INTS_ONLY and min(values) >= 0:
+            return self.written(self._head(row))[: -len(LINE_END)] + layout.format(*values)
+        items, other = self._items(answers)
+        return self.written([*self._head(row), *items, other])
 
 
 LONG_COLUMNS = ["kind", "item", "item_position", "loinc_code", "value", "answer_label", "scored_value"]
@@ -282,7 +284,7 @@ def csv_lines(
     """The header line, then the lines of each response, each produced only when asked for.
     The long layout needs `definitions`: version -> the instrument definition it pinned."""
     sink = _LastLine()
-    writer = csv.writer(sink)
+    writer = csv.writer(sink, lineterminator=LINE_END)
     identity = Identity(deidentify=deidentify, secret_key=secret_key)
 
     def written(cells: list) -> str:
@@ -299,6 +301,6 @@ def csv_lines(
                 yield line(cells)
         return
     yield line(wide_header(item_ids, identity))
-    cells = WideCells(item_ids, identity)
+    wide_line = WideLines(item_ids, identity, written)
     for row in rows:
-        yield written(cells(row))
+        yield wide_line(row)
