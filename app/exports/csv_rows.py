@@ -17,9 +17,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -40,7 +39,7 @@ class ResponseRow(NamedTuple):
     response_id: int
     mrn: str
     patient_name: str
-    date_of_birth: date
+    date_of_birth: str  # as printed, YYYY-MM-DD
     packet: str
     instrument: str
     instrument_version: str
@@ -49,8 +48,10 @@ class ResponseRow(NamedTuple):
     band: str | None
     is_complete: bool
     flags: Sequence[str]
-    screening_created_at: datetime
-    submitted_at: datetime
+    # UTC, to the second, as printed (2026-03-09T10:15:30+00:00): the database writes them so,
+    # for a datetime parsed and printed again in Python was a fifth of an export's time
+    screening_created_at: str
+    submitted_at: str
     #: facts staff gave that some bands need (the ACE tier's AAHC status)
     clinician_inputs: Mapping[str, str] = MappingProxyType({})
     band_label: str | None = None  # as it must be printed, e.g. "Moderate (not validated)"
@@ -61,13 +62,19 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each one character: a set lookup i
 
 
 def neutralise(value: object) -> str:
-    # Called for every cell of every row; an int is the common cell and needs no scan.
+    # Called for the cells that may hold text; an int is the common cell and needs no scan.
+    # Idempotent: a neutralised cell starts with "'", which no spreadsheet runs.
     if value is None:
         return ""
     if value.__class__ is int:
         return str(value) if value >= 0 else "'" + str(value)
     text = value if value.__class__ is str else str(value)
     return "'" + text if text[:1] in _FORMULA_FIRST else text
+
+
+def _safe_text(text: str | None) -> str | None:
+    """neutralise() for a cell that is text or empty (None is written as an empty cell)."""
+    return "'" + text if text and text[0] in _FORMULA_FIRST else text
 
 
 def pseudonym_key(secret_key: str, clinic_id: int) -> bytes:
@@ -105,21 +112,29 @@ class Identity:
         return [] if self.deidentify else ["screening_created_at", "submitted_at"]
 
     def cells(self, row: ResponseRow) -> list:
+        """The row's identity cells, neutralised: ids and dates cannot start a formula, an MRN
+        and a name can."""
         if not self.deidentify:
-            return [row.screening_id, row.response_id, row.mrn, row.patient_name, row.date_of_birth.isoformat()]
+            return [
+                row.screening_id,
+                row.response_id,
+                _safe_text(row.mrn),
+                _safe_text(row.patient_name),
+                row.date_of_birth,
+            ]
         key = self._keys.setdefault(row.clinic_id, pseudonym_key(self.secret_key, row.clinic_id))
         pseudonym = pseudonymise_mrn(key, row.mrn)
-        day = row.submitted_at.date()
+        day = date.fromisoformat(row.submitted_at[:10])
         first = self._first.setdefault(pseudonym, day)
         # the patient's sittings numbered 1, 2 … in this file, in place of the screening id
         sittings = self._sittings.setdefault(pseudonym, {})
         sitting = sittings.setdefault(row.screening_id, len(sittings) + 1)
-        return [pseudonym, sitting, day.strftime("%Y-%m"), (day - first).days]
+        return [pseudonym, sitting, row.submitted_at[:7], neutralise((day - first).days)]
 
     def dated_cells(self, row: ResponseRow) -> list:
         if self.deidentify:
             return []
-        return [row.screening_created_at.isoformat(timespec="seconds"), row.submitted_at.isoformat(timespec="seconds")]
+        return [row.screening_created_at, row.submitted_at]
 
 
 def _inputs(row: ResponseRow) -> str:
@@ -145,43 +160,84 @@ def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
     ]
 
 
-class WideCells:
-    """A response's cells in the wide layout, neutralised. Called for every row: the item
-    columns are laid out once, and a row fills (and neutralises) only the items it answered;
-    most of a row's item columns are blank."""
+_INTS_ONLY = frozenset({int})
+#: at most this many answer layouts kept (responses with items left out each have their own)
+MAX_LAYOUTS = 1024
+LINE_END = "\r\n"  # csv.writer's, as RFC 4180 has it
 
-    def __init__(self, item_ids: Sequence[str], identity: Identity):
+
+class WideLines:
+    """A response's line in the wide layout, neutralised. Called for every row: the item
+    columns are laid out once, and each set of answered items (nearly always the same few, in
+    the same order) once, as a format of the line's end that takes the answers' values as they
+    come: plain numbers, as nearly every answer is, need no quoting and no scan, so only the
+    cells before the items go through csv.writer. Most of a row's item columns are blank."""
+
+    def __init__(self, item_ids: Sequence[str], identity: Identity, written: Callable[[list], str]):
         self.identity = identity
+        self.written = written  # cells -> a line, ended with LINE_END
+        self.item_ids = list(item_ids)
         self.position = {item_id: index for index, item_id in enumerate(item_ids)}
         self.blank = [""] * len(item_ids)
+        self.layouts: dict[tuple[str, ...], str | None] = {}
 
-    def __call__(self, row: ResponseRow) -> list:
+    def _layout(self, answered: tuple[str, ...]) -> str | None:
+        """The line's end after the cells before the items: each item column (a {n} for the
+        n-th answer given), an empty other answers' cell and the line's end; None where the
+        row must be laid out item by item (an item without a column of its own)."""
+        if not answered or not all(item in self.position for item in answered):
+            return None
+        where = {item: index for index, item in enumerate(answered)}
+        cells = ("{" + str(where[item_id]) + "}" if item_id in where else "" for item_id in self.item_ids)
+        return "".join("," + cell for cell in cells) + "," + LINE_END
+
+    def _items(self, answers: Mapping) -> tuple[list, str | None]:
+        """Item columns and the other answers' cell, neutralised, one answer at a time."""
         items = self.blank.copy()
         other = []
         position = self.position
-        for item, value in row.answers.items():
+        for item, value in answers.items():
             index = position.get(item)
             if index is None:
                 other.append(f"{item}={value}")
             else:
                 # an answer is nearly always a small int, written as it is (csv writes str(value))
                 items[index] = value if value.__class__ is int and value >= 0 else neutralise(value)
+        return items, _safe_text(";".join(other))
+
+    def _head(self, row: ResponseRow) -> list:
+        """The cells before the items. Only those that can hold text are scanned for a
+        formula's start: the dates and "yes"/"no" cannot start one, an int only when negative."""
         identity = self.identity
-        head = [
+        total = row.total
+        return [
             *identity.cells(row),
-            row.packet,
-            row.instrument,
-            row.instrument_version,
+            _safe_text(row.packet),
+            _safe_text(row.instrument),
+            _safe_text(row.instrument_version),
             *identity.dated_cells(row),
             "yes" if row.is_complete else "no",
-            row.total,
-            row.band,
-            row.band_label,
-            " ".join(row.caveats),
-            ";".join(row.flags),
-            _inputs(row) if row.clinician_inputs else "",
+            total if total.__class__ is int and total >= 0 else neutralise(total),
+            _safe_text(row.band),
+            _safe_text(row.band_label),
+            _safe_text(" ".join(row.caveats)),
+            _safe_text(";".join(row.flags)),
+            _safe_text(_inputs(row)) if row.clinician_inputs else "",
         ]
-        return [*map(neutralise, head), *items, neutralise(";".join(other))]
+
+    def __call__(self, row: ResponseRow) -> str:
+        answers = row.answers
+        answered = tuple(answers)
+        layout = self.layouts.get(answered, False)
+        if layout is False:
+            layout = self._layout(answered)
+            if len(self.layouts) < MAX_LAYOUTS:
+                self.layouts[answered] = layout
+        values = [*answers.values()]
+        if layout is not None and set(map(type, values)) == _INTS_ONLY and min(values) >= 0:
+            return self.written(self._head(row))[: -len(LINE_END)] + layout.format(*values)
+        items, other = self._items(answers)
+        return self.written([*self._head(row), *items, other])
 
 
 LONG_COLUMNS = ["kind", "item", "item_position", "loinc_code", "value", "answer_label", "scored_value"]
@@ -206,6 +262,16 @@ def long_cells(row: ResponseRow, definition: Instrument, identity: Identity) -> 
         yield [*head, "clinician_input", key, None, None, value, None, None]
 
 
+class _LastLine:
+    """A file for csv.writer that keeps only the line last written: a line is handed on as it
+    is made, with no buffer to empty between lines."""
+
+    __slots__ = ("line",)
+
+    def write(self, line: str) -> None:
+        self.line = line
+
+
 def csv_lines(
     rows: Iterable[ResponseRow],
     item_ids: Sequence[str],
@@ -217,15 +283,13 @@ def csv_lines(
 ) -> Iterator[str]:
     """The header line, then the lines of each response, each produced only when asked for.
     The long layout needs `definitions`: version -> the instrument definition it pinned."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    sink = _LastLine()
+    writer = csv.writer(sink, lineterminator=LINE_END)
     identity = Identity(deidentify=deidentify, secret_key=secret_key)
 
-    def written(cells: list[str]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
+    def written(cells: list) -> str:
         writer.writerow(cells)
-        return buffer.getvalue()
+        return sink.line
 
     def line(cells: list) -> str:
         return written(list(map(neutralise, cells)))
@@ -237,6 +301,6 @@ def csv_lines(
                 yield line(cells)
         return
     yield line(wide_header(item_ids, identity))
-    cells = WideCells(item_ids, identity)
+    wide_line = WideLines(item_ids, identity, written)
     for row in rows:
-        yield written(cells(row))
+        yield wide_line(row)

@@ -3,9 +3,10 @@ its lines are then produced while the rows are read, never held whole in memory.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,8 +34,11 @@ def export_item_ids(registry: InstrumentRegistry) -> list[str]:
     return list(seen)
 
 
-# The score's flags joined by ";" in the database, in their order: decoding each row's whole
-# score as JSON just to read its flags was a third of an export's time.
+# Just the parts of the score a line shows, taken out by the database: decoding each row's
+# whole score as JSON just to read them was a third of an export's time. Each part read out
+# of the score parses it again, so the flags come as the JSON list they are (most often "[]",
+# which needs no decoding), and the cut-off only for a row with a later clinician input, the
+# only row scored again.
 _BAND_LABEL = {
     "sqlite": "json_extract(response.score, '$.band_label')",
     "postgresql": "(response.score ->> 'band_label')",
@@ -43,13 +47,25 @@ _CUT_OFF = {
     "sqlite": "json_extract(response.score, '$.cut_off')",
     "postgresql": "(response.score ->> 'cut_off')::integer",
 }
-_JOINED_FLAGS = {
-    "sqlite": "(SELECT group_concat(value, ';') FROM json_each(response.score, '$.flags'))",
-    "postgresql": (
-        "(SELECT string_agg(flag.value, ';' ORDER BY flag.ordinality) "
-        "FROM json_array_elements_text(response.score -> 'flags') WITH ORDINALITY AS flag)"
-    ),
+_FLAGS = {
+    "sqlite": "json_extract(response.score, '$.flags')",
+    "postgresql": "(response.score -> 'flags')::text",
 }
+
+
+# Dates as the file prints them, written by the database: parsing each row's timestamps and
+# printing them again took a fifth of an export's time. SQLite holds a timestamp as UTC text,
+# "2026-03-09 10:15:30.123456" (cut, not rounded, to the second as isoformat() cuts it);
+# PostgreSQL prints it in UTC.
+_ISO_SECONDS = {
+    "sqlite": "substr({0}, 1, 10) || 'T' || substr({0}, 12, 8) || '+00:00'",
+    "postgresql": """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')""",
+}
+_ISO_DATE = {"sqlite": "{0}", "postgresql": "to_char({0}, 'YYYY-MM-DD')"}
+
+
+def _printed(template: dict[str, str], dialect: str, column: str, label: str):
+    return sa.literal_column(template[dialect].format(column), sa.String).label(label)
 
 
 def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
@@ -63,20 +79,23 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
             Response.id.label("response_id"),
             Patient.mrn,
             Patient.name.label("patient_name"),
-            Patient.date_of_birth,
+            _printed(_ISO_DATE, dialect, "patient.date_of_birth", "date_of_birth"),
             Screening.packet_name.label("packet"),
             Response.instrument_id.label("instrument"),
             Response.instrument_version,
-            Response.answers,
+            # as text, decoded here (see _json_from_text)
+            sa.cast(Response.answers, sa.Text).label("answers"),
             Response.total,
             Response.band,
             Response.is_complete,
-            sa.literal_column(_JOINED_FLAGS[dialect], sa.String).label("flags"),
-            Screening.created_at.label("screening_created_at"),
-            Response.submitted_at,
-            Response.clinician_inputs,
+            sa.literal_column(_FLAGS[dialect], sa.String).label("flags"),
+            _printed(_ISO_SECONDS, dialect, "screening.created_at", "screening_created_at"),
+            _printed(_ISO_SECONDS, dialect, "response.submitted_at", "submitted_at"),
+            sa.cast(Response.clinician_inputs, sa.Text).label("clinician_inputs"),
             sa.literal_column(_BAND_LABEL[dialect], sa.String).label("band_label"),
-            sa.literal_column(_CUT_OFF[dialect], sa.Integer).label("cut_off"),
+            sa.case(
+                (_given_inputs().exists(), sa.literal_column(_CUT_OFF[dialect], sa.Integer)), else_=sa.null()
+            ).label("cut_off"),
             _latest_given_input().label("given_input"),
         )
         .join(Screening, Screening.id == Response.screening_id)
@@ -88,15 +107,15 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
     return query
 
 
+def _given_inputs():
+    return sa.select(ClinicianInput.value).where(ClinicianInput.response_id == Response.id)
+
+
 def _latest_given_input():
     """The clinician input recorded after submission, latest first (a response's instrument
     takes one input at most): it settles a band that waited for it."""
     return (
-        sa.select(ClinicianInput.value)
-        .where(ClinicianInput.response_id == Response.id)
-        .order_by(ClinicianInput.recorded_at.desc(), ClinicianInput.id.desc())
-        .limit(1)
-        .scalar_subquery()
+        _given_inputs().order_by(ClinicianInput.recorded_at.desc(), ClinicianInput.id.desc()).limit(1).scalar_subquery()
     )
 
 
@@ -124,27 +143,20 @@ def count_responses(session: Session, since: datetime, clinic_id: int | None = N
     return session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
 
 
-def _utc_from_text(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+_decode = json.JSONDecoder().raw_decode
 
 
-def _json_from_text(text: str | None) -> dict:
-    # most rows carry no clinician input ("{}"): not worth a decoder's call
-    if not text or text == "{}":
-        return {}
-    return json.loads(text)
-
-
-# SQLite hands back dates, times and JSON as text, which SQLAlchemy converts in Python (a
-# regular expression for each date): read as plain text and converted by the C parsers, the
-# rows of an export are read in half the time.
-_SQLITE_TEXT = {
-    "date_of_birth": date.fromisoformat,
-    "answers": _json_from_text,
-    "screening_created_at": _utc_from_text,
-    "submitted_at": _utc_from_text,
-    "clinician_inputs": _json_from_text,
-}
+def _json_from_text(text: str | None, empty):
+    """JSON read as text and decoded here, not by the driver or SQLAlchemy: the common empty
+    value ("{}": most rows carry no clinician input; "[]": most have no flag) needs no call,
+    and the decoder is called directly (json.loads first sniffs the text's encoding and
+    scans for white space, on every row)."""
+    if not text or text == empty:
+        return {} if empty == "{}" else ()
+    try:
+        return _decode(text)[0]
+    except ValueError:  # white space before the value, written by hand
+        return json.loads(text)
 
 
 def response_rows(session: Session, since: datetime, clinic_id: int | None = None) -> Iterator[ResponseRow]:
@@ -152,27 +164,17 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     the reader stops: a streamed download outlives the request that started it."""
     bind = session.get_bind()
     query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
-    columns = list(query.selected_columns)
-    converted = []
-    if bind.dialect.name == "sqlite":
-        converted = [
-            (index, _SQLITE_TEXT[column.name]) for index, column in enumerate(columns) if column.name in _SQLITE_TEXT
-        ]
-        for index, _convert in converted:
-            columns[index] = sa.type_coerce(columns[index], sa.String).label(columns[index].name)
-        query = query.with_only_columns(*columns)
     # Each response is labelled under the version it was scored with: few versions and few
     # bands, so each (version, band) is labelled once, not once a row.
     definitions: dict[str, Instrument] = {}
     labels: dict[tuple[str, str | None], tuple[str | None, tuple[str, ...]]] = {}
     with bind.connect() as reader:
-        for row in reader.execution_options(yield_per=BATCH_SIZE).execute(query):
-            if converted:
-                row = list(row)
-                for index, convert in converted:
-                    row[index] = convert(row[index])
+        result = reader.execution_options(yield_per=BATCH_SIZE).execute(query)
+        # batch by batch: a row at a time through the result costs more than the row's own work
+        for row in itertools.chain.from_iterable(result.partitions()):
             # the query's columns are ResponseRow's fields, then the band's label as scored
             *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = row
+            fields[9] = _json_from_text(fields[9], "{}")  # the answers
             version = fields[8]  # instrument_version
             label = labels.get((version, band))
             if label is None:
@@ -182,10 +184,10 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
                 label = labels[version, band] = (scored.band_text, scored.remarks)
             stored = ResponseRow(
                 *fields,
-                flags.split(";") if flags else (),
+                _json_from_text(flags, "[]") or (),
                 created_at,
                 submitted_at,
-                inputs or {},
+                _json_from_text(inputs, "{}") or {},
                 *label,
             )
             # few rows have a later input: the others need no call to settle them

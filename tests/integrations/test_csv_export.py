@@ -87,10 +87,8 @@ def test_formula_looking_values_are_neutralised(runner, session, registry, demo,
 
 
 def _row(number):
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-    return ResponseRow(
-        1, number, number, "1", "Name", date(2000, 1, 1), "P", "phq9", "v", {}, 0, None, True, (), at, at
-    )
+    at = "2026-01-01T00:00:00+00:00"
+    return ResponseRow(1, number, number, "1", "Name", "2000-01-01", "P", "phq9", "v", {}, 0, None, True, (), at, at)
 
 
 def test_csv_lines_are_produced_one_at_a_time_from_an_endless_source():
