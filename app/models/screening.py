@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 from app.models.patient import Patient
+
+if TYPE_CHECKING:
+    from app.models.clinic import Clinic
 
 SCREENING_STATUSES = ("pending", "in_progress", "completed", "cancelled")
 
@@ -72,6 +76,8 @@ class Screening(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[Patient] = relationship()
+    #: read with the tablet's session on a screen's GET (its read-aloud and care-intro settings)
+    clinic: Mapped[Clinic] = relationship(viewonly=True)
     responses: Mapped[list[Response]] = relationship(back_populates="screening", order_by="Response.id")
 
 

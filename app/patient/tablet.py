@@ -23,12 +23,19 @@ DONE_KEY = "kiosk_done"
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 
+# The screens that show the clinic's own settings (read-aloud, care introduction, languages):
+# their kiosk query loads the clinic too; the other requests need only the screening.
+CLINIC_SCREENS = {"patient.welcome", "patient.step", "patient.language"}
+
+
 def idle_limit() -> timedelta:
     return timedelta(seconds=current_app.config["KIOSK_IDLE_SECONDS"])
 
 
 def load_kiosk() -> None:
-    g.kiosk = current_kiosk_session(db.session, session.get(KIOSK_KEY), idle_limit())
+    g.kiosk = current_kiosk_session(
+        db.session, session.get(KIOSK_KEY), idle_limit(), with_clinic=request.endpoint in CLINIC_SCREENS
+    )
     if g.kiosk is None and KIOSK_KEY in session:
         session.clear()
     use_language(g.kiosk.screening.language if g.kiosk else None)

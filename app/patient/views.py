@@ -142,7 +142,7 @@ def start():
 def welcome():
     steps = _steps()
     resume_at = first_unanswered(steps, kiosk.tablet_answers(db.session, g.kiosk).reached())
-    clinic = db.session.get(Clinic, g.kiosk.screening.clinic_id)
+    clinic = g.kiosk.screening.clinic
     return render_template(
         "patient/welcome.html",
         clinic=clinic,
@@ -159,7 +159,7 @@ def _language_form() -> LanguageForm:
     form = LanguageForm(language=g.kiosk.screening.language)
     form.language.choices = [
         SelectChoice(lang.code, lang.name)
-        for lang in languages.offered_languages(instruments(), db.session.get(Clinic, g.kiosk.screening.clinic_id))
+        for lang in languages.offered_languages(instruments(), g.kiosk.screening.clinic)
     ]
     return form
 
@@ -196,7 +196,7 @@ def step(index: int):
         g.pop("flow_answers", None)  # read again: the answer may have changed the screens
         # The answer may have added or removed screens after this one (a follow-up instrument).
         return redirect(_next_screen(index, len(_steps()), request.form.get("nav")))
-    clinic = db.session.get(Clinic, g.kiosk.screening.clinic_id)
+    clinic = g.kiosk.screening.clinic
     return tablet.clear_when_idle(
         render_template(
             "patient/step.html",

@@ -19,16 +19,16 @@ from app.services.clinics import ClinicError, clinic_fields_problem
 from app.services.urgency import recompute_clinic_priorities
 
 
+# Built once (every submit reads it), the clinic bound when it runs.
+_OWN_THRESHOLDS = sa.select(ClinicInstrument.instrument_id, ClinicInstrument.referral_threshold).where(
+    ClinicInstrument.clinic_id == sa.bindparam("clinic_id"), ClinicInstrument.referral_threshold.is_not(None)
+)
+
+
 def referral_thresholds(session: Session, registry: InstrumentRegistry, clinic_id: int) -> dict[str, int | None]:
     """Instrument id -> the total at or above which a screening is over the clinic's
     referral threshold (None: the instrument has no threshold and the clinic set none)."""
-    own = dict(
-        session.execute(
-            sa.select(ClinicInstrument.instrument_id, ClinicInstrument.referral_threshold).where(
-                ClinicInstrument.clinic_id == clinic_id, ClinicInstrument.referral_threshold.is_not(None)
-            )
-        ).all()
-    )
+    own = dict(session.execute(_OWN_THRESHOLDS, {"clinic_id": clinic_id}).all())
     return {
         instrument_id: own.get(instrument_id, loaded.definition.scoring.default_referral_threshold)
         for instrument_id, loaded in registry.items()

@@ -37,12 +37,12 @@ def last_seen_step(idle: timedelta) -> timedelta:
 
 
 def current_kiosk_session(
-    session: Session, token: str | None, idle: timedelta, now: datetime | None = None
+    session: Session, token: str | None, idle: timedelta, now: datetime | None = None, *, with_clinic: bool = False
 ) -> KioskSession | None:
     """The tablet's live session, or None. An idle one is ended here; its saved answers stay
-    for staff to resume with a new code."""
+    for staff to resume with a new code. `with_clinic`: load the screening's clinic with it."""
     now = now or utcnow()
-    kiosk = _live_kiosk_session(session, token)
+    kiosk = _live_kiosk_session(session, token, with_clinic)
     if kiosk is None:
         return None
     step = last_seen_step(idle)
@@ -63,12 +63,17 @@ _LIVE_KIOSK_SESSION = (
     .options(joinedload(KioskSession.screening))
     .where(KioskSession.token_hash == sa.bindparam("token_hash"), KioskSession.ended_at.is_(None))
 )
+# A screen the tablet shows reads the clinic's settings as well: the same query, one row wider.
+_LIVE_KIOSK_SESSION_AND_CLINIC = _LIVE_KIOSK_SESSION.options(
+    joinedload(KioskSession.screening).joinedload(Screening.clinic)
+)
 
 
-def _live_kiosk_session(session: Session, token: str | None) -> KioskSession | None:
+def _live_kiosk_session(session: Session, token: str | None, with_clinic: bool = False) -> KioskSession | None:
     if not token:
         return None
-    return session.scalar(_LIVE_KIOSK_SESSION, {"token_hash": token_hash(token)})
+    query = _LIVE_KIOSK_SESSION_AND_CLINIC if with_clinic else _LIVE_KIOSK_SESSION
+    return session.scalar(query, {"token_hash": token_hash(token)})
 
 
 def _end(session: Session, kiosk: KioskSession, reason: str, now: datetime) -> None:

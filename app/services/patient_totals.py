@@ -67,14 +67,26 @@ def complete_totals_query() -> sa.Select:
     )
 
 
+_INTERVALS = sa.select(PacketEntry.packet_id, PacketEntry.instrument_id, PacketEntry.rescreen_weeks).where(
+    PacketEntry.packet_id.in_(sa.bindparam("packet_ids", expanding=True)), PacketEntry.rescreen_weeks.is_not(None)
+)
+
+
 def _intervals(session: Session, packet_ids: Iterable[int | None]) -> dict[tuple[int, str], int]:
-    rows = session.execute(
-        sa.select(PacketEntry.packet_id, PacketEntry.instrument_id, PacketEntry.rescreen_weeks).where(
-            PacketEntry.packet_id.in_({packet_id for packet_id in packet_ids if packet_id is not None}),
-            PacketEntry.rescreen_weeks.is_not(None),
-        )
-    )
+    given = sorted({packet_id for packet_id in packet_ids if packet_id is not None})
+    rows = session.execute(_INTERVALS, {"packet_ids": given})
     return {(packet_id, instrument_id): weeks for packet_id, instrument_id, weeks in rows}
+
+
+# A patient's courses on some instruments, read and dropped by every submit: built once.
+_PATIENT_COURSES = complete_totals_query().where(
+    Screening.patient_id == sa.bindparam("patient_id"),
+    Response.instrument_id.in_(sa.bindparam("instrument_ids", expanding=True)),
+)
+_DROP_PATIENT_COURSES = sa.delete(PatientTotal).where(
+    PatientTotal.patient_id == sa.bindparam("patient_id"),
+    PatientTotal.instrument_id.in_(sa.bindparam("instrument_ids", expanding=True)),
+)
 
 
 def refresh_patient_totals(session: Session, screening: Screening, responses: Iterable[Response] | None = None) -> None:
@@ -87,19 +99,9 @@ def refresh_patient_totals(session: Session, screening: Screening, responses: It
     if screening.status != "completed" or not instrument_ids:
         return
     session.flush()
-    totals = [
-        CompleteTotal(*row)
-        for row in session.execute(
-            complete_totals_query().where(
-                Screening.patient_id == screening.patient_id, Response.instrument_id.in_(instrument_ids)
-            )
-        )
-    ]
-    session.execute(
-        sa.delete(PatientTotal).where(
-            PatientTotal.patient_id == screening.patient_id, PatientTotal.instrument_id.in_(instrument_ids)
-        )
-    )
+    course = {"patient_id": screening.patient_id, "instrument_ids": sorted(instrument_ids)}
+    totals = [CompleteTotal(*row) for row in session.execute(_PATIENT_COURSES, course)]
+    session.execute(_DROP_PATIENT_COURSES, course)
     session.execute(sa.insert(PatientTotal), course_rows(totals, _intervals(session, {t.packet_id for t in totals})))
 
 

@@ -27,8 +27,11 @@ LOST_AFTER = timedelta(minutes=10)
 RENDER_TIMEOUT = timedelta(minutes=2)
 
 
+_DOCUMENT_FOR = sa.select(ReferralDocument).where(ReferralDocument.screening_id == sa.bindparam("screening_id"))
+
+
 def document_for(session: Session, screening_id: int) -> ReferralDocument | None:
-    return session.scalar(sa.select(ReferralDocument).where(ReferralDocument.screening_id == screening_id))
+    return session.scalar(_DOCUMENT_FOR, {"screening_id": screening_id})
 
 
 def _audit_document(session: Session, action: str, document: ReferralDocument, details: dict) -> None:

@@ -48,11 +48,15 @@ def worklist_priority(
     return None
 
 
+# Built once: every submit and every raised flag reads it.
+_REVIEW_OF = sa.select(ScreeningReview).where(ScreeningReview.screening_id == sa.bindparam("screening_id"))
+
+
 def worklist_review(session: Session, screening: Screening) -> ScreeningReview:
     """The screening's review row, added ("needs review") when it first reaches the worklist:
     every listed screening has one, so filtering by status reads the review index instead
     of looking for rows that are missing."""
-    review = session.scalar(sa.select(ScreeningReview).where(ScreeningReview.screening_id == screening.id))
+    review = session.scalar(_REVIEW_OF, {"screening_id": screening.id})
     if review is None:
         review = ScreeningReview(screening_id=screening.id, clinic_id=screening.clinic_id, status="needs_review")
         session.add(review)
