@@ -6,6 +6,7 @@ commit it, and it is closed when the context ends. Views never commit.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -67,7 +68,34 @@ def make_engine(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = sa.create_engine(url, hide_parameters=True)
+    _test_idle_connections(engine)
+    return engine
+
+
+# A pooled connection idle this long is tested before a request uses it: the server may have
+# restarted, or a proxy dropped it, meanwhile. One in steady use is not: testing on every
+# checkout (pool_pre_ping) cost a round trip on every request. Should the server go away under
+# load, the request that finds out fails and the pool drops every connection as old as that
+# one (SQLAlchemy invalidates the pool on a disconnect), so the next requests reconnect.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _test_idle_connections(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _test_if_idle(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool throws this connection away and checks out a fresh one.
+            raise sa.exc.DisconnectionError("a pooled connection was dropped while idle") from error
 
 
 class Database:
