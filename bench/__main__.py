@@ -292,12 +292,20 @@ def figure_tablet(url: str, workdir: Path) -> Outcome:
     )
     processes = Processes(workdir)
     ours, bare = free_port(), free_port()
-    processes.start("tablet-app", [*gunicorn, f"127.0.0.1:{ours}", "app:create_app()"], env)
-    processes.start("tablet-bare", [*gunicorn, f"127.0.0.1:{bare}", "bench.bare_app:create_app()"], env)
+    apps = {"ours": (ours, "app:create_app()"), "bare": (bare, "bench.bare_app:create_app()")}
+    masters = {
+        side: processes.start(f"tablet-{side}", [*gunicorn, f"127.0.0.1:{port}", module], env).pid
+        for side, (port, module) in apps.items()
+    }
+    # The app servers' own CPU per sitting, beside the rate: the rate also carries this
+    # process's 50 tablets, which share the machine's cores with the servers.
+    server_cpu: dict[str, list[float]] = {"ours": [], "bare": []}
 
-    def sittings_per_second(sit) -> float:
+    def sittings_per_second(sit, side: str) -> float:
+        before = workers_cpu_seconds(masters[side])
         with ThreadPoolExecutor(max_workers=TABLETS) as tablets:
             took = seconds(lambda: [done.result() for done in [tablets.submit(sit, n) for n in range(TABLETS)]])
+        server_cpu[side].append((workers_cpu_seconds(masters[side]) - before) / TABLETS)
         return TABLETS / took
 
     def tablet_sitting(n: int) -> None:
@@ -321,15 +329,35 @@ def figure_tablet(url: str, workdir: Path) -> Outcome:
             higher_is_better=True,
             unit="sittings/s",
         )
-        return compare(
+        outcome = compare(
             figure,
-            lambda: sittings_per_second(tablet_sitting),
-            lambda: sittings_per_second(bare_sitting),
+            lambda: sittings_per_second(tablet_sitting, "ours"),
+            lambda: sittings_per_second(bare_sitting, "bare"),
             rounds=rounds,
             warmup=warmup,
         )
+        cpu = {side: statistics.median(values[warmup:]) * 1000 for side, values in server_cpu.items()}
+        print(
+            f"    app servers' CPU per sitting: Tallyform {cpu['ours']:.1f} ms, bare {cpu['bare']:.1f} ms "
+            f"({cpu['ours'] / cpu['bare']:.1f}x; 2 workers, {pairs * 2} requests a sitting)"
+        )
+        return outcome
     finally:
         processes.stop_all()
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """CPU time (user and system) of a gunicorn master's workers so far, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended while we looked
+        if int(fields[1]) == master:  # the parent's pid, the 4th field of /proc/<pid>/stat
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, the 14th and 15th
+    return total
 
 
 def run_figure(name: str, url: str, ids: dict, workdir: Path) -> Outcome:
