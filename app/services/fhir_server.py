@@ -32,6 +32,7 @@ from app.fhir.server import (
 from app.instruments.definition import Instrument
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
+from app.instruments.translations import wording_of
 from app.models import ApiToken, Clinic, InstrumentVersion, Patient, ReferralDocument, Response, Screening
 from app.services.api_tokens import record_api_call
 from app.services.interchange import (
@@ -40,7 +41,6 @@ from app.services.interchange import (
     installed_questionnaire,
     patient_record,
     response_record,
-    translated_versions,
 )
 from app.services.referrals import ReferralIntegrityError
 
@@ -321,23 +321,25 @@ class ClinicRecords:
             select = select.where(InstrumentVersion.instrument_id.in_(instrument_ids))
         if versions is not None:
             select = select.where(InstrumentVersion.version.in_(list(versions)))
-        translated = translated_versions(self.session, self.registry)
         found: dict[str, Found] = {}
         for row in self.session.scalars(select):
             definition = self.definitions.get(row.version)
-            found[row.version] = self._questionnaire(definition, row.version, row.recorded_at, translated)
+            found[row.version] = self._questionnaire(
+                definition, row.version, row.recorded_at, row.language, row.translates
+            )
         for loaded in [*self.registry.values(), *self.registry.translations()]:
             wanted = (instrument_ids is None or loaded.id in instrument_ids) and (
                 versions is None or loaded.version in versions
             )
             if wanted and loaded.version not in found:
                 found[loaded.version] = self._questionnaire(
-                    loaded.definition, loaded.version, _installed_at(loaded), translated
+                    loaded.definition, loaded.version, _installed_at(loaded), *wording_of(loaded)
                 )
         return [v for v in found.values() if questionnaire_ids is None or v.resource["id"] in questionnaire_ids]
 
-    def _questionnaire(self, definition: Instrument, version: str, at: datetime, translated: dict) -> Found:
-        language, translates = translated.get(version, ("en", None))
+    def _questionnaire(
+        self, definition: Instrument, version: str, at: datetime, language: str, translates: str | None
+    ) -> Found:
         resource = build_questionnaire(definition, version, self.urls, language=language, translates=translates)
         installed = installed_questionnaire(self.registry, resource["id"])
         current = installed is not None and installed.version == version
