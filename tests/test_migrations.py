@@ -118,3 +118,51 @@ def test_worklist_priority_backfill_matches_what_the_app_keeps(empty_database_ur
     assert {row.worklist_priority for row in kept} == {0, 1, 2, None}
     assert backfilled == kept
     assert without_review == 0
+
+
+def _sit_in_spanish(url: str, instrument_ids: list[str]) -> None:
+    """A demo patient completes one screening per instrument in Spanish, through the app."""
+    from app import create_app
+    from app.extensions import db, instruments
+    from app.models import Clinic, Patient
+    from app.services.packets import save_packet
+    from app.services.screenings import complete_screening, create_screening
+    from tests.conftest import FAST_HASHING
+
+    sitting_app = create_app({"DATABASE_URL": url, "SECRET_KEY": "sit", **FAST_HASHING})
+    with sitting_app.app_context():
+        registry, session = instruments(), db.session
+        patient = session.scalars(sa.select(Patient).order_by(Patient.id)).first()
+        clinic = session.get(Clinic, patient.clinic_id)
+        for instrument_id in instrument_ids:
+            packet = save_packet(session, registry, clinic, f"Spanish {instrument_id}", [instrument_id])
+            screening = create_screening(session, patient, packet, created_by_id=None, language="es")
+            answers = {item.code: 1 for item in registry[instrument_id].definition.items}
+            complete_screening(session, registry, screening, {instrument_id: answers}, actor_kind="cli")
+    sitting_app.extensions["tallyform.engine"].dispose()
+
+
+def test_instrument_version_language_backfill_matches_what_the_app_keeps(empty_database_url, registry):
+    """0160 gives each version pinned before it the language and English version the
+    responses that showed it name, exactly as the app now keeps them when it pins one."""
+    from tests.conftest import seed_demo
+
+    config = _config(empty_database_url)
+    command.upgrade(config, "head")
+    seed_demo(empty_database_url)
+    _sit_in_spanish(empty_database_url, ["gad7", "phq2"])
+    query = sa.text("SELECT version, instrument_id, language, translates FROM instrument_version ORDER BY version")
+    engine = sa.create_engine(empty_database_url)
+    with engine.connect() as connection:
+        kept = connection.execute(query).all()
+    command.downgrade(config, "0150")
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        backfilled = connection.execute(query).all()
+    engine.dispose()
+    assert sorted((row.version, row.translates) for row in kept if row.language == "es") == sorted(
+        (registry.translation(instrument_id, "es").version, registry[instrument_id].version)
+        for instrument_id in ("gad7", "phq2")
+    )
+    assert {row.translates for row in kept if row.language == "en"} == {None}
+    assert backfilled == kept

@@ -81,6 +81,14 @@ class LoadedTranslation:
         return f"{self.language} ({self.variant})"
 
 
+def wording_of(loaded: LoadedInstrument | LoadedTranslation) -> tuple[str, str | None]:
+    """The language of a version's words and, for a translation, the English version whose
+    rules and codes it shares (None for the English itself)."""
+    if isinstance(loaded, LoadedTranslation):
+        return loaded.language, loaded.english_version
+    return ENGLISH, None
+
+
 def _fail(path: Path, field: str, problem: str) -> InstrumentFileError:
     return InstrumentFileError(path, field, problem)
 

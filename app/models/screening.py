@@ -26,6 +26,11 @@ class InstrumentVersion(Base):
     instrument_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     definition: Mapped[dict]
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the wording's language (ISO 639-1), and for a translation the English version whose
+    #: rules and codes it shares: kept with the version so that telling a translation from
+    #: its English never needs the responses that pinned them
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    translates: Mapped[str | None] = mapped_column(sa.String(64))
 
     def __repr__(self) -> str:
         return f"<InstrumentVersion {self.instrument_id} {self.version[:12]}>"

@@ -32,7 +32,9 @@ from app.fhir.server import (
 from app.instruments.definition import Instrument
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
+from app.instruments.translations import wording_of
 from app.models import ApiToken, Clinic, InstrumentVersion, Patient, ReferralDocument, Response, Screening
+from app.reports.clinician_inputs import given_inputs
 from app.services.api_tokens import record_api_call
 from app.services.interchange import (
     MAX_ID,
@@ -40,7 +42,6 @@ from app.services.interchange import (
     installed_questionnaire,
     patient_record,
     response_record,
-    translated_versions,
 )
 from app.services.referrals import ReferralIntegrityError
 
@@ -148,26 +149,40 @@ class ClinicRecords:
         condition = Response.instrument_id == url.removeprefix(prefix)
         return sa.and_(condition, Response.instrument_version == version) if bar else condition
 
-    def _stored_responses(self, ids: Iterable[int]) -> list[tuple[int, ResponseRecord]]:
-        """(patient number, record as submitted) of each of the clinic's responses given, in that order."""
+    def _stored_responses(self, ids: Iterable[int]) -> list[tuple[int, ResponseRecord, str]]:
+        """(patient number, record, version) of each of the clinic's responses given, in that
+        order. The record carries the clinician inputs recorded after submission and the score
+        they settle, as the screening Bundle, the CSV export and the worklist show it; each such
+        input makes a new version, so a client holding the earlier one reads it again."""
+        ids = list(ids)
         select = (
             sa.select(Response, Screening.patient_id)
             .join(Screening, Screening.id == Response.screening_id)
-            .where(Screening.clinic_id == self.clinic.id, Response.id.in_(list(ids)))
+            .where(Screening.clinic_id == self.clinic.id, Response.id.in_(ids))
         )
         found = {response.id: (patient_id, response) for response, patient_id in self.session.execute(select)}
-        return [
-            (found[number][0], response_record(found[number][1], self.definitions)) for number in ids if number in found
-        ]
+        given = given_inputs(self.session, list(found))
+        stored = []
+        for number in ids:
+            if number in found:
+                patient_id, response = found[number]
+                later = given.get(number, [])
+                # version 1 as submitted, one more for each input recorded after
+                stored.append((patient_id, response_record(response, self.definitions, later), str(1 + len(later))))
+        return stored
 
     def responses(self, ids: Iterable[int]) -> list[Found]:
         found = []
-        for patient_id, response in self._stored_responses(ids):
+        for patient_id, response, version in self._stored_responses(ids):
             resource = build_questionnaire_response(response, self.urls, subject=_patient_reference(patient_id))
             canonical = resource["questionnaire"]
             found.append(
                 _of_response(
-                    resource, patient_id, response, questionnaire=frozenset({canonical, canonical.partition("|")[0]})
+                    resource,
+                    patient_id,
+                    response,
+                    version,
+                    questionnaire=frozenset({canonical, canonical.partition("|")[0]}),
                 )
             )
         return found
@@ -240,7 +255,7 @@ class ClinicRecords:
     def observations(self, ids: Iterable[int]) -> list[Found]:
         """Every Observation of each of these responses."""
         found = []
-        for patient_id, response in self._stored_responses(ids):
+        for patient_id, response, version in self._stored_responses(ids):
             observations = build_observations(
                 response.instrument,
                 response.score,
@@ -251,7 +266,9 @@ class ClinicRecords:
                 effective=response.submitted_at.isoformat(timespec="seconds"),
             )
             found += [
-                _of_response(observation, patient_id, response, code=token_values(*observation["code"]["coding"]))
+                _of_response(
+                    observation, patient_id, response, version, code=token_values(*observation["code"]["coding"])
+                )
                 for observation in observations
             ]
         return found
@@ -321,23 +338,25 @@ class ClinicRecords:
             select = select.where(InstrumentVersion.instrument_id.in_(instrument_ids))
         if versions is not None:
             select = select.where(InstrumentVersion.version.in_(list(versions)))
-        translated = translated_versions(self.session, self.registry)
         found: dict[str, Found] = {}
         for row in self.session.scalars(select):
             definition = self.definitions.get(row.version)
-            found[row.version] = self._questionnaire(definition, row.version, row.recorded_at, translated)
+            found[row.version] = self._questionnaire(
+                definition, row.version, row.recorded_at, row.language, row.translates
+            )
         for loaded in [*self.registry.values(), *self.registry.translations()]:
             wanted = (instrument_ids is None or loaded.id in instrument_ids) and (
                 versions is None or loaded.version in versions
             )
             if wanted and loaded.version not in found:
                 found[loaded.version] = self._questionnaire(
-                    loaded.definition, loaded.version, _installed_at(loaded), translated
+                    loaded.definition, loaded.version, _installed_at(loaded), *wording_of(loaded)
                 )
         return [v for v in found.values() if questionnaire_ids is None or v.resource["id"] in questionnaire_ids]
 
-    def _questionnaire(self, definition: Instrument, version: str, at: datetime, translated: dict) -> Found:
-        language, translates = translated.get(version, ("en", None))
+    def _questionnaire(
+        self, definition: Instrument, version: str, at: datetime, language: str, translates: str | None
+    ) -> Found:
         resource = build_questionnaire(definition, version, self.urls, language=language, translates=translates)
         installed = installed_questionnaire(self.registry, resource["id"])
         current = installed is not None and installed.version == version
@@ -374,12 +393,15 @@ def _natural(value: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", value))
 
 
-def _of_response(resource: dict, patient_id: int, response: ResponseRecord, **tokens: frozenset[str]) -> Found:
-    """A resource made from a stored response: dated when it was submitted, never changed."""
+def _of_response(
+    resource: dict, patient_id: int, response: ResponseRecord, version: str, **tokens: frozenset[str]
+) -> Found:
+    """A resource made from a stored response: dated when it was submitted (a later clinician
+    input gives it a new version, not a new date: searches by date find it where they did)."""
     return Found(
         resource,
         response.submitted_at,
-        "1",
+        version,
         patient_id=resource_id("patient", patient_id),
         at=response.submitted_at,
         tokens={"status": frozenset({resource["status"]}), **tokens},

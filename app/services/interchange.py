@@ -286,18 +286,6 @@ def installed_questionnaire(registry: InstrumentRegistry, key: str) -> LoadedIns
     return registry.translation(*split_questionnaire_id(key))
 
 
-def translated_versions(session: Session, registry: InstrumentRegistry) -> dict[str, tuple[str, str]]:
-    """Translation version -> (its language, the English version it shares rules and codes
-    with): those installed, and those responses pinned."""
-    pinned = session.execute(
-        sa.select(Response.translation_version, Response.language, Response.instrument_version)
-        .where(Response.translation_version.is_not(None))
-        .distinct()
-    )
-    known = {version: (language, english) for version, language, english in pinned}
-    return known | {t.version: (t.language, t.english_version) for t in registry.translations()}
-
-
 def _definition_for(
     session: Session, registry: InstrumentRegistry, instrument_id: str, version: str | None
 ) -> tuple[Instrument, str]:

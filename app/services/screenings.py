@@ -17,7 +17,7 @@ from app.instruments.follow_ups import Decision, decide, with_carried_answers
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.scoring import asked_items, score
-from app.instruments.translations import ENGLISH, LoadedTranslation
+from app.instruments.translations import ENGLISH, LoadedTranslation, wording_of
 from app.models import (
     AccessCode,
     ClinicQuestionSet,
@@ -85,11 +85,14 @@ def pin_instrument_version(session: Session, loaded: LoadedInstrument | LoadedTr
     # The key only: loading the stored definition to learn that it exists would decode it.
     # (The select's autoflush makes one pinned earlier in this transaction visible to it.)
     if session.scalar(sa.select(InstrumentVersion.version).where(InstrumentVersion.version == loaded.version)) is None:
+        language, translates = wording_of(loaded)
         session.add(
             InstrumentVersion(
                 version=loaded.version,
                 instrument_id=loaded.id,
                 definition=loaded.definition.model_dump(mode="json"),
+                language=language,
+                translates=translates,
             )
         )
         session.flush()

@@ -2,6 +2,8 @@
 derived from the English), a Spanish QuestionnaireResponse names the wording it answered,
 and $score gives a Spanish response exactly the English totals."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -123,3 +125,23 @@ def test_score_reads_spanish_option_words_as_the_same_answers(client, token, reg
 
     assert result.status_code == 200, result.text
     assert _total(result.json) == sum(values)
+
+
+def test_questionnaire_read_and_search_know_a_pinned_translation_without_reading_responses(
+    client, session, registry, token, demo_patient, count_queries
+):
+    """Which stored versions are translations, and of what, is kept with each version: a
+    Questionnaire read or search never scans the clinic's responses, however many there are."""
+    _sitting(session, registry, demo_patient, "gad7", VECTORS["gad7"][0], "es")
+    english = registry["gad7"].version
+
+    with count_queries() as statements:
+        spanish = client.get("/fhir/Questionnaire/gad7-es", headers=bearer(token)).json
+        found = client.get("/fhir/Questionnaire", headers=bearer(token)).json
+        history = client.get("/fhir/Questionnaire/gad7-es/_history", headers=bearer(token)).json
+
+    assert [s for s in statements if re.search(r"\bresponse\b", s)] == []
+    assert (spanish["language"], spanish["derivedFrom"]) == ("es", [f"{BASE}/gad7|{english}"])
+    listed = {entry["resource"]["id"]: entry["resource"] for entry in found["entry"]}
+    assert (listed["gad7-es"]["language"], listed["gad7"]["language"]) == ("es", "en")
+    assert [entry["resource"]["language"] for entry in history["entry"]] == ["es"]
