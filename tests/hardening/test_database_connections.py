@@ -23,6 +23,15 @@ def pg_engine(pg_migrated_url):
     engine.dispose()
 
 
+@pytest.fixture
+def pings(pg_engine, monkeypatch) -> list[int]:
+    """One entry each time a pooled connection is tested before use."""
+    seen: list[int] = []
+    real_ping = pg_engine.dialect.do_ping
+    monkeypatch.setattr(pg_engine.dialect, "do_ping", lambda connection: seen.append(1) or real_ping(connection))
+    return seen
+
+
 def _drop_on_the_server(url: str, pid: int) -> None:
     admin = sa.create_engine(url)
     with admin.connect() as connection:
@@ -39,11 +48,8 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(pg_engine
         assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != dropped
 
 
-def test_a_connection_in_steady_use_is_not_tested_on_every_checkout(pg_engine, monkeypatch):
+def test_a_connection_in_steady_use_is_not_tested_on_every_checkout(pg_engine, pings, monkeypatch):
     monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 60.0)
-    pings = []
-    real_ping = pg_engine.dialect.do_ping
-    monkeypatch.setattr(pg_engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
 
     pids = {_backend_pid(pg_engine) for _ in range(5)}
 
@@ -51,11 +57,8 @@ def test_a_connection_in_steady_use_is_not_tested_on_every_checkout(pg_engine, m
     assert pings == []
 
 
-def test_a_connection_idle_for_longer_is_tested_once_before_use(pg_engine, monkeypatch):
+def test_a_connection_idle_for_longer_is_tested_once_before_use(pg_engine, pings, monkeypatch):
     monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
-    pings = []
-    real_ping = pg_engine.dialect.do_ping
-    monkeypatch.setattr(pg_engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
 
     _backend_pid(pg_engine)  # a new connection: nothing to test
     _backend_pid(pg_engine)  # back from the pool: tested first
