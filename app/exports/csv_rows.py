@@ -197,6 +197,7 @@ def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
 
 
 _INTS_ONLY = frozenset({int})
+_NAMEABLE = re.compile(r"[^()]*").fullmatch  # an item id a %(id)d can name
 #: at most this many answer layouts kept (responses with items left out each have their own),
 #: and as many runs of repeating cells
 MAX_LAYOUTS = 1024
@@ -233,13 +234,14 @@ class WideLines:
         return run
 
     def _layout(self, answered: tuple[str, ...]) -> str | None:
-        """The line's end after the cells before the items: each item column (a {n} for the
-        n-th answer given), an empty other answers' cell and the line's end; None where the
-        row must be laid out item by item (an item without a column of its own)."""
-        if not answered or not all(item in self.position for item in answered):
+        """The line's end after the cells before the items, as a %-format of the answers: each
+        item column (%(id)d for an item answered), an empty other answers' cell and the line's
+        end; None where the row must be laid out item by item (an item without a column of its
+        own, or an id a %-format cannot name)."""
+        if not answered or not all(item in self.position and _NAMEABLE(item) for item in answered):
             return None
-        where = {item: index for index, item in enumerate(answered)}
-        cells = ("{" + str(where[item_id]) + "}" if item_id in where else "" for item_id in self.item_ids)
+        given = set(answered)
+        cells = ("%(" + item_id + ")d" if item_id in given else "" for item_id in self.item_ids)
         return "".join("," + cell for cell in cells) + "," + LINE_END
 
     def _items(self, answers: Mapping) -> str:
@@ -262,9 +264,11 @@ class WideLines:
             layout = self._layout(answered)
             if len(self.layouts) < MAX_LAYOUTS:
                 self.layouts[answered] = layout
-        values = [*answers.values()]
+        values = answers.values()
+        # %d writes an int as str() does, and would write a bool or a float as a number: only
+        # ints, none negative, take the format
         if layout is not None and set(map(type, values)) == _INTS_ONLY and min(values) >= 0:
-            return layout.format(*values)
+            return layout % answers
         return self._items(answers)
 
     def __call__(self, row: ResponseRow) -> str:
