@@ -165,14 +165,6 @@ class Identity:
         return "" if self.deidentify else f",{row.screening_created_at},{row.submitted_at}"
 
 
-def _instrument_cells(packet: str, instrument: str, version: str) -> tuple:
-    return packet, instrument, version
-
-
-def _score_cells(band: str | None, label: str | None, caveats: tuple[str, ...], flags: tuple[str, ...]) -> tuple:
-    return band, label, " ".join(caveats), ";".join(flags)
-
-
 def _inputs(row: ResponseRow) -> str:
     return ";".join(f"{key}={value}" for key, value in sorted(row.clinician_inputs.items()))
 
@@ -198,42 +190,56 @@ def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
 
 _INTS_ONLY = frozenset({int})
 _NAMEABLE = re.compile(r"[^()]*").fullmatch  # an item id a %(id)d can name
-#: at most this many answer layouts kept (responses with items left out each have their own),
-#: and as many runs of repeating cells
+#: at most this many of each thing a wide line memoises (answer layouts: responses with items
+#: left out each have their own; runs of repeating cells)
 MAX_LAYOUTS = 1024
 LINE_END = "\r\n"  # csv.writer's, as RFC 4180 has it
+
+
+class _Memo(dict):
+    """make(*key) for each key, made on first use and kept (up to MAX_LAYOUTS keys): looked up
+    by subscript, which for a dict needs no Python call per row."""
+
+    def __init__(self, make: Callable):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: tuple):
+        made = self.make(*key)
+        if len(self) < MAX_LAYOUTS:
+            self[key] = made
+        return made
+
+
+def _written_run(*cells: object) -> str:
+    """Cells that repeat from row to row, neutralised and written."""
+    return ",".join(map(written_cell, cells))
+
+
+def _score_run(band: str | None, label: str | None, caveats: tuple[str, ...], flags: tuple[str, ...]) -> str:
+    return _written_run(band, label, " ".join(caveats), ";".join(flags))
 
 
 class WideLines:
     """A response's line in the wide layout, neutralised, joined from cells each written as
     csv.writer would (written_cell): this runs for every row, and the writer's call and its scan
     of every character were most of a line's cost. Runs of cells that repeat from row to row
-    (the instrument and its version; the band, its label, caveats and flags) are written once per
-    distinct run. The item columns are laid out once, and each set of answered items (nearly
-    always the same few, in the same order) once, as a format of the line's end that takes the
-    answers' values as they come: plain numbers, as nearly every answer is, need no quoting and
-    no scan. Most of a row's item columns are blank."""
+    (the packet, instrument and version; the band, its label, caveats and flags) are written
+    once per distinct run. The item columns are laid out once, and each set of answered items
+    (nearly always the same few, in the same order) once, as a %-format of the answers: plain
+    numbers, as nearly every answer is, need no quoting and no scan. Most of a row's item
+    columns are blank."""
 
     def __init__(self, item_ids: Sequence[str], identity: Identity):
         self.identity = identity
         self.item_ids = list(item_ids)
         self.position = {item_id: index for index, item_id in enumerate(item_ids)}
         self.blank = [""] * len(item_ids)
-        self.layouts: dict[tuple[str, ...], str | None] = {}
-        self.runs: dict[tuple, str] = {}
+        self.instruments = _Memo(_written_run)  # (packet, instrument, version) -> written
+        self.scores = _Memo(_score_run)  # (band, band_label, caveats, flags) -> written
+        self.layouts = _Memo(self._layout)  # answered item ids, in order -> a %-format or None
 
-    def _run(self, cells: Callable[..., tuple], *values) -> str:
-        """cells(*values), cells that repeat from row to row, neutralised and written: once
-        per distinct run of values."""
-        key = (cells, values)
-        run = self.runs.get(key)
-        if run is None:
-            run = ",".join(map(written_cell, cells(*values)))
-            if len(self.runs) < MAX_LAYOUTS:
-                self.runs[key] = run
-        return run
-
-    def _layout(self, answered: tuple[str, ...]) -> str | None:
+    def _layout(self, *answered: str) -> str | None:
         """The line's end after the cells before the items, as a %-format of the answers: each
         item column (%(id)d for an item answered), an empty other answers' cell and the line's
         end; None where the row must be laid out item by item (an item without a column of its
@@ -258,12 +264,7 @@ class WideLines:
         return "".join("," + cell for cell in items) + "," + written_cell(";".join(other)) + LINE_END
 
     def _end(self, answers: Mapping) -> str:
-        answered = tuple(answers)
-        layout = self.layouts.get(answered, False)
-        if layout is False:
-            layout = self._layout(answered)
-            if len(self.layouts) < MAX_LAYOUTS:
-                self.layouts[answered] = layout
+        layout = self.layouts[tuple(answers)]
         values = answers.values()
         # %d writes an int as str() does, and would write a bool or a float as a number: only
         # ints, none negative, take the format
@@ -278,11 +279,11 @@ class WideLines:
         total = row.total
         return (
             f"{identity.written(row)},"
-            f"{self._run(_instrument_cells, row.packet, row.instrument, row.instrument_version)}"
+            f"{self.instruments[row.packet, row.instrument, row.instrument_version]}"
             f"{identity.dated_written(row)},"
             f"{'yes' if row.is_complete else 'no'},"
             f"{total if total.__class__ is int and total >= 0 else neutralise(total)},"
-            f"{self._run(_score_cells, row.band, row.band_label, row.caveats, row.flags)},"
+            f"{self.scores[row.band, row.band_label, row.caveats, row.flags]},"
             f"{written_cell(_inputs(row)) if row.clinician_inputs else ''}"
             f"{self._end(row.answers)}"
         )
