@@ -183,29 +183,32 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
         result = reader.execution_options(yield_per=BATCH_SIZE).execute(query)
         # batch by batch: a row at a time through the result costs more than the row's own work
         for row in itertools.chain.from_iterable(result.partitions()):
-            # the query's columns are ResponseRow's fields up to is_complete, then the rest
-            *fields, created_at, submitted_at, inputs, parts_text, given = row
-            fields[9] = _object_from_text(fields[9])  # the answers
-            version = fields[8]  # instrument_version
-            parts = scored.get((version, parts_text))
-            if parts is None:
+            # the query's columns: ResponseRow's fields up to is_complete, then the rest
+            *identity, version, answers, total, band, complete, created_at, submitted_at, inputs, parts, given = row
+            shown = scored.get((version, parts))
+            if shown is None:
                 if version not in definitions:
                     definitions |= pinned_definitions(session, {version})
-                parts = scored[version, parts_text] = _scored_parts(definitions[version], parts_text)
+                shown = scored[version, parts] = _scored_parts(definitions[version], parts)
             stored = _new_row(
                 ResponseRow,
                 (
-                    *fields,
-                    parts.flags,
+                    *identity,
+                    version,
+                    _object_from_text(answers),
+                    total,
+                    band,
+                    complete,
+                    shown.flags,
                     created_at,
                     submitted_at,
                     _object_from_text(inputs),
-                    parts.band_label,
-                    parts.caveats,
+                    shown.band_label,
+                    shown.caveats,
                 ),
             )
             # few rows have a later input: the others need no call to settle them
-            yield stored if given is None else _settled(definitions[version], stored, given, parts.cut_off)
+            yield stored if given is None else _settled(definitions[version], stored, given, shown.cut_off)
 
 
 def start_csv_export(
