@@ -282,7 +282,7 @@ class WideLines:
             f"{self.instruments[row.packet, row.instrument, row.instrument_version]}"
             f"{identity.dated_written(row)},"
             f"{'yes' if row.is_complete else 'no'},"
-            f"{total if total.__class__ is int and total >= 0 else neutralise(total)},"
+            f"{total if total.__class__ is int and total >= 0 else written_cell(total)},"
             f"{self.scores[row.band, row.band_label, row.caveats, row.flags]},"
             f"{written_cell(_inputs(row)) if row.clinician_inputs else ''}"
             f"{self._end(row.answers)}"

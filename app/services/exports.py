@@ -184,7 +184,7 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
         # batch by batch: a row at a time through the result costs more than the row's own work
         for row in itertools.chain.from_iterable(result.partitions()):
             # the query's columns: ResponseRow's fields up to is_complete, then the rest
-            *identity, version, answers, total, band, complete, created_at, submitted_at, inputs, parts, given = row
+            *head, version, answers, total, band, complete, created_at, submitted_at, inputs, parts, given = row
             shown = scored.get((version, parts))
             if shown is None:
                 if version not in definitions:
@@ -193,7 +193,7 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
             stored = _new_row(
                 ResponseRow,
                 (
-                    *identity,
+                    *head,  # clinic_id … instrument
                     version,
                     _object_from_text(answers),
                     total,
@@ -202,7 +202,7 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
                     shown.flags,
                     created_at,
                     submitted_at,
-                    _object_from_text(inputs),
+                    _object_from_text(inputs) or {},
                     shown.band_label,
                     shown.caveats,
                 ),
