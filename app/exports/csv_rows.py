@@ -192,12 +192,12 @@ _INTS_ONLY = frozenset({int})
 _NAMEABLE = re.compile(r"[^()]*").fullmatch  # an item id a %(id)d can name
 #: at most this many of each thing a wide line memoises (answer layouts: responses with items
 #: left out each have their own; runs of repeating cells)
-MAX_LAYOUTS = 1024
+MAX_MEMOISED = 1024
 LINE_END = "\r\n"  # csv.writer's, as RFC 4180 has it
 
 
 class _Memo(dict):
-    """make(*key) for each key, made on first use and kept (up to MAX_LAYOUTS keys): looked up
+    """make(*key) for each key, made on first use and kept (up to MAX_MEMOISED keys): looked up
     by subscript, which for a dict needs no Python call per row."""
 
     def __init__(self, make: Callable):
@@ -206,7 +206,7 @@ class _Memo(dict):
 
     def __missing__(self, key: tuple):
         made = self.make(*key)
-        if len(self) < MAX_LAYOUTS:
+        if len(self) < MAX_MEMOISED:
             self[key] = made
         return made
 
