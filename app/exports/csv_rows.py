@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
@@ -47,7 +48,7 @@ class ResponseRow(NamedTuple):
     total: int | None
     band: str | None
     is_complete: bool
-    flags: Sequence[str]
+    flags: tuple[str, ...]  # a tuple, as the caveats: a line's band and flags are written once per distinct set
     # UTC, to the second, as printed (2026-03-09T10:15:30+00:00): the database writes them so,
     # for a datetime parsed and printed again in Python was a fifth of an export's time
     screening_created_at: str
@@ -55,7 +56,7 @@ class ResponseRow(NamedTuple):
     #: facts staff gave that some bands need (the ACE tier's AAHC status)
     clinician_inputs: Mapping[str, str] = MappingProxyType({})
     band_label: str | None = None  # as it must be printed, e.g. "Moderate (not validated)"
-    caveats: Sequence[str] = ()  # what must travel with the result (bands note, instrument caveats)
+    caveats: tuple[str, ...] = ()  # what must travel with the result (bands note, instrument caveats)
 
 
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each one character: a set lookup is the fast test
@@ -75,6 +76,18 @@ def neutralise(value: object) -> str:
 def _safe_text(text: str | None) -> str | None:
     """neutralise() for a cell that is text or empty (None is written as an empty cell)."""
     return "'" + text if text and text[0] in _FORMULA_FIRST else text
+
+
+#: what makes csv.writer quote a cell (its delimiter, its quote character, a line break)
+_NEEDS_QUOTES = re.compile('[,"\r\n]').search
+
+
+def written_cell(value: object) -> str:
+    """A cell neutralised and written as csv.writer writes it among others (RFC 4180: quoted,
+    its quotes doubled, when it holds a comma, a quote or a line break). A line joined from
+    these is the writer's line without a call to it for every row."""
+    text = neutralise(value)
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text
 
 
 def pseudonym_key(secret_key: str, clinic_id: int) -> bytes:
@@ -136,6 +149,21 @@ class Identity:
             return []
         return [row.screening_created_at, row.submitted_at]
 
+    def written(self, row: ResponseRow) -> str:
+        """cells() as the start of a written line. Written here cell by cell, not by
+        written_cell() over cells(): this runs for every row, and only an MRN and a name can
+        need neutralising or quoting (ids are numbers, a date of birth is printed digits)."""
+        if self.deidentify:
+            return ",".join(map(str, self.cells(row)))  # a hash, numbers and a month
+        return (
+            f"{row.screening_id},{row.response_id},{written_cell(row.mrn)},"
+            f"{written_cell(row.patient_name)},{row.date_of_birth}"
+        )
+
+    def dated_written(self, row: ResponseRow) -> str:
+        """dated_cells() written, each after a comma: printed dates need no quoting."""
+        return "" if self.deidentify else f",{row.screening_created_at},{row.submitted_at}"
+
 
 def _inputs(row: ResponseRow) -> str:
     return ";".join(f"{key}={value}" for key, value in sorted(row.clinician_inputs.items()))
@@ -161,38 +189,69 @@ def wide_header(item_ids: Sequence[str], identity: Identity) -> list[str]:
 
 
 _INTS_ONLY = frozenset({int})
-#: at most this many answer layouts kept (responses with items left out each have their own)
-MAX_LAYOUTS = 1024
+_NAMEABLE = re.compile(r"[^()]*").fullmatch  # an item id a %(id)d can name
+#: at most this many of each thing a wide line memoises (answer layouts: responses with items
+#: left out each have their own; runs of repeating cells)
+MAX_MEMOISED = 1024
 LINE_END = "\r\n"  # csv.writer's, as RFC 4180 has it
 
 
-class WideLines:
-    """A response's line in the wide layout, neutralised. Called for every row: the item
-    columns are laid out once, and each set of answered items (nearly always the same few, in
-    the same order) once, as a format of the line's end that takes the answers' values as they
-    come: plain numbers, as nearly every answer is, need no quoting and no scan, so only the
-    cells before the items go through csv.writer. Most of a row's item columns are blank."""
+class _Memo(dict):
+    """make(*key) for each key, made on first use and kept (up to MAX_MEMOISED keys): looked up
+    by subscript, which for a dict needs no Python call per row."""
 
-    def __init__(self, item_ids: Sequence[str], identity: Identity, written: Callable[[list], str]):
+    def __init__(self, make: Callable):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: tuple):
+        made = self.make(*key)
+        if len(self) < MAX_MEMOISED:
+            self[key] = made
+        return made
+
+
+def _written_run(*cells: object) -> str:
+    """Cells that repeat from row to row, neutralised and written."""
+    return ",".join(map(written_cell, cells))
+
+
+def _score_run(band: str | None, label: str | None, caveats: tuple[str, ...], flags: tuple[str, ...]) -> str:
+    return _written_run(band, label, " ".join(caveats), ";".join(flags))
+
+
+class WideLines:
+    """A response's line in the wide layout, neutralised, joined from cells each written as
+    csv.writer would (written_cell): this runs for every row, and the writer's call and its scan
+    of every character were most of a line's cost. Runs of cells that repeat from row to row
+    (the packet, instrument and version; the band, its label, caveats and flags) are written
+    once per distinct run. The item columns are laid out once, and each set of answered items
+    (nearly always the same few, in the same order) once, as a %-format of the answers: plain
+    numbers, as nearly every answer is, need no quoting and no scan. Most of a row's item
+    columns are blank."""
+
+    def __init__(self, item_ids: Sequence[str], identity: Identity):
         self.identity = identity
-        self.written = written  # cells -> a line, ended with LINE_END
         self.item_ids = list(item_ids)
         self.position = {item_id: index for index, item_id in enumerate(item_ids)}
         self.blank = [""] * len(item_ids)
-        self.layouts: dict[tuple[str, ...], str | None] = {}
+        self.instruments = _Memo(_written_run)  # (packet, instrument, version) -> written
+        self.scores = _Memo(_score_run)  # (band, band_label, caveats, flags) -> written
+        self.layouts = _Memo(self._layout)  # answered item ids, in order -> a %-format or None
 
-    def _layout(self, answered: tuple[str, ...]) -> str | None:
-        """The line's end after the cells before the items: each item column (a {n} for the
-        n-th answer given), an empty other answers' cell and the line's end; None where the
-        row must be laid out item by item (an item without a column of its own)."""
-        if not answered or not all(item in self.position for item in answered):
+    def _layout(self, *answered: str) -> str | None:
+        """The line's end after the cells before the items, as a %-format of the answers: each
+        item column (%(id)d for an item answered), an empty other answers' cell and the line's
+        end; None where the row must be laid out item by item (an item without a column of its
+        own, or an id a %-format cannot name)."""
+        if not answered or not all(item in self.position and _NAMEABLE(item) for item in answered):
             return None
-        where = {item: index for index, item in enumerate(answered)}
-        cells = ("{" + str(where[item_id]) + "}" if item_id in where else "" for item_id in self.item_ids)
+        given = set(answered)
+        cells = ("%(" + item_id + ")d" if item_id in given else "" for item_id in self.item_ids)
         return "".join("," + cell for cell in cells) + "," + LINE_END
 
-    def _items(self, answers: Mapping) -> tuple[list, str | None]:
-        """Item columns and the other answers' cell, neutralised, one answer at a time."""
+    def _items(self, answers: Mapping) -> str:
+        """The line's end written one answer at a time: item columns and the other answers' cell."""
         items = self.blank.copy()
         other = []
         position = self.position
@@ -201,43 +260,33 @@ class WideLines:
             if index is None:
                 other.append(f"{item}={value}")
             else:
-                # an answer is nearly always a small int, written as it is (csv writes str(value))
-                items[index] = value if value.__class__ is int and value >= 0 else neutralise(value)
-        return items, _safe_text(";".join(other))
+                items[index] = written_cell(value)
+        return "".join("," + cell for cell in items) + "," + written_cell(";".join(other)) + LINE_END
 
-    def _head(self, row: ResponseRow) -> list:
-        """The cells before the items. Only those that can hold text are scanned for a
-        formula's start: the dates and "yes"/"no" cannot start one, an int only when negative."""
-        identity = self.identity
-        total = row.total
-        return [
-            *identity.cells(row),
-            _safe_text(row.packet),
-            _safe_text(row.instrument),
-            _safe_text(row.instrument_version),
-            *identity.dated_cells(row),
-            "yes" if row.is_complete else "no",
-            total if total.__class__ is int and total >= 0 else neutralise(total),
-            _safe_text(row.band),
-            _safe_text(row.band_label),
-            _safe_text(" ".join(row.caveats)),
-            _safe_text(";".join(row.flags)),
-            _safe_text(_inputs(row)) if row.clinician_inputs else "",
-        ]
+    def _end(self, answers: Mapping) -> str:
+        layout = self.layouts[tuple(answers)]
+        values = answers.values()
+        # %d writes an int as str() does, and would write a bool or a float as a number: only
+        # ints, none negative, take the format
+        if layout is not None and set(map(type, values)) == _INTS_ONLY and min(values) >= 0:
+            return layout % answers
+        return self._items(answers)
 
     def __call__(self, row: ResponseRow) -> str:
-        answers = row.answers
-        answered = tuple(answers)
-        layout = self.layouts.get(answered, False)
-        if layout is False:
-            layout = self._layout(answered)
-            if len(self.layouts) < MAX_LAYOUTS:
-                self.layouts[answered] = layout
-        values = [*answers.values()]
-        if layout is not None and set(map(type, values)) == _INTS_ONLY and min(values) >= 0:
-            return self.written(self._head(row))[: -len(LINE_END)] + layout.format(*values)
-        items, other = self._items(answers)
-        return self.written([*self._head(row), *items, other])
+        """The cells before the items, then the items. Only those that can hold text are
+        neutralised: the dates and "yes"/"no" cannot start a formula, an int only when negative."""
+        identity = self.identity
+        total = row.total
+        return (
+            f"{identity.written(row)},"
+            f"{self.instruments[row.packet, row.instrument, row.instrument_version]}"
+            f"{identity.dated_written(row)},"
+            f"{'yes' if row.is_complete else 'no'},"
+            f"{total if total.__class__ is int and total >= 0 else written_cell(total)},"
+            f"{self.scores[row.band, row.band_label, row.caveats, row.flags]},"
+            f"{written_cell(_inputs(row)) if row.clinician_inputs else ''}"
+            f"{self._end(row.answers)}"
+        )
 
 
 LONG_COLUMNS = ["kind", "item", "item_position", "loinc_code", "value", "answer_label", "scored_value"]
@@ -301,6 +350,6 @@ def csv_lines(
                 yield line(cells)
         return
     yield line(wide_header(item_ids, identity))
-    wide_line = WideLines(item_ids, identity, written)
+    wide_line = WideLines(item_ids, identity)
     for row in rows:
         yield wide_line(row)

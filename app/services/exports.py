@@ -7,6 +7,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -34,22 +35,15 @@ def export_item_ids(registry: InstrumentRegistry) -> list[str]:
     return list(seen)
 
 
-# Just the parts of the score a line shows, taken out by the database: decoding each row's
-# whole score as JSON just to read them was a third of an export's time. Each part read out
-# of the score parses it again, so the flags come as the JSON list they are (most often "[]",
-# which needs no decoding), and the cut-off only for a row with a later clinician input, the
-# only row scored again.
-_BAND_LABEL = {
-    "sqlite": "json_extract(response.score, '$.band_label')",
-    "postgresql": "(response.score ->> 'band_label')",
-}
-_CUT_OFF = {
-    "sqlite": "json_extract(response.score, '$.cut_off')",
-    "postgresql": "(response.score ->> 'cut_off')::integer",
-}
-_FLAGS = {
-    "sqlite": "json_extract(response.score, '$.flags')",
-    "postgresql": "(response.score -> 'flags')::text",
+# Just the parts of the score a line shows, taken out by the database as one JSON list, for
+# one call parses the score once: decoding each row's whole score as JSON just to read them
+# was a third of an export's time, and each part taken out on its own parsed it again. Few rows
+# differ in these parts, so each distinct list is decoded (and its band labelled) once.
+_SCORED_PARTS = {
+    "sqlite": "json_extract(response.score, '$.flags', '$.band_label', '$.cut_off')",
+    "postgresql": (
+        "json_build_array(response.score -> 'flags', response.score -> 'band_label', response.score -> 'cut_off')::text"
+    ),
 }
 
 
@@ -70,8 +64,9 @@ def _printed(template: dict[str, str], dialect: str, column: str, label: str):
 
 def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
     """One row per response with just the columns a CSV line needs (ResponseRow's fields, in
-    its order, the flags as one string): a single Core query whose rows stream straight into
-    lines, with no ORM object built per row."""
+    its order, up to is_complete; then the dates, the inputs, the score's parts and a later
+    input): a single Core query whose rows stream straight into lines, with no ORM object
+    built per row."""
     query = (
         sa.select(
             Screening.clinic_id,
@@ -83,19 +78,15 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
             Screening.packet_name.label("packet"),
             Response.instrument_id.label("instrument"),
             Response.instrument_version,
-            # as text, decoded here (see _json_from_text)
+            # as text, decoded here (see _object_from_text)
             sa.cast(Response.answers, sa.Text).label("answers"),
             Response.total,
             Response.band,
             Response.is_complete,
-            sa.literal_column(_FLAGS[dialect], sa.String).label("flags"),
             _printed(_ISO_SECONDS, dialect, "screening.created_at", "screening_created_at"),
             _printed(_ISO_SECONDS, dialect, "response.submitted_at", "submitted_at"),
             sa.cast(Response.clinician_inputs, sa.Text).label("clinician_inputs"),
-            sa.literal_column(_BAND_LABEL[dialect], sa.String).label("band_label"),
-            sa.case(
-                (_given_inputs().exists(), sa.literal_column(_CUT_OFF[dialect], sa.Integer)), else_=sa.null()
-            ).label("cut_off"),
+            sa.literal_column(_SCORED_PARTS[dialect], sa.String).label("scored_parts"),
             _latest_given_input().label("given_input"),
         )
         .join(Screening, Screening.id == Response.screening_id)
@@ -107,15 +98,15 @@ def _responses_since(since: datetime, clinic_id: int | None, dialect: str):
     return query
 
 
-def _given_inputs():
-    return sa.select(ClinicianInput.value).where(ClinicianInput.response_id == Response.id)
-
-
 def _latest_given_input():
     """The clinician input recorded after submission, latest first (a response's instrument
     takes one input at most): it settles a band that waited for it."""
     return (
-        _given_inputs().order_by(ClinicianInput.recorded_at.desc(), ClinicianInput.id.desc()).limit(1).scalar_subquery()
+        sa.select(ClinicianInput.value)
+        .where(ClinicianInput.response_id == Response.id)
+        .order_by(ClinicianInput.recorded_at.desc(), ClinicianInput.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
@@ -146,17 +137,37 @@ def count_responses(session: Session, since: datetime, clinic_id: int | None = N
 _decode = json.JSONDecoder().raw_decode
 
 
-def _json_from_text(text: str | None, empty):
-    """JSON read as text and decoded here, not by the driver or SQLAlchemy: the common empty
-    value ("{}": most rows carry no clinician input; "[]": most have no flag) needs no call,
-    and the decoder is called directly (json.loads first sniffs the text's encoding and
-    scans for white space, on every row)."""
-    if not text or text == empty:
-        return {} if empty == "{}" else ()
+def _object_from_text(text: str | None) -> dict:
+    """A JSON object read as text and decoded here, not by the driver or SQLAlchemy: the common
+    empty one ("{}": most rows carry no clinician input) needs no call, and the decoder is
+    called directly (json.loads first sniffs the text's encoding and scans for white space, on
+    every row)."""
+    if not text or text == "{}":
+        return {}
     try:
         return _decode(text)[0]
     except ValueError:  # white space before the value, written by hand
         return json.loads(text)
+
+
+class ScoredParts(NamedTuple):
+    """The parts of a stored score a line shows, as the line shows them."""
+
+    flags: tuple[str, ...]
+    band_label: str | None  # as printed, e.g. "Moderate (not validated)"
+    caveats: tuple[str, ...]
+    cut_off: int | None  # the clinic's cut-off it was scored with, should the row be scored again
+
+
+def _scored_parts(definition: Instrument, parts: str | None) -> ScoredParts:
+    """The score's parts (the JSON list [flags, band_label, cut_off]) labelled under the
+    definition the response was scored with."""
+    flags, band_label, cut_off = json.loads(parts) if parts else ([], None, None)
+    label = score_label(definition, {"band_label": band_label})
+    return ScoredParts(tuple(flags or ()), label.band_text, label.remarks, cut_off)
+
+
+_new_row = tuple.__new__  # a ResponseRow from a tuple of its fields, with no call of its __new__ per row
 
 
 def response_rows(session: Session, since: datetime, clinic_id: int | None = None) -> Iterator[ResponseRow]:
@@ -165,33 +176,39 @@ def response_rows(session: Session, since: datetime, clinic_id: int | None = Non
     bind = session.get_bind()
     query = _responses_since(since, clinic_id, bind.dialect.name).order_by(Response.submitted_at, Response.id)
     # Each response is labelled under the version it was scored with: few versions and few
-    # bands, so each (version, band) is labelled once, not once a row.
+    # distinct scores' parts, so each (version, parts) is decoded and labelled once, not once a row.
     definitions: dict[str, Instrument] = {}
-    labels: dict[tuple[str, str | None], tuple[str | None, tuple[str, ...]]] = {}
+    scored: dict[tuple[str, str | None], ScoredParts] = {}
     with bind.connect() as reader:
         result = reader.execution_options(yield_per=BATCH_SIZE).execute(query)
         # batch by batch: a row at a time through the result costs more than the row's own work
         for row in itertools.chain.from_iterable(result.partitions()):
-            # the query's columns are ResponseRow's fields, then the band's label as scored
-            *fields, flags, created_at, submitted_at, inputs, band, cut_off, given = row
-            fields[9] = _json_from_text(fields[9], "{}")  # the answers
-            version = fields[8]  # instrument_version
-            label = labels.get((version, band))
-            if label is None:
+            # the query's columns: ResponseRow's fields up to is_complete, then the rest
+            *head, version, answers, total, band, complete, created_at, submitted_at, inputs, parts, given = row
+            shown = scored.get((version, parts))
+            if shown is None:
                 if version not in definitions:
                     definitions |= pinned_definitions(session, {version})
-                scored = score_label(definitions[version], {"band_label": band})
-                label = labels[version, band] = (scored.band_text, scored.remarks)
-            stored = ResponseRow(
-                *fields,
-                _json_from_text(flags, "[]") or (),
-                created_at,
-                submitted_at,
-                _json_from_text(inputs, "{}") or {},
-                *label,
+                shown = scored[version, parts] = _scored_parts(definitions[version], parts)
+            stored = _new_row(
+                ResponseRow,
+                (
+                    *head,  # clinic_id … instrument
+                    version,
+                    _object_from_text(answers),
+                    total,
+                    band,
+                    complete,
+                    shown.flags,
+                    created_at,
+                    submitted_at,
+                    _object_from_text(inputs) or {},
+                    shown.band_label,
+                    shown.caveats,
+                ),
             )
             # few rows have a later input: the others need no call to settle them
-            yield stored if given is None else _settled(definitions[version], stored, given, cut_off)
+            yield stored if given is None else _settled(definitions[version], stored, given, shown.cut_off)
 
 
 def start_csv_export(

@@ -5,13 +5,15 @@ file holds shows here; docs/csv-codebook.md must change with it."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from app.exports.csv_rows import ResponseRow, csv_lines, pseudonym_key, pseudonymise_mrn
+from app.exports.csv_rows import ResponseRow, csv_lines, neutralise, pseudonym_key, pseudonymise_mrn, written_cell
 from app.models import Clinic, Response, Screening, User
 from app.services import packets, patients
 from app.services.clinician_inputs import record_clinician_input
@@ -172,3 +174,42 @@ def test_each_cell_of_a_row_is_written_and_neutralised_as_before():
         "2026-05-02T08:32:59+00:00,yes,'-3,'@band,'+label,'-first second,'=a;b,a=two;z==1,'-1,,'=cmd,,zz=4;yy=-x\r\n"
         "13,103,M3,Name,2000-01-03,P,phq9,'-v,2026-05-03T08:30:59+00:00,2026-05-03T08:33:59+00:00,no,,,,,,,,,,,\r\n"
     )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "plain", "a,b", 'say "hi"', "two\nlines", "end\r", "\ttab", "=1+2", "-3", "@x", "+x", "é – ü", " x ", "'q"]
+    + [0, 7, -5, None, True, 1.5],
+)
+def test_a_cell_is_written_as_csv_writer_writes_it_among_others(value):
+    """Wide lines are joined from cells written without csv.writer: each must be the writer's."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([neutralise(value), "next"])
+    assert written_cell(value) + ",next\r\n" == out.getvalue()
+
+
+def test_rows_alike_but_for_their_flags_caveats_or_instrument_each_show_their_own():
+    """A wide line writes the cells that repeat from row to row once per distinct run: a run
+    differing in any one of its cells is a run of its own."""
+    rows = [
+        _row(1, {}),
+        _row(2, {}, flags=("suicidal_ideation",)),
+        _row(3, {}, caveats=("Not diagnostic.",)),
+        _row(4, {}, flags=("suicidal_ideation",), caveats=("Not diagnostic.",)),
+        _row(5, {}, band_label="Mild"),
+        _row(6, {}, instrument_version="v2"),
+        _row(7, {}, packet="Q"),
+        _row(8, {}),
+    ]
+    lines = list(csv_lines(rows, ["1"], deidentify=False, secret_key="k"))[1:]
+    cells = [next(csv.reader([line])) for line in lines]
+    assert [(c[5], c[7], c[13], c[14], c[15]) for c in cells] == [
+        ("P", "v1", "", "", ""),
+        ("P", "v1", "", "", "suicidal_ideation"),
+        ("P", "v1", "", "Not diagnostic.", ""),
+        ("P", "v1", "", "Not diagnostic.", "suicidal_ideation"),
+        ("P", "v1", "Mild", "", ""),
+        ("P", "v2", "", "", ""),
+        ("Q", "v1", "", "", ""),
+        ("P", "v1", "", "", ""),
+    ]
