@@ -10,7 +10,7 @@ from werkzeug.http import http_date
 
 from app.db import utcnow
 from app.fhir.server import instant
-from app.models import Response, User
+from app.models import Response, Screening, User
 from app.services.clinician_inputs import record_clinician_input
 from tests.fixtures import bearer, by_position, complete_new_screening, parse_fhir
 
@@ -48,41 +48,36 @@ def test_observation_and_response_serve_the_tier_a_later_input_settled(
     assert cached.status_code == 200
 
 
-def _settled_later(
-    session, registry, demo, demo_patient, new_patient_packet, *, hours_ago: int
-) -> tuple[Response, datetime]:
-    """An ACEs Aware response submitted `hours_ago` whose tier a clinician settled now: the
-    response and when the input was recorded."""
+def _submitted(session, registry, patient, packet, at: datetime) -> tuple[Screening, Response]:
+    """A screening whose ACEs Aware response, submitted `at`, waits for the AAHC status."""
     answers = {"aceaware": by_position(registry, "aceaware", THREE_YES)}
-    submitted = utcnow().replace(microsecond=0) - timedelta(hours=hours_ago)
-    screening = complete_new_screening(
-        session, registry, demo_patient, new_patient_packet, answers, submitted_at=submitted
-    )
+    screening = complete_new_screening(session, registry, patient, packet, answers, submitted_at=at)
     stored = session.scalar(
         sa.select(Response).where(Response.screening_id == screening.id, Response.instrument_id == "aceaware")
     )
-    clinician = session.scalar(sa.select(User).where(User.clinic_id == demo, User.role == "clinician"))
-    entry = record_clinician_input(session, clinician, screening, "aceaware", "yes")
-    return stored, entry.recorded_at
+    return screening, stored
+
+
+def _settle(session, clinic_id: int, screening: Screening) -> datetime:
+    """A clinician of the clinic records the AAHC status now; when it was recorded."""
+    clinician = session.scalar(sa.select(User).where(User.clinic_id == clinic_id, User.role == "clinician"))
+    return record_clinician_input(session, clinician, screening, "aceaware", "yes").recorded_at
+
+
+def _hours_ago(hours: int) -> datetime:
+    return utcnow().replace(microsecond=0) - timedelta(hours=hours)
 
 
 def test_a_later_input_dates_the_resources_it_changed(
     client, session, registry, token, demo, demo_patient, new_patient_packet
 ):
-    answers = {"aceaware": by_position(registry, "aceaware", THREE_YES)}
-    submitted = utcnow().replace(microsecond=0) - timedelta(hours=1)
-    screening = complete_new_screening(
-        session, registry, demo_patient, new_patient_packet, answers, submitted_at=submitted
-    )
-    stored = session.scalar(
-        sa.select(Response).where(Response.screening_id == screening.id, Response.instrument_id == "aceaware")
-    )
+    submitted = _hours_ago(1)
+    screening, stored = _submitted(session, registry, demo_patient, new_patient_packet, submitted)
     paths = [f"/fhir/QuestionnaireResponse/response-{stored.id}", f"/fhir/Observation/response-{stored.id}-total"]
     before = {path: client.get(path, headers=bearer(token)) for path in paths}
     assert {b.headers["Last-Modified"] for b in before.values()} == {http_date(submitted)}
-    clinician = session.scalar(sa.select(User).where(User.clinic_id == demo, User.role == "clinician"))
 
-    recorded_at = record_clinician_input(session, clinician, screening, "aceaware", "yes").recorded_at
+    recorded_at = _settle(session, demo, screening)
 
     for path in paths:
         # a client that asks only whether it changed since its copy gets the settled tier
@@ -104,16 +99,12 @@ def test_a_later_input_dates_the_resources_it_changed(
 def test_last_updated_searches_and_order_use_the_later_input(
     client, session, registry, token, demo, demo_patient, new_patient_packet
 ):
-    settled, recorded_at = _settled_later(session, registry, demo, demo_patient, new_patient_packet, hours_ago=2)
-    submitted = settled.submitted_at
+    submitted = _hours_ago(2)
+    screening, settled = _submitted(session, registry, demo_patient, new_patient_packet, submitted)
+    recorded_at = _settle(session, demo, screening)
     # submitted after the settled one, and never changed since
-    answers = {"aceaware": by_position(registry, "aceaware", THREE_YES)}
-    untouched = complete_new_screening(
-        session, registry, demo_patient, new_patient_packet, answers, submitted_at=submitted + timedelta(hours=1)
-    )
-    other = session.scalar(
-        sa.select(Response.id).where(Response.screening_id == untouched.id, Response.instrument_id == "aceaware")
-    )
+    _untouched, untouched = _submitted(session, registry, demo_patient, new_patient_packet, _hours_ago(1))
+    other = untouched.id
     ids = f"response-{settled.id},response-{other}"
     totals = f"response-{settled.id}-total,response-{other}-total"
 
@@ -141,7 +132,8 @@ def test_last_updated_searches_and_order_use_the_later_input(
 def test_responses_have_no_history_to_read(client, session, registry, token, demo, demo_patient, new_patient_packet):
     """Only a Questionnaire's versions are served: an earlier version of a response is not
     read back with a later date, as it is not read back at all."""
-    settled, _at = _settled_later(session, registry, demo, demo_patient, new_patient_packet, hours_ago=1)
+    screening, settled = _submitted(session, registry, demo_patient, new_patient_packet, _hours_ago(1))
+    _settle(session, demo, screening)
     for path in (
         f"/fhir/QuestionnaireResponse/response-{settled.id}/_history",
         f"/fhir/QuestionnaireResponse/response-{settled.id}/_history/1",
