@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,7 +34,16 @@ from app.instruments.definition import Instrument
 from app.instruments.loader import LoadedInstrument
 from app.instruments.registry import InstrumentRegistry
 from app.instruments.translations import wording_of
-from app.models import ApiToken, Clinic, InstrumentVersion, Patient, ReferralDocument, Response, Screening
+from app.models import (
+    ApiToken,
+    Clinic,
+    ClinicianInput,
+    InstrumentVersion,
+    Patient,
+    ReferralDocument,
+    Response,
+    Screening,
+)
 from app.reports.clinician_inputs import given_inputs
 from app.services.api_tokens import record_api_call
 from app.services.interchange import (
@@ -116,14 +126,17 @@ class ClinicRecords:
 
     # Responses and their Observations ---------------------------------------------------------
     def _of_clinic_responses(self, select: sa.Select, query: SearchQuery) -> sa.Select:
-        """`select` (of Response) narrowed to the clinic and to the query's patient and dates."""
-        select = select.join(Screening, Screening.id == Response.screening_id).where(
-            Screening.clinic_id == self.clinic.id
+        """`select` (of Response) narrowed to the clinic and to the query's patient and dates:
+        `date` is when it was answered, `_lastUpdated` when it last changed."""
+        select = (
+            select.join(Screening, Screening.id == Response.screening_id)
+            .outerjoin(NEWEST_INPUT, NEWEST_INPUT.c.response_id == Response.id)
+            .where(Screening.clinic_id == self.clinic.id)
         )
         for wanted in query.patients:
             select = select.where(Screening.patient_id.in_(_numbers(PATIENT_ID, wanted)))
-        spans = (*query.dates, *query.last_updated)  # a response is dated when it was submitted, never changed
-        return select.where(*(_within(Response.submitted_at, span) for span in spans))
+        select = select.where(*(_within(Response.submitted_at, span) for span in query.dates))
+        return select.where(*(_within(RESPONSE_UPDATED, span) for span in query.last_updated))
 
     def _response_rows(self, query: SearchQuery) -> RecordSearch:
         select = self._of_clinic_responses(sa.select(Response.id), query)
@@ -138,7 +151,7 @@ class ClinicRecords:
                 questionnaire=lambda values: sa.or_(sa.false(), *map(self._answered, values)),
             )
         )
-        return RecordSearch(select, (Response.submitted_at, Response.id), self.responses)
+        return RecordSearch(select, (RESPONSE_UPDATED, Response.id), self.responses)
 
     def _answered(self, canonical: str):
         """Responses to a Questionnaire given by url (any version) or url|version."""
@@ -149,11 +162,11 @@ class ClinicRecords:
         condition = Response.instrument_id == url.removeprefix(prefix)
         return sa.and_(condition, Response.instrument_version == version) if bar else condition
 
-    def _stored_responses(self, ids: Iterable[int]) -> list[tuple[int, ResponseRecord, str]]:
-        """(patient number, record, version) of each of the clinic's responses given, in that
-        order. The record carries the clinician inputs recorded after submission and the score
-        they settle, as the screening Bundle, the CSV export and the worklist show it; each such
-        input makes a new version, so a client holding the earlier one reads it again."""
+    def _stored_responses(self, ids: Iterable[int]) -> list[StoredResponse]:
+        """Each of the clinic's responses given, in that order. The record carries the
+        clinician inputs recorded after submission and the score they settle, as the screening
+        Bundle, the CSV export and the worklist show it; each such input makes a new version
+        dated when it was recorded, so a client holding the earlier one reads it again."""
         ids = list(ids)
         select = (
             sa.select(Response, Screening.patient_id)
@@ -167,23 +180,26 @@ class ClinicRecords:
             if number in found:
                 patient_id, response = found[number]
                 later = given.get(number, [])
-                # version 1 as submitted, one more for each input recorded after
-                stored.append((patient_id, response_record(response, self.definitions, later), str(1 + len(later))))
+                stored.append(
+                    StoredResponse(
+                        patient_id,
+                        response_record(response, self.definitions, later),
+                        # version 1 as submitted, one more for each input recorded after
+                        str(1 + len(later)),
+                        max([response.submitted_at, *(entry.at for entry in later)]),
+                    )
+                )
         return stored
 
     def responses(self, ids: Iterable[int]) -> list[Found]:
         found = []
-        for patient_id, response, version in self._stored_responses(ids):
-            resource = build_questionnaire_response(response, self.urls, subject=_patient_reference(patient_id))
+        for stored in self._stored_responses(ids):
+            resource = build_questionnaire_response(
+                stored.record, self.urls, subject=_patient_reference(stored.patient_id)
+            )
             canonical = resource["questionnaire"]
             found.append(
-                _of_response(
-                    resource,
-                    patient_id,
-                    response,
-                    version,
-                    questionnaire=frozenset({canonical, canonical.partition("|")[0]}),
-                )
+                _of_response(resource, stored, questionnaire=frozenset({canonical, canonical.partition("|")[0]}))
             )
         return found
 
@@ -191,7 +207,7 @@ class ClinicRecords:
         """One row per Observation: a response's total (when it has one) and each raised flag."""
         columns = (
             Response.id.label("response_id"),
-            Response.submitted_at,
+            RESPONSE_UPDATED.label("last_updated"),
             Response.instrument_id,
             Response.instrument_version,
         )
@@ -228,7 +244,7 @@ class ClinicRecords:
         select = select.where(
             *_token_conditions(query, status=lambda values: _is_in("final", values), code=partial(self._coded, rows))
         )
-        return RecordSearch(select, (rows.c.submitted_at, rows.c.response_id, kind, key), self._observations_of_rows)
+        return RecordSearch(select, (rows.c.last_updated, rows.c.response_id, kind, key), self._observations_of_rows)
 
     def _coded(self, rows, values: frozenset[str]):
         """Observations whose code is one of `values` (code or system|code), under the
@@ -255,20 +271,19 @@ class ClinicRecords:
     def observations(self, ids: Iterable[int]) -> list[Found]:
         """Every Observation of each of these responses."""
         found = []
-        for patient_id, response, version in self._stored_responses(ids):
+        for stored in self._stored_responses(ids):
+            response = stored.record
             observations = build_observations(
                 response.instrument,
                 response.score,
                 self.urls,
                 id_prefix=resource_id("response", response.id),
-                subject=_patient_reference(patient_id),
+                subject=_patient_reference(stored.patient_id),
                 derived_from=f"QuestionnaireResponse/{resource_id('response', response.id)}",
                 effective=response.submitted_at.isoformat(timespec="seconds"),
             )
             found += [
-                _of_response(
-                    observation, patient_id, response, version, code=token_values(*observation["code"]["coding"])
-                )
+                _of_response(observation, stored, code=token_values(*observation["code"]["coding"]))
                 for observation in observations
             ]
         return found
@@ -393,19 +408,44 @@ def _natural(value: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", value))
 
 
-def _of_response(
-    resource: dict, patient_id: int, response: ResponseRecord, version: str, **tokens: frozenset[str]
-) -> Found:
-    """A resource made from a stored response: dated when it was submitted (a later clinician
-    input gives it a new version, not a new date: searches by date find it where they did)."""
+class StoredResponse(NamedTuple):
+    """A response of the clinic as its resources serve it."""
+
+    patient_id: int
+    record: ResponseRecord
+    version: str
+    #: when it last changed: submitted, or the newest clinician input recorded after
+    #: (RESPONSE_UPDATED is the same date in SQL)
+    last_updated: datetime
+
+
+def _of_response(resource: dict, stored: StoredResponse, **tokens: frozenset[str]) -> Found:
+    """A resource made from a stored response: updated (meta.lastUpdated, Last-Modified,
+    `_lastUpdated`) when its newest version was made, and still dated when it was answered
+    (`date`): a later clinician input changes what it says, not when the patient answered."""
     return Found(
         resource,
-        response.submitted_at,
-        version,
-        patient_id=resource_id("patient", patient_id),
-        at=response.submitted_at,
+        stored.last_updated,
+        stored.version,
+        patient_id=resource_id("patient", stored.patient_id),
+        at=stored.record.submitted_at,
         tokens={"status": frozenset({resource["status"]}), **tokens},
     )
+
+
+#: the newest clinician input of each response given one, as a table a search joins: it is
+#: aggregated once per statement, where a correlated subquery would be run for every response
+#: of the clinic (and on PostgreSQL turns the join of the clinic's responses into a loop)
+NEWEST_INPUT = (
+    sa.select(ClinicianInput.response_id, sa.func.max(ClinicianInput.recorded_at).label("recorded_at"))
+    .group_by(ClinicianInput.response_id)
+    .subquery("newest_input")
+)
+#: when a response last changed, in SQL (with NEWEST_INPUT joined): the later of its submission
+#: and its newest clinician input; StoredResponse.last_updated is the same date read back
+RESPONSE_UPDATED = sa.case(
+    (NEWEST_INPUT.c.recorded_at > Response.submitted_at, NEWEST_INPUT.c.recorded_at), else_=Response.submitted_at
+)
 
 
 @dataclass(frozen=True)
