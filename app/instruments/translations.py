@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.instruments.definition import Instrument
-from app.instruments.loader import InstrumentFileError, LoadedInstrument
+from app.instruments.loader import InstrumentFileError, LoadedInstrument, read_yaml
 
 ENGLISH = "en"
 #: a language's name in itself, as a patient looks for it, and in English, for staff
@@ -95,7 +95,7 @@ def _fail(path: Path, field: str, problem: str) -> InstrumentFileError:
 
 def _read(path: Path) -> TranslationFile:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except yaml.YAMLError as error:
         raise _fail(path, "file", f"not valid YAML ({getattr(error, 'problem', error)})") from None
     if not isinstance(raw, dict):

@@ -7,6 +7,7 @@ redeemed stay saved and are submitted, but are never shown again: whoever redeem
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,24 +57,23 @@ def current_kiosk_session(
     return kiosk
 
 
-# Every tablet request needs the screening too: one query, not two. Built once: building it
-# (the joinedload option above all) cost twice what running it does, on every tablet request.
-_LIVE_KIOSK_SESSION = (
-    sa.select(KioskSession)
-    .options(joinedload(KioskSession.screening))
-    .where(KioskSession.token_hash == sa.bindparam("token_hash"), KioskSession.ended_at.is_(None))
-)
-# A screen the tablet shows reads the clinic's settings as well: the same query, one row wider.
-_LIVE_KIOSK_SESSION_AND_CLINIC = _LIVE_KIOSK_SESSION.options(
-    joinedload(KioskSession.screening).joinedload(Screening.clinic)
-)
+@functools.cache
+def _live_kiosk_query(with_clinic: bool) -> sa.Select:
+    """Every tablet request needs the screening too: one query, not two; a screen the tablet
+    shows reads the clinic's settings as well (the same query, one row wider). Built once, on
+    first use: building it (the joinedload option above all) cost twice what running it does,
+    and at import it would add to the start-up of every command."""
+    query = sa.select(KioskSession).where(
+        KioskSession.token_hash == sa.bindparam("token_hash"), KioskSession.ended_at.is_(None)
+    )
+    loads_screening = joinedload(KioskSession.screening)
+    return query.options(loads_screening.joinedload(Screening.clinic) if with_clinic else loads_screening)
 
 
 def _live_kiosk_session(session: Session, token: str | None, with_clinic: bool = False) -> KioskSession | None:
     if not token:
         return None
-    query = _LIVE_KIOSK_SESSION_AND_CLINIC if with_clinic else _LIVE_KIOSK_SESSION
-    return session.scalar(query, {"token_hash": token_hash(token)})
+    return session.scalar(_live_kiosk_query(with_clinic), {"token_hash": token_hash(token)})
 
 
 def _end(session: Session, kiosk: KioskSession, reason: str, now: datetime) -> None:

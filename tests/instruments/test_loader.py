@@ -11,7 +11,7 @@ import yaml
 
 from app import create_app
 from app.config import PROJECT_ROOT
-from app.instruments.loader import InstrumentFileError, definition_version, load_instrument
+from app.instruments.loader import InstrumentFileError, definition_version, load_instrument, read_yaml
 
 SHIPPED = PROJECT_ROOT / "questionnaires"
 PHQ9_TEXT = (SHIPPED / "phq9.yaml").read_text(encoding="utf-8")
@@ -209,3 +209,12 @@ def test_version_ignores_comments_and_formatting(tmp_path):
 
     assert path.read_text(encoding="utf-8") != PHQ9_TEXT
     assert load_instrument(path).version == load_instrument(SHIPPED / "phq9.yaml").version
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PROJECT_ROOT.joinpath("questionnaires").rglob("*.yaml")), ids=lambda path: path.name
+)
+def test_each_file_reads_the_same_with_the_fast_parser_as_with_the_pure_python_one(path):
+    """The app reads questionnaires with libyaml's parser where it is built in. A value read
+    differently would change an instrument's wording, or its version and so every pin."""
+    assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8"))
