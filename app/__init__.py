@@ -40,11 +40,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.checkin import bp as checkin_bp
     from app.clinician import bp as clinician_bp
     from app import export_commands
-    from app.extensions import csrf, db, limiter
+    from app.extensions import csrf, db
     from app.health import bp as health_bp
     from app.integration_admin import bp as integration_admin_bp
     from app.patient import bp as patient_bp
-    from app.security import data_keys, headers, passwords
+    from app.security import data_keys, headers, passwords, rate_limits
     from app.services import audit
     from app.staff import bp as staff_bp
 
@@ -61,7 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     export_commands.init_app(app)
 
     csrf.exempt(api_bp)  # bearer tokens only: no cookie session can reach it (app/api/auth.py)

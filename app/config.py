@@ -91,7 +91,6 @@ def settings_from_environment() -> dict:
         "API_RATE_LIMIT": os.environ.get("TALLYFORM_API_RATE_LIMIT") or "120 per minute",
         # memory:// suits one app process; several processes share redis:// or memcached:// storage.
         "RATELIMIT_STORAGE_URI": os.environ.get("TALLYFORM_RATELIMIT_STORAGE_URI") or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front of the app: their X-Forwarded-For is trusted this many hops deep.
         "PROXY_HOPS": _int("TALLYFORM_PROXY_HOPS", 0),
         # A referral summary still `rendering` after this lost its worker and is queued again.

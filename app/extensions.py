@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 
 from app.db import db
 from app.instruments.registry import InstrumentRegistry
 
 csrf = CSRFProtect()
-# Rate limits apply where a blueprint asks for them (the API); storage from RATELIMIT_STORAGE_URI.
-limiter = Limiter(get_remote_address)
 
 __all__ = ["csrf", "db", "instruments"]
 

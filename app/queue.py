@@ -11,12 +11,25 @@ reloads what it needs. Every worker also writes a heartbeat each minute, which `
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from app.config import PROJECT_ROOT
+
+# huey's storage module imports psycopg for a PostgreSQL queue, which Tallyform never uses:
+# on SQLite that import was a twentieth of every process's start-up. It is hidden while huey
+# loads (`import psycopg` then raises ImportError, which huey expects); SQLAlchemy still
+# imports it as usual when the database is PostgreSQL.
+_HIDE_PSYCOPG = "psycopg" not in sys.modules
+if _HIDE_PSYCOPG:
+    sys.modules["psycopg"] = None  # type: ignore[assignment]
+try:
+    from huey import Huey, RedisHuey, SqliteHuey, crontab
+finally:
+    if _HIDE_PSYCOPG:
+        del sys.modules["psycopg"]
 
 QUEUE_NAME = "tallyform"
 HEARTBEAT_KEY = "tallyform.worker-heartbeat"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 
-from flask import current_app, g, jsonify, request
-from limits import parse as parse_limit
+from flask import Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.security import rate_limits
 from app.security.tokens import token_hash
-from app.extensions import db, limiter
+from app.extensions import db
 from app.fhir.codes import FHIR_JSON
 from app.fhir.outcome import operation_outcome
 from app.services.api_tokens import authenticate_api_token
@@ -33,8 +33,32 @@ def rate_limit_key() -> str:
 def _count_invalid_token() -> bool:
     """Count a call with a missing or wrong token against its address (each wrong token
     would otherwise get a limit of its own); False once the address is over its limit."""
-    limit = parse_limit(current_app.config["API_INVALID_TOKEN_LIMIT"])
-    return limiter.limiter.hit(limit, "api-invalid-token", request.remote_addr or "unknown")
+    address = request.remote_addr or "unknown"
+    return rate_limits.hit(current_app.config["API_INVALID_TOKEN_LIMIT"], "api-invalid-token", address)
+
+
+def limit_api_calls():
+    """Before every API view, ahead of the token check: a call over API_RATE_LIMIT is refused
+    (429, with Retry-After). Every answer says how many calls are left (X-RateLimit-*)."""
+    limit, key = current_app.config["API_RATE_LIMIT"], rate_limit_key()
+    allowed = rate_limits.hit(limit, "api", key)
+    g.rate_limit = (limit, key)
+    if allowed:
+        return None
+    response = api_error(429, MESSAGES[429], code="throttled")
+    response.headers["Retry-After"] = str(rate_limits.window(limit, "api", key)[1])
+    return response
+
+
+def rate_limit_headers(response: Response) -> Response:
+    """After every API view: the caller's limit, calls left and seconds to the next window."""
+    if "rate_limit" in g:
+        limit, key = g.rate_limit
+        remaining, reset = rate_limits.window(limit, "api", key)
+        response.headers["X-RateLimit-Limit"] = limit
+        response.headers["X-RateLimit-Remaining"] = str(remaining)
+        response.headers["X-RateLimit-Reset"] = str(reset)
+    return response
 
 
 def require_api_token():

@@ -4,17 +4,18 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from app.api.auth import api_error, http_error_response, rate_limit_key, require_api_token
+from app.api.auth import api_error, http_error_response, limit_api_calls, rate_limit_headers, require_api_token
 from app.api.openapi import openapi_document
 from app.api.representations import screening_json
-from app.extensions import db, instruments, limiter
+from app.extensions import db, instruments
 from app.fhir.codes import FHIR_JSON, FhirUrls
 from app.fhir.score_input import ScoreInputError
 from app.services import interchange
 
 bp = Blueprint("api", __name__)
+bp.before_request(limit_api_calls)  # first: a caller over the limit costs no token lookup
 bp.before_request(require_api_token)
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+bp.after_request(rate_limit_headers)
 
 
 def fhir_urls() -> FhirUrls:
