@@ -129,3 +129,13 @@ def test_revoking_twice_records_one_event(session, token, demo):
     revoke_api_token(session, demo, api_token.id, revoked_by_id=None)
     revoke_api_token(session, demo, api_token.id, revoked_by_id=None)
     assert session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "api_token.revoke")) == 1
+
+
+def test_each_answer_says_how_many_calls_are_left(app, database_url, session, token):
+    limited = create_app({**app.config, "API_RATE_LIMIT": "5 per minute"})
+    client = limited.test_client()
+    answers = [client.get("/fhir/Questionnaire/phq9", headers=bearer(token)) for _ in range(2)]
+    assert [answer.headers["X-RateLimit-Limit"] for answer in answers] == ["5 per minute"] * 2
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["4", "3"]
+    assert 1 <= int(answers[-1].headers["X-RateLimit-Reset"]) <= 60
+    limited.extensions["tallyform.engine"].dispose()
