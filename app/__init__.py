@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise SystemExit(f"Tallyform cannot start: questionnaire error: {error}") from None
     app.extensions["tallyform.instruments"] = registry
 
-    from app import cli, errors, i18n, request_log, staff_auth, tasks, templating
+    from app import cli, errors, i18n, queue, request_log, staff_auth, templating
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
@@ -60,7 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     templating.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)
-    tasks.init_app(app)
+    queue.init_app(app)
     rate_limits.init_app(app)
     export_commands.init_app(app)
 

@@ -9,7 +9,7 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
-from app import tasks
+from app import queue as job_queue
 from app.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -25,7 +25,7 @@ def healthz():
 def readyz():
     checks = {"database": _database(), "queue": None, "worker": None}
     try:
-        age = tasks.last_heartbeat_age()
+        age = job_queue.last_heartbeat_age()
         checks["queue"] = "ok"
     except Exception as error:  # any storage failure: name its kind, never a URL or password
         checks["queue"] = f"unreachable ({type(error).__name__})"

@@ -118,10 +118,10 @@ def test_readyz_fails_with_a_reason_when_the_worker_heartbeat_is_missing_or_old(
 
 
 def test_readyz_fails_when_the_queue_cannot_be_read(client, monkeypatch):
-    def unreachable():
+    def unreachable(*_args, **_kwargs):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(tasks, "last_heartbeat_age", unreachable)
+    monkeypatch.setattr(tasks.huey, "get", unreachable)  # the queue's storage, as /readyz reads it
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["queue"] == "unreachable (ConnectionError)"

@@ -8,12 +8,11 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from huey import crontab
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import ReferralDocument, Screening
-from app.queue import huey, job_app
+from app.queue import job, job_app, periodic_job
 from app.reports.render import RenderedPdf, render_referral
 from app.services.after_commit import after_commit
 from app.services.audit import record_event
@@ -145,7 +144,7 @@ def _finish(session: Session, screening_id: int, generation: int, rendered: Rend
     return "stored" if rendered else "failed"
 
 
-@huey.task(retries=2, retry_delay=30)
+@job(retries=2, retry_delay=30)
 def render_referral_document(screening_id: int, generation: int) -> str:
     from app.extensions import db
 
@@ -154,7 +153,7 @@ def render_referral_document(screening_id: int, generation: int) -> str:
         return store_rendered_referral(db.session, screening_id, generation)
 
 
-@huey.periodic_task(crontab(minute="*"))
+@periodic_job(minute="*")
 def requeue_stuck_referrals() -> int:
     from app.extensions import db
 
