@@ -384,7 +384,8 @@ def bench_dashboard(url: str, label: str, screenings: int = 100_000, repeat: int
     from app import create_app
     from app.cli import alembic_config
     from app.extensions import db, instruments
-    from app.models import Clinic, InstrumentVersion, Packet, PacketEntry
+    from app.instruments.registry import InstrumentRegistry
+    from app.models import Clinic
     from app.services import dashboard
 
     rng = random.Random(7)
@@ -394,26 +395,37 @@ def bench_dashboard(url: str, label: str, screenings: int = 100_000, repeat: int
     command.upgrade(config, "0130")
     engine = sa.create_engine(url)
     meta = sa.MetaData()
-    meta.reflect(engine, only=("patient", "screening", "response"))
-    patient, screening, response = (meta.tables[name] for name in ("patient", "screening", "response"))
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
-    with app.app_context():
-        session, registry = db.session, instruments()
-        clinic = Clinic(slug="bench", name="Bench", timezone="America/Chicago")
-        session.add(clinic)
-        session.flush()
-        packet = Packet(clinic_id=clinic.id, name="Follow-up")
-        packet.entries = [PacketEntry(position=0, instrument_id="phq9", rescreen_weeks=4)]
-        packet.entries.append(PacketEntry(position=1, instrument_id="gad7", rescreen_weeks=4))
-        session.add(packet)
-        for iid in ("phq9", "gad7"):
-            session.add(InstrumentVersion(version=registry[iid].version, instrument_id=iid, definition={}))
-        session.commit()
-        clinic_id, packet_id = clinic.id, packet.id
-        versions = {iid: registry[iid].version for iid in ("phq9", "gad7")}
-    app.extensions["tallyform.engine"].dispose()
-    patients = screenings // 5
+    # The tables as they are at 0130 (not as the models are now): later migrations add columns.
+    names = ("clinic", "packet", "packet_entry", "instrument_version", "patient", "screening", "response")
+    meta.reflect(engine, only=names)
+    clinic, packet, packet_entry, instrument_version, patient, screening, response = (meta.tables[n] for n in names)
+    registry = InstrumentRegistry.from_directory(PROJECT_ROOT / "questionnaires")
+    versions = {iid: registry[iid].version for iid in ("phq9", "gad7")}
     start = datetime(2025, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        clinic_id = connection.execute(
+            sa.insert(clinic).returning(clinic.c.id),
+            {"slug": "bench", "name": "Bench", "address": "", "timezone": "America/Chicago", "paper_size": "Letter"}
+            | {"crisis_text": "Call 988.", "created_at": start},
+        ).scalar_one()
+        packet_id = connection.execute(
+            sa.insert(packet).returning(packet.c.id), {"clinic_id": clinic_id, "name": "Follow-up", "is_active": True}
+        ).scalar_one()
+        connection.execute(
+            sa.insert(packet_entry),
+            [
+                {"packet_id": packet_id, "position": position, "instrument_id": iid, "rescreen_weeks": 4}
+                for position, iid in enumerate(versions)
+            ],
+        )
+        connection.execute(
+            sa.insert(instrument_version),
+            [
+                {"version": version, "instrument_id": iid, "definition": {}, "recorded_at": start}
+                for iid, version in versions.items()
+            ],
+        )
+    patients = screenings // 5
     with engine.begin() as connection:
         connection.execute(
             sa.insert(patient),
