@@ -75,6 +75,15 @@ def init_app(app: Flask) -> None:
                 session.rollback()
             if is_api_path(request.path):
                 return http_error_response(InternalServerError())
+            if request.path.startswith("/kiosk"):
+                # A patient holds the tablet: the page tells them to hand it back, so a member of
+                # staff learns of it (the answer just given, an urgent one too, may not be saved);
+                # and, like every screen of a sitting, it clears the tablet when left idle.
+                from app.patient.tablet import clear_when_idle
+
+                response = clear_when_idle(render_template("errors/500_tablet.html"))
+                response.status_code = 500
+                return response
             return render_template("errors/500.html"), 500
         except Exception as error:  # the page about an error must not raise one of its own
             log.error("error page fell back to plain text: %s", type(error).__name__)
