@@ -91,22 +91,32 @@ def test_each_revision_downgrades_to_its_predecessor(empty_database_url):
     assert _tables(empty_database_url) == set()
 
 
+def _kept_and_backfilled(url: str, query, down_to: str) -> tuple[list, list]:
+    """The rows `query` reads as the app wrote them, and again after a downgrade to `down_to`
+    and back: a backfill must give exactly what the app keeps."""
+    config = _config(url)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        kept = connection.execute(query).all()
+    command.downgrade(config, down_to)
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        backfilled = connection.execute(query).all()
+    engine.dispose()
+    return kept, backfilled
+
+
 def test_worklist_priority_backfill_matches_what_the_app_keeps(empty_database_url):
     """0050 fills the stored order and the flag time of screenings made before it exactly
     as the app sets them for new ones."""
     from tests.conftest import seed_demo
 
-    config = _config(empty_database_url)
-    command.upgrade(config, "head")
+    command.upgrade(_config(empty_database_url), "head")
     seed_demo(empty_database_url)
     query = sa.text("SELECT id, worklist_priority, urgent_at, is_urgent FROM screening ORDER BY id")
+    kept, backfilled = _kept_and_backfilled(empty_database_url, query, "0040")
     engine = sa.create_engine(empty_database_url)
     with engine.connect() as connection:
-        kept = connection.execute(query).all()
-    command.downgrade(config, "0040")
-    command.upgrade(config, "head")
-    with engine.connect() as connection:
-        backfilled = connection.execute(query).all()
         without_review = connection.scalar(
             sa.text(
                 "SELECT count(*) FROM screening WHERE worklist_priority IS NOT NULL AND NOT EXISTS "
@@ -147,19 +157,11 @@ def test_instrument_version_language_backfill_matches_what_the_app_keeps(empty_d
     responses that showed it name, exactly as the app now keeps them when it pins one."""
     from tests.conftest import seed_demo
 
-    config = _config(empty_database_url)
-    command.upgrade(config, "head")
+    command.upgrade(_config(empty_database_url), "head")
     seed_demo(empty_database_url)
     _sit_in_spanish(empty_database_url, ["gad7", "phq2"])
     query = sa.text("SELECT version, instrument_id, language, translates FROM instrument_version ORDER BY version")
-    engine = sa.create_engine(empty_database_url)
-    with engine.connect() as connection:
-        kept = connection.execute(query).all()
-    command.downgrade(config, "0150")
-    command.upgrade(config, "head")
-    with engine.connect() as connection:
-        backfilled = connection.execute(query).all()
-    engine.dispose()
+    kept, backfilled = _kept_and_backfilled(empty_database_url, query, "0150")
     assert sorted((row.version, row.translates) for row in kept if row.language == "es") == sorted(
         (registry.translation(instrument_id, "es").version, registry[instrument_id].version)
         for instrument_id in ("gad7", "phq2")
