@@ -42,7 +42,7 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_yaml(path: Path):
     """A questionnaire or translation file's contents, as yaml.safe_load reads them."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506  # nosec B506 - a safe loader
 
 
 def definition_version(definition: Instrument) -> str:
