@@ -400,7 +400,10 @@ def bench_dashboard(url: str, label: str, screenings: int = 100_000, repeat: int
     meta.reflect(engine, only=names)
     clinic, packet, packet_entry, instrument_version, patient, screening, response = (meta.tables[n] for n in names)
     registry = InstrumentRegistry.from_directory(PROJECT_ROOT / "questionnaires")
-    versions = {iid: registry[iid].version for iid in ("phq9", "gad7")}
+    pinned = {
+        iid: (registry[iid].version, registry[iid].definition.model_dump(mode="json")) for iid in ("phq9", "gad7")
+    }
+    versions = {iid: version for iid, (version, _definition) in pinned.items()}
     start = datetime(2025, 12, 1, tzinfo=UTC)
     with engine.begin() as connection:
         clinic_id = connection.execute(
@@ -421,8 +424,9 @@ def bench_dashboard(url: str, label: str, screenings: int = 100_000, repeat: int
         connection.execute(
             sa.insert(instrument_version),
             [
-                {"version": version, "instrument_id": iid, "definition": {}, "recorded_at": start}
-                for iid, version in versions.items()
+                # the definitions the app pins: the figures after this one read them from the same database
+                {"version": version, "instrument_id": iid, "definition": definition, "recorded_at": start}
+                for iid, (version, definition) in pinned.items()
             ],
         )
     patients = screenings // 5

@@ -4,8 +4,12 @@ the next time someone measures."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+import sqlalchemy as sa
+
+from app.instruments.definition import Instrument
 from bench.__main__ import bench_dashboard, prepare
 from bench.harness import Figure, compare
 
@@ -24,6 +28,15 @@ def test_the_dashboard_figure_loads_its_history_and_reads_every_part(empty_datab
     assert "migrations after 0130 over 200 screenings" in printed
     for part in ("share positive", "due for re-screening", "outcomes", "every figure"):
         assert part in printed
+    # The figures after it run on the same database and read these pins (the summary PDF's).
+    engine = sa.create_engine(empty_database)
+    with engine.connect() as connection:
+        definitions = connection.execute(sa.text("SELECT definition FROM instrument_version")).scalars().all()
+    engine.dispose()
+    assert sorted(Instrument.model_validate(d if isinstance(d, dict) else json.loads(d)).id for d in definitions) == [
+        "gad7",
+        "phq9",
+    ]
 
 
 def test_preparing_the_tablet_and_pdf_figures_needs_no_seeded_history(empty_database):
