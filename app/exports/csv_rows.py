@@ -73,11 +73,6 @@ def neutralise(value: object) -> str:
     return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
-def _safe_text(text: str | None) -> str | None:
-    """neutralise() for a cell that is text or empty (None is written as an empty cell)."""
-    return "'" + text if text and text[0] in _FORMULA_FIRST else text
-
-
 #: what makes csv.writer quote a cell (its delimiter, its quote character, a line break)
 _NEEDS_QUOTES = re.compile('[,"\r\n]').search
 
@@ -125,16 +120,10 @@ class Identity:
         return [] if self.deidentify else ["screening_created_at", "submitted_at"]
 
     def cells(self, row: ResponseRow) -> list:
-        """The row's identity cells, neutralised: ids and dates cannot start a formula, an MRN
-        and a name can."""
+        """The row's identity cells, as they are: whoever writes them neutralises them (the long
+        layout's line(), or written() below)."""
         if not self.deidentify:
-            return [
-                row.screening_id,
-                row.response_id,
-                _safe_text(row.mrn),
-                _safe_text(row.patient_name),
-                row.date_of_birth,
-            ]
+            return [row.screening_id, row.response_id, row.mrn, row.patient_name, row.date_of_birth]
         key = self._keys.setdefault(row.clinic_id, pseudonym_key(self.secret_key, row.clinic_id))
         pseudonym = pseudonymise_mrn(key, row.mrn)
         day = date.fromisoformat(row.submitted_at[:10])
@@ -142,7 +131,7 @@ class Identity:
         # the patient's sittings numbered 1, 2 … in this file, in place of the screening id
         sittings = self._sittings.setdefault(pseudonym, {})
         sitting = sittings.setdefault(row.screening_id, len(sittings) + 1)
-        return [pseudonym, sitting, row.submitted_at[:7], neutralise((day - first).days)]
+        return [pseudonym, sitting, row.submitted_at[:7], (day - first).days]
 
     def dated_cells(self, row: ResponseRow) -> list:
         if self.deidentify:
@@ -154,7 +143,7 @@ class Identity:
         written_cell() over cells(): this runs for every row, and only an MRN and a name can
         need neutralising or quoting (ids are numbers, a date of birth is printed digits)."""
         if self.deidentify:
-            return ",".join(map(str, self.cells(row)))  # a hash, numbers and a month
+            return ",".join(map(neutralise, self.cells(row)))  # a hash, numbers and a month: no quoting
         return (
             f"{row.screening_id},{row.response_id},{written_cell(row.mrn)},"
             f"{written_cell(row.patient_name)},{row.date_of_birth}"
