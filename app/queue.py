@@ -34,7 +34,7 @@ HEARTBEAT_KEY = "tallyform.worker-heartbeat"
 
 # Jobs declared so far, by the name huey knows them under (module and function, as huey
 # names a task itself), and how to register each on the queue when it is built.
-_declared: dict[str, Callable[[Huey], object]] = {}
+_declared: dict[str, Callable[[Huey, str], object]] = {}
 _tasks: dict[str, object] = {}  # name -> huey's task wrapper, once registered
 _queue: Huey | None = None
 _immediate = False
@@ -79,13 +79,13 @@ def queue() -> Huey:
         built.on_startup()(write_heartbeat)
         _queue = built
         for name, register in _declared.items():
-            _tasks[name] = register(built)
+            _tasks[name] = register(built, name)
     return _queue
 
 
 def _declare(function: Callable, register: Callable[[Huey, str], object]) -> str:
     name = f"{function.__module__}.{function.__name__}"
-    _declared[name] = lambda built: register(built, name)
+    _declared[name] = register
     if _queue is not None:
         _tasks[name] = register(_queue, name)
     return name
@@ -93,7 +93,7 @@ def _declare(function: Callable, register: Callable[[Huey, str], object]) -> str
 
 def job(**options) -> Callable[[Callable], Callable]:
     """Declare a job (huey.task's options: retries, retry_delay …). Calling what it returns
-    queues the job (or, in immediate mode, runs it at once); `.call_local` runs it here."""
+    queues the job (or, in immediate mode, runs it at once)."""
 
     def declare(function: Callable) -> Callable:
         name = _declare(function, lambda built, name: built.task(name=name, **options)(function))
@@ -103,21 +103,20 @@ def job(**options) -> Callable[[Callable], Callable]:
             queue()
             return _tasks[name](*args, **kwargs)
 
-        enqueue.call_local = function
         return enqueue
 
     return declare
 
 
 def periodic_job(**schedule) -> Callable[[Callable], Callable]:
-    """Declare a job the worker runs on a crontab `schedule` (minute="*": every minute)."""
+    """Declare a job the worker runs on a crontab `schedule` (minute="*": every minute). The
+    function itself is returned unchanged: called, it runs here."""
 
     def declare(function: Callable) -> Callable:
         def register(built: Huey, name: str):
             return built.periodic_task(_import_huey().crontab(**schedule), name=name)(function)
 
         _declare(function, register)
-        function.call_local = function
         return function
 
     return declare

@@ -191,13 +191,13 @@ def test_the_periodic_job_requeues_summaries_whose_worker_died_and_leaves_live_o
 
         for screening_id in (killed, lost_in_queue, still_rendering):
             referral_document(db.session, db.session.get(Screening, screening_id))
-        assert requeue_stuck_referrals.call_local() == 0
+        assert requeue_stuck_referrals() == 0
     killed_generation = _as_left_by_a_lost_job(session, killed, "rendering", minutes_ago=5)
     lost_generation = _as_left_by_a_lost_job(session, lost_in_queue, "queued", minutes_ago=30)
     live_generation = _as_left_by_a_lost_job(session, still_rendering, "rendering", minutes_ago=0)
 
     with app.app_context():
-        assert requeue_stuck_referrals.call_local() == 2
+        assert requeue_stuck_referrals() == 2
 
     for screening_id, generation in ((killed, killed_generation), (lost_in_queue, lost_generation)):
         document = _document(session, screening_id)
