@@ -128,9 +128,11 @@ def record_event(
     return event
 
 
-# Events added but not yet linked, in the order they were recorded; and the head this
-# transaction has linked onto so far (its hash), so a second event reads no row and takes no lock.
+# Events added but not yet linked, in the order they were recorded; the newest linked, until
+# its insert gives it the id its anchor line needs (then HEADS); and the head this transaction
+# has linked onto so far (its hash), so a second event reads no row and takes no lock.
 PENDING = "tallyform.audit_pending"
+LINKED = "tallyform.audit_linked"
 TRANSACTION_HEAD = "tallyform.audit_transaction_head"
 
 
@@ -151,15 +153,15 @@ def _link_pending_events(session: Session, _flush_context, _instances) -> None:
         event.prev_hash = prev_hash
         event.hash = prev_hash = event_digest(key, prev_hash, event_fields(event))
     session.info[TRANSACTION_HEAD] = prev_hash
-    session.info[HEADS] = pending[-1]
+    session.info[LINKED] = pending[-1]
 
 
 @sa.event.listens_for(Session, "after_flush_postexec")
 def _note_head_id(session: Session, _flush_context) -> None:
     """The anchor line needs the head's id, which its insert has just given it."""
-    head = session.info.get(HEADS)
-    if isinstance(head, tuple) and len(head) == 3 and isinstance(head[0], AuditEvent):
-        event, _key, anchor = head
+    linked = session.info.pop(LINKED, None)
+    if linked is not None:
+        event, _key, anchor = linked
         session.info[HEADS] = (event.id, event.hash, anchor)
 
 
@@ -183,7 +185,7 @@ def _anchor_head(session: Session) -> None:
 @sa.event.listens_for(Session, "after_soft_rollback")
 def _forget_head(session: Session, *_previous_transaction) -> None:
     # A savepoint rolled back may have taken linked events with it: the next link reads the head.
-    for key in (HEADS, PENDING, TRANSACTION_HEAD):
+    for key in (HEADS, PENDING, LINKED, TRANSACTION_HEAD):
         session.info.pop(key, None)
 
 
