@@ -42,22 +42,21 @@ def limit_api_calls():
     (429, with Retry-After). Every answer says how many calls are left (X-RateLimit-*)."""
     limit, key = current_app.config["API_RATE_LIMIT"], rate_limit_key()
     allowed = rate_limits.hit(limit, "api", key)
-    g.rate_limit = (limit, key)
-    if allowed:
-        return None
-    response = api_error(429, MESSAGES[429], code="throttled")
-    response.headers["Retry-After"] = str(rate_limits.window(limit, "api", key)[1])
-    return response
+    g.rate_limit = (limit, key, allowed)
+    return None if allowed else api_error(429, MESSAGES[429], code="throttled")
 
 
 def rate_limit_headers(response: Response) -> Response:
-    """After every API view: the caller's limit, calls left and seconds to the next window."""
+    """After every API view, and after a refusal: the caller's limit, calls left and seconds
+    to the next window (and so when to retry, when refused)."""
     if "rate_limit" in g:
-        limit, key = g.rate_limit
+        limit, key, allowed = g.rate_limit
         remaining, reset = rate_limits.window(limit, "api", key)
         response.headers["X-RateLimit-Limit"] = limit
         response.headers["X-RateLimit-Remaining"] = str(remaining)
         response.headers["X-RateLimit-Reset"] = str(reset)
+        if not allowed:
+            response.headers["Retry-After"] = str(reset)
     return response
 
 
